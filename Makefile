@@ -1,0 +1,61 @@
+# protect-lambda: `make demo` and `make test` set everything up from python3, node and the
+# package registries, then run. Node for jsii and the CDK CLI comes from package.json (a
+# supported Node 22, pinned), never from the machine's own node.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+NODE_BIN := $(CURDIR)/node_modules/.bin
+
+export PATH := $(NODE_BIN):$(BIN):$(PATH)
+export JSII_NODE := $(NODE_BIN)/node
+export CDK_DISABLE_CLI_TELEMETRY := 1
+# the CLI asks the npm registry for newer versions when run on a terminal: not here
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: help install demo synth test test-fast typecheck lint snapshot-update bench eval clean
+
+help:
+	@echo "make demo             set up, synthesize the example app and summarise what was created"
+	@echo "make test             set up and run the whole test suite (pytest, then mypy --strict)"
+	@echo "make snapshot-update  rewrite the template snapshots after an intended change"
+	@echo "make bench            run the benchmarks (not part of make test)"
+	@echo "make eval CASES=...   score the guard on a labelled cases file"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+synth: install
+	npx cdk synth --quiet
+
+demo: synth
+	$(BIN)/python -m protect_lambda_construct.report cdk.out
+
+test: install
+	$(BIN)/python -m pytest
+	$(BIN)/python -m mypy
+
+snapshot-update: install
+	$(BIN)/python -m pytest tests/construct --snapshot-update
+
+typecheck: install
+	$(BIN)/python -m mypy
+
+bench: install
+	$(BIN)/python -m pytest -m benchmark -p no:cacheprovider -s
+
+eval: install
+	$(BIN)/protect-lambda eval $(CASES)
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache

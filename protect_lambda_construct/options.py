@@ -1,0 +1,248 @@
+"""Typed options of a protection: the guard, the alarm, the alerts and the dashboard.
+
+Each group is a frozen dataclass with keyword-only fields and stated defaults,
+validated when it is created so that a bad value fails ``cdk synth`` with a
+message naming the prop and the fix.
+
+Example:
+    >>> from aws_cdk import Duration
+    >>> AlarmOptions(threshold=2, period=Duration.minutes(10)).threshold
+    2
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+from aws_cdk import Duration, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+
+from protect_lambda import contract
+
+
+class ProtectionError(ValueError):
+    """A prop of a protection is invalid; the message names the prop and the fix."""
+
+
+class GuardMode(str, enum.Enum):
+    """What the guard does on a hit."""
+
+    #: Block the request (HTTP 403, batch item failure, or an error) and record a Violation.
+    BLOCK = contract.MODE_BLOCK
+    #: Only record the Violation; the invocation proceeds unchanged.
+    MONITOR = contract.MODE_MONITOR
+
+
+class FailPolicy(str, enum.Enum):
+    """What the guard does when it fails itself (a bug, a malformed event)."""
+
+    #: Record a GuardError and let the invocation proceed (the default).
+    OPEN = contract.FAIL_OPEN
+    #: Record a GuardError and block the invocation.
+    CLOSED = contract.FAIL_CLOSED
+
+
+class RuleAction(str, enum.Enum):
+    """Override of the action for one rule or one category."""
+
+    BLOCK = "block"
+    MONITOR = "monitor"
+    OFF = "off"
+
+
+def _require(condition: bool, prop: str, message: str) -> None:
+    if not condition:
+        raise ProtectionError(f"{prop}: {message}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardOptions:
+    """How the runtime guard behaves in the protected function.
+
+    :param mode: block or only report hits. Default: ``GuardMode.BLOCK``.
+    :param fail_policy: behaviour when the guard itself fails. Default: ``FailPolicy.OPEN``.
+    :param rule_overrides: action per rule id, e.g. ``{"sqli-003": RuleAction.MONITOR}``. Default: none.
+    :param category_overrides: action per category, e.g. ``{"leak_stacktrace": RuleAction.OFF}``.
+        Default: none.
+    :param custom_rules: extra rules as dicts with ``id``, ``category``, ``direction``,
+        ``severity``, ``description`` and ``pattern``; validated at synth. Default: none.
+
+    Example:
+        >>> GuardOptions(mode=GuardMode.MONITOR).mode.value
+        'monitor'
+    """
+
+    mode: GuardMode = GuardMode.BLOCK
+    fail_policy: FailPolicy = FailPolicy.OPEN
+    rule_overrides: Mapping[str, RuleAction] = field(default_factory=dict)
+    category_overrides: Mapping[str, RuleAction] = field(default_factory=dict)
+    custom_rules: Sequence[Mapping[str, Any]] = ()
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.mode, GuardMode), "guard.mode",
+                 f"expected a GuardMode (BLOCK or MONITOR), got {self.mode!r}")
+        _require(isinstance(self.fail_policy, FailPolicy), "guard.fail_policy",
+                 f"expected a FailPolicy (OPEN or CLOSED), got {self.fail_policy!r}")
+        for name, overrides in (("guard.rule_overrides", self.rule_overrides),
+                                ("guard.category_overrides", self.category_overrides)):
+            for key, action in overrides.items():
+                _require(isinstance(action, RuleAction), f"{name}[{key!r}]",
+                         f"expected a RuleAction (BLOCK, MONITOR or OFF), got {action!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmOptions:
+    """The alarm on the function's violations metric.
+
+    The alarm fires when the Sum of violations over ``period`` reaches ``threshold``
+    in ``evaluation_periods`` consecutive periods; missing data is not breaching.
+
+    :param enabled: create the alarm. Default: ``True``.
+    :param threshold: violations per period that trigger the alarm (at least 1). Default: 1.
+    :param period: a whole number of minutes (at least 1). Default: 5 minutes.
+    :param evaluation_periods: consecutive breaching periods (at least 1). Default: 1.
+    :param notify_ok: also notify the alert topic when the alarm returns to OK. Default: ``True``.
+
+    Example:
+        >>> AlarmOptions(threshold=5).threshold
+        5
+    """
+
+    enabled: bool = True
+    threshold: int = 1
+    period: Duration = field(default_factory=lambda: Duration.minutes(5))
+    evaluation_periods: int = 1
+    notify_ok: bool = True
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.threshold, int) and not isinstance(self.threshold, bool)
+                 and self.threshold >= 1, "alarm.threshold",
+                 f"must be a whole number of at least 1 (one violation), got {self.threshold!r}")
+        _require(isinstance(self.evaluation_periods, int) and self.evaluation_periods >= 1,
+                 "alarm.evaluation_periods",
+                 f"must be a whole number of at least 1, got {self.evaluation_periods!r}")
+        _require(isinstance(self.period, Duration), "alarm.period",
+                 f"expected an aws_cdk.Duration such as Duration.minutes(5), got {self.period!r}")
+        seconds = self.period.to_seconds()
+        _require(seconds >= 60 and seconds % 60 == 0, "alarm.period",
+                 f"must be a whole number of minutes (at least 1), got {seconds:g} seconds; "
+                 "use Duration.minutes(n)")
+
+    @property
+    def period_minutes(self) -> int:
+        """The period in whole minutes."""
+        return int(self.period.to_seconds() // 60)
+
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+def _check_each(prop: str, values: Sequence[str], pattern: "re.Pattern[str]", fix: str) -> None:
+    for index, value in enumerate(values):
+        if isinstance(value, str) and Token.is_unresolved(value):
+            continue  # a token (parameter, import) is only known at deploy time
+        _require(isinstance(value, str) and bool(pattern.match(value)),
+                 f"{prop}[{index}]", f"{value!r} is not valid: {fix}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertOptions:
+    """Where alarm notifications go: an SNS topic and its subscriptions.
+
+    All protected functions of a stack share one topic unless ``topic`` is given;
+    subscriptions to the same endpoint are created once per topic.
+
+    :param topic: an existing topic to notify. Default: one topic per stack, TLS enforced.
+    :param emails: email addresses (confirmation required by the recipient). Default: none.
+    :param sms: phone numbers in E.164 format, e.g. ``+15555550100``. Default: none.
+    :param queues: SQS queues subscribed with raw message delivery off. Default: none.
+    :param functions: Lambda functions subscribed to the topic. Default: none.
+    :param https: HTTPS endpoints (webhooks); plain HTTP is refused. Default: none.
+    :param master_key: KMS key to encrypt the created topic; its key policy must let
+        ``cloudwatch.amazonaws.com`` use it. Default: not encrypted.
+
+    Example:
+        >>> AlertOptions(emails=["oncall@example.com"]).emails
+        ['oncall@example.com']
+    """
+
+    topic: Optional[sns.ITopic] = None
+    emails: Sequence[str] = ()
+    sms: Sequence[str] = ()
+    queues: Sequence[sqs.IQueue] = ()
+    functions: Sequence[lambda_.IFunction] = ()
+    https: Sequence[str] = ()
+    master_key: Optional[kms.IKey] = None
+
+    def __post_init__(self) -> None:
+        for prop in ("emails", "sms", "queues", "functions", "https"):
+            value = getattr(self, prop)
+            _require(not isinstance(value, str), f"alerts.{prop}",
+                     "expected a list, got a single string; wrap it in [...]")
+        _check_each("alerts.emails", self.emails, _EMAIL, "expected an address like oncall@example.com")
+        _check_each("alerts.sms", self.sms, _PHONE,
+                    "expected an E.164 phone number: '+', country code and number, digits only, "
+                    "e.g. +15555550100")
+        _check_each("alerts.https", self.https, re.compile(r"^https://[^\s/$.?#][^\s]*$"),
+                    "expected an https:// URL (TLS is required for webhooks)")
+        _require(self.topic is None or self.master_key is None, "alerts.master_key",
+                 "only applies to the topic this library creates; encrypt your own topic instead")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DashboardOptions:
+    """The CloudWatch dashboard showing violations and alarm state.
+
+    :param enabled: add widgets for this function. Default: ``True``.
+    :param dashboard: an existing dashboard to add the widgets to. Default: one
+        dashboard per stack, shared by all its protected functions.
+    :param dashboard_name: name of the dashboard created per stack. Default: generated.
+
+    Example:
+        >>> DashboardOptions(enabled=False).enabled
+        False
+    """
+
+    enabled: bool = True
+    dashboard: Optional[cloudwatch.Dashboard] = None
+    dashboard_name: Optional[str] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProtectionOptions:
+    """All options of one protection, grouped.
+
+    :param guard: the runtime guard. Default: ``GuardOptions()`` (block, fail open).
+    :param alarm: the alarm. Default: ``AlarmOptions()`` (≥ 1 violation in 5 minutes).
+    :param alerts: the SNS topic and subscriptions. Default: ``AlertOptions()`` (a topic, no subscribers).
+    :param dashboard: the dashboard. Default: ``DashboardOptions()`` (one per stack).
+    :param log_retention: retention of the function's log group. Default: one month.
+
+    Example:
+        >>> ProtectionOptions(alarm=AlarmOptions(threshold=3)).alarm.threshold
+        3
+    """
+
+    guard: GuardOptions = field(default_factory=GuardOptions)
+    alarm: AlarmOptions = field(default_factory=AlarmOptions)
+    alerts: AlertOptions = field(default_factory=AlertOptions)
+    dashboard: DashboardOptions = field(default_factory=DashboardOptions)
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+
+    def __post_init__(self) -> None:
+        for prop, kind in (("guard", GuardOptions), ("alarm", AlarmOptions),
+                           ("alerts", AlertOptions), ("dashboard", DashboardOptions)):
+            _require(isinstance(getattr(self, prop), kind), prop,
+                     f"expected {kind.__name__}(...), got {getattr(self, prop)!r}")
+        _require(isinstance(self.log_retention, logs.RetentionDays), "log_retention",
+                 f"expected an aws_logs.RetentionDays, got {self.log_retention!r}")

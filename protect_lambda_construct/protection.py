@@ -1,0 +1,220 @@
+"""Protect a Lambda function: attach the guard and wire its alerting chain.
+
+:func:`protect` is the one way a function gets protected; ``ProtectedFunction``
+is built on it. It checks eligibility first and changes nothing unless the
+function can be fully wired: the handler redirect and the guard layer always
+come together.
+
+Example:
+    >>> protection = protect(my_function, options=ProtectionOptions())  # doctest: +SKIP
+    >>> protection.alarm  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, cast
+
+from aws_cdk import Duration, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from protect_lambda import contract
+
+from .alerts import alert_topic, subscribe
+from .dashboard import add_function_widgets, stack_dashboard
+from .guard_config import apply_guard_config
+from .layer import SUPPORTED_PYTHON_RUNTIMES, guard_layer
+from .monitoring import violations_alarm, violations_metric, violations_metric_filter
+from .options import ProtectionError, ProtectionOptions
+
+PROTECTION_ID = "Protection"
+
+
+def runtime_ineligibility(runtime: lambda_.Runtime) -> Optional[str]:
+    """Why a function of ``runtime`` cannot be protected, or ``None`` when it can."""
+    if runtime.name == lambda_.Runtime.FROM_IMAGE.name:
+        return ("code: container image functions are not supported yet (the guard is a layer, "
+                "and images do not load layers); use a zip-packaged Python function")
+    if Token.is_unresolved(runtime.name):
+        return "runtime: the runtime is unknown at synth time; use a Runtime.PYTHON_3_x constant"
+    if runtime.family != lambda_.RuntimeFamily.PYTHON:
+        return (f"runtime: {runtime.name} is not supported; the guard runs on Python runtimes "
+                f"({', '.join(SUPPORTED_PYTHON_RUNTIMES)})")
+    if runtime.name not in SUPPORTED_PYTHON_RUNTIMES:
+        return (f"runtime: {runtime.name} is not supported; use one of "
+                f"{', '.join(SUPPORTED_PYTHON_RUNTIMES)}")
+    return None
+
+
+def ineligibility(function: lambda_.Function) -> Optional[str]:
+    """Why ``function`` cannot be protected, or ``None`` when it can.
+
+    Example:
+        >>> ineligibility(python_function) is None  # doctest: +SKIP
+        True
+    """
+    reason = runtime_ineligibility(function.runtime)
+    if reason is not None:
+        return reason
+    cfn = _cfn_function(function)
+    if cfn is None:
+        return "the function has no AWS::Lambda::Function resource to configure"
+    handler = cfn.handler
+    if handler is None or Token.is_unresolved(handler):
+        return "handler: the handler is unknown at synth time; give it as a string 'module.function'"
+    return None
+
+
+def _cfn_function(function: lambda_.Function) -> Optional[lambda_.CfnFunction]:
+    child = function.node.default_child
+    return child if isinstance(child, lambda_.CfnFunction) else None
+
+
+def _configured_log_group_name(cfn: lambda_.CfnFunction) -> Optional[str]:
+    config = cfn.logging_config
+    if config is None or Token.is_unresolved(config):
+        return None
+    name = getattr(config, "log_group", None)
+    return cast(Optional[str], name)
+
+
+class Protection(Construct):
+    """The guard and the alerting chain of one protected function.
+
+    Created by :func:`protect` as the child ``Protection`` of the function.
+
+    Attributes: ``function``, ``log_group``, ``metric_filter``, ``alarm`` (``None``
+    when disabled), ``topic``.
+    """
+
+    def __init__(
+        self,
+        function: lambda_.Function,
+        construct_id: str,
+        *,
+        options: ProtectionOptions,
+        log_group: Optional[logs.ILogGroup] = None,
+    ) -> None:
+        reason = ineligibility(function)
+        if reason is not None:
+            raise ProtectionError(f"{function.node.path}: cannot protect this function: {reason}")
+        super().__init__(function, construct_id)
+        self.function = function
+        self.options = options
+        cfn = cast(lambda_.CfnFunction, _cfn_function(function))
+
+        # 1. the guard: layer, handler redirect and configuration, together.
+        original_handler = cast(str, cfn.handler)
+        apply_guard_config(self, function, options.guard)  # validates the guard options first
+        function.add_layers(guard_layer(function, function.architecture))
+        function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler)
+        cfn.handler = contract.WRAPPER_HANDLER
+        self.original_handler = original_handler
+
+        # 2. an explicit log group, so that the metric filter exists from the first deploy.
+        self.log_group = self._log_group(cfn, log_group)
+
+        # 3. records -> metric -> alarm -> topic.
+        self.metric_filter = violations_metric_filter(self, "ViolationsFilter", self.log_group)
+        self.topic: sns.ITopic = options.alerts.topic or alert_topic(
+            function, master_key=options.alerts.master_key)
+        subscribe(self.topic, options.alerts)
+        self.alarm: Optional[cloudwatch.Alarm] = None
+        if options.alarm.enabled:
+            self.alarm = violations_alarm(
+                self, "ViolationsAlarm",
+                function_name=function.function_name,
+                display_name=self._title(),
+                options=options.alarm,
+            )
+            action = cloudwatch_actions.SnsAction(self.topic)
+            self.alarm.add_alarm_action(action)
+            if options.alarm.notify_ok:
+                self.alarm.add_ok_action(action)
+
+        # 4. the dashboard.
+        if options.dashboard.enabled:
+            self._add_to_dashboard()
+
+    def _log_group(self, cfn: lambda_.CfnFunction, given: Optional[logs.ILogGroup]) -> logs.ILogGroup:
+        if given is not None:
+            return given
+        configured = _configured_log_group_name(cfn)
+        if configured is not None:
+            return logs.LogGroup.from_log_group_name(self, "LogGroup", configured)
+        created = logs.LogGroup(self, "LogGroup", retention=self.options.log_retention)
+        cfn.add_property_override("LoggingConfig.LogGroup", created.log_group_name)
+        return created
+
+    def _title(self) -> str:
+        stack_path = Stack.of(self.function).node.path
+        path = self.function.node.path
+        return path[len(stack_path) + 1:] if path.startswith(stack_path + "/") else path
+
+    def _add_to_dashboard(self) -> None:
+        title = self._title()
+        metric = self.metric_violations(label=title)
+        threshold = float(self.options.alarm.threshold) if self.alarm is not None else None
+        given = self.options.dashboard.dashboard
+        if given is not None:
+            add_function_widgets(given, title=title, metric=metric, alarm=self.alarm, threshold=threshold)
+            return
+        shared = stack_dashboard(self.function, dashboard_name=self.options.dashboard.dashboard_name)
+        shared.overview.add_left_metric(metric)
+        add_function_widgets(shared.dashboard, title=title, metric=metric, alarm=self.alarm,
+                             threshold=threshold)
+
+    def metric_violations(
+        self, *, period: Optional[Duration] = None, statistic: str = "Sum", label: Optional[str] = None
+    ) -> cloudwatch.Metric:
+        """The function's violations metric (Sum over the alarm period by default).
+
+        Example:
+            >>> protection.metric_violations(period=Duration.hours(1))  # doctest: +SKIP
+        """
+        return violations_metric(
+            self.function.function_name,
+            period=period or self.options.alarm.period,
+            statistic=statistic,
+            label=label,
+        )
+
+
+def protect(
+    function: lambda_.Function,
+    *,
+    options: Optional[ProtectionOptions] = None,
+    log_group: Optional[logs.ILogGroup] = None,
+    **option_groups: Any,
+) -> Protection:
+    """Protect an existing function; protecting it twice returns the first protection.
+
+    :param function: a Python ``aws_lambda.Function``.
+    :param options: all options together. Default: ``ProtectionOptions()``.
+    :param log_group: the function's log group when it was given one outside the
+        function's props. Default: the configured one, else a new one.
+    :param option_groups: or the groups one by one: ``guard``, ``alarm``, ``alerts``,
+        ``dashboard``, ``log_retention`` (see :class:`ProtectionOptions`).
+
+    Example:
+        >>> protect(fn, alarm=AlarmOptions(threshold=3))  # doctest: +SKIP
+    """
+    existing = function.node.try_find_child(PROTECTION_ID)
+    if isinstance(existing, Protection):
+        return existing
+    if options is not None and option_groups:
+        raise ProtectionError(
+            f"options: give either options=ProtectionOptions(...) or the groups "
+            f"({', '.join(sorted(option_groups))}), not both")
+    if options is None:
+        unknown = set(option_groups) - {"guard", "alarm", "alerts", "dashboard", "log_retention"}
+        if unknown:
+            raise ProtectionError(f"{', '.join(sorted(unknown))}: unknown option(s); expected guard, "
+                                  "alarm, alerts, dashboard or log_retention")
+        groups = {key: value for key, value in option_groups.items() if value is not None}
+        options = ProtectionOptions(**groups)
+    return Protection(function, PROTECTION_ID, options=options, log_group=log_group)

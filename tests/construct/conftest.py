@@ -1,0 +1,60 @@
+"""Session fixtures: every test app is synthesized once and shared by many assertions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import cx_api
+
+from example.stack import STACK_NAME, build_app
+
+from .apps import build_options_app
+
+
+@pytest.fixture(scope="session")
+def example_assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
+    """The example app, synthesized once, with cdk-nag's AwsSolutions checks on."""
+    outdir = tmp_path_factory.mktemp("example-cdk-out")
+    return build_app(outdir=str(outdir)).synth()
+
+
+@pytest.fixture(scope="session")
+def example_template(example_assembly: cx_api.CloudAssembly) -> dict[str, Any]:
+    template: dict[str, Any] = example_assembly.get_stack_by_name(STACK_NAME).template
+    return template
+
+
+@pytest.fixture(scope="session")
+def options_assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
+    outdir = tmp_path_factory.mktemp("options-cdk-out")
+    return build_options_app(str(outdir)).synth()
+
+
+@pytest.fixture(scope="session")
+def options_template(options_assembly: cx_api.CloudAssembly) -> dict[str, Any]:
+    template: dict[str, Any] = options_assembly.get_stack_by_name("OptionsStack").template
+    return template
+
+
+@pytest.fixture(scope="session")
+def own_resources_template(options_assembly: cx_api.CloudAssembly) -> dict[str, Any]:
+    template: dict[str, Any] = options_assembly.get_stack_by_name("OwnResourcesStack").template
+    return template
+
+
+@pytest.fixture(scope="session")
+def all_templates(example_assembly: cx_api.CloudAssembly,
+                  options_assembly: cx_api.CloudAssembly) -> dict[str, dict[str, Any]]:
+    """Every synthesized template of the test apps, by stack name."""
+    templates = {}
+    for assembly in (example_assembly, options_assembly):
+        for stack in assembly.stacks:
+            templates[stack.stack_name] = stack.template
+    return templates
+
+
+def asset_dir(assembly: cx_api.CloudAssembly, s3_key: str) -> Path:
+    """The staged directory of a zip asset, from its S3 key."""
+    return Path(assembly.directory) / f"asset.{s3_key.removesuffix('.zip')}"

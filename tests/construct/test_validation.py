@@ -1,0 +1,126 @@
+"""Bad props fail at synth with a message naming the prop, and never leave a function half wired."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import pytest
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+from protect_lambda import contract
+from protect_lambda_construct import (
+    AlarmOptions,
+    AlertOptions,
+    GuardOptions,
+    ProtectedFunction,
+    ProtectionError,
+    RuleAction,
+    protect,
+)
+
+from .apps import code, python_function_props
+
+
+@pytest.fixture
+def stack() -> Stack:
+    return Stack(App(), "ValidationStack")
+
+
+@pytest.mark.parametrize("make, prop", [
+    (lambda: AlarmOptions(threshold=0), "alarm.threshold"),
+    (lambda: AlarmOptions(threshold=-3), "alarm.threshold"),
+    (lambda: AlarmOptions(period=Duration.seconds(90)), "alarm.period"),
+    (lambda: AlarmOptions(period=Duration.seconds(30)), "alarm.period"),
+    (lambda: AlarmOptions(evaluation_periods=0), "alarm.evaluation_periods"),
+    (lambda: AlertOptions(emails=["not-an-address"]), "alerts.emails[0]"),
+    (lambda: AlertOptions(emails=["ok@example.com", "two@@example.com"]), "alerts.emails[1]"),
+    (lambda: AlertOptions(emails="oncall@example.com"), "alerts.emails"),
+    (lambda: AlertOptions(sms=["5555550100"]), "alerts.sms[0]"),
+    (lambda: AlertOptions(sms=["+1 555 555 0100"]), "alerts.sms[0]"),
+    (lambda: AlertOptions(https=["http://hooks.example.com/x"]), "alerts.https[0]"),
+    (lambda: GuardOptions(mode="block"), "guard.mode"),
+    (lambda: GuardOptions(rule_overrides={"sqli-001": "off"}), "guard.rule_overrides"),
+])
+def test_bad_options_name_the_prop(make: Callable[[], Any], prop: str) -> None:
+    with pytest.raises(ProtectionError, match=re.escape(prop) + r"(\[.*\])?:"):
+        make()
+
+
+def test_good_options_are_accepted() -> None:
+    assert AlarmOptions(threshold=1, period=Duration.minutes(1)).period_minutes == 1
+    assert AlertOptions(emails=["a.b+tag@sub.example.co.uk"], sms=["+447700900123"],
+                        https=["https://example.com/hook?x=1"]).sms == ["+447700900123"]
+
+
+@pytest.mark.parametrize("props, prop", [
+    (dict(runtime=lambda_.Runtime.NODEJS_20_X, handler="index.handler"), "runtime"),
+    (dict(runtime=lambda_.Runtime.PYTHON_3_9, handler="app.handler"), "runtime"),
+    (dict(runtime=lambda_.Runtime.FROM_IMAGE, handler=lambda_.Handler.FROM_IMAGE), "code"),
+])
+def test_unsupported_functions_fail_before_anything_is_created(stack: Stack, props: dict[str, Any],
+                                                              prop: str) -> None:
+    with pytest.raises(ProtectionError, match=f"Bad: {prop}:"):
+        ProtectedFunction(stack, "Bad", code=code(), **props)
+    assert stack.node.try_find_child("Bad") is None
+    assert stack.node.try_find_child("BadLogGroup") is None
+
+
+def test_log_retention_with_own_log_group_is_refused(stack: Stack) -> None:
+    group = logs.LogGroup(stack, "Mine")
+    with pytest.raises(ProtectionError, match="log_retention: cannot be combined with log_group"):
+        ProtectedFunction(stack, "Fn", **python_function_props(log_group=group),
+                          log_retention=logs.RetentionDays.ONE_DAY)
+
+
+@pytest.mark.parametrize("guard, message", [
+    (GuardOptions(custom_rules=[{"id": "custom-1", "category": "custom", "direction": "inbound",
+                                 "severity": "high", "description": "broken", "pattern": "(unclosed"}]),
+     "pattern"),
+    (GuardOptions(custom_rules=[{"id": "custom-2", "category": "custom", "direction": "sideways",
+                                 "severity": "high", "description": "x", "pattern": "x"}]),
+     "direction"),
+    (GuardOptions(custom_rules=[{"id": "custom-3", "category": "custom", "direction": "inbound",
+                                 "severity": "high", "description": "catastrophic", "pattern": "(a+)+$"}]),
+     "pattern"),
+    (GuardOptions(rule_overrides={"sqli-999-typo": RuleAction.OFF}), "rule_overrides"),
+    (GuardOptions(category_overrides={"sqlinjection": RuleAction.OFF}), "category_overrides"),
+])
+def test_bad_guard_config_fails_synth_and_leaves_function_untouched(
+        stack: Stack, guard: GuardOptions, message: str) -> None:
+    function = lambda_.Function(stack, "Existing", **python_function_props())
+    with pytest.raises(ProtectionError, match=message):
+        protect(function, guard=guard)
+    cfn = function.node.default_child
+    assert isinstance(cfn, lambda_.CfnFunction)
+    assert cfn.handler == "orders_api.handler", "handler redirected although protection failed"
+    resolved = stack.resolve(cfn.layers) if cfn.layers is not None else None
+    assert not resolved, "guard layer attached although protection failed"
+
+
+def test_protect_twice_is_protect_once(stack: Stack) -> None:
+    function = lambda_.Function(stack, "Existing", **python_function_props())
+    first = protect(function)
+    assert protect(function) is first
+    cfn = function.node.default_child
+    assert isinstance(cfn, lambda_.CfnFunction)
+    assert cfn.handler == contract.WRAPPER_HANDLER
+
+
+def test_protect_refuses_non_python_and_changes_nothing(stack: Stack) -> None:
+    function = lambda_.Function(stack, "Node", runtime=lambda_.Runtime.NODEJS_20_X,
+                                handler="index.handler", code=lambda_.Code.from_inline("exports.handler=1"))
+    with pytest.raises(ProtectionError, match="runtime: nodejs20.x is not supported"):
+        protect(function)
+    cfn = function.node.default_child
+    assert isinstance(cfn, lambda_.CfnFunction)
+    assert cfn.handler == "index.handler"
+    assert function.node.try_find_child("Protection") is None
+
+
+def test_protect_rejects_unknown_option_names(stack: Stack) -> None:
+    function = lambda_.Function(stack, "Existing", **python_function_props())
+    with pytest.raises(ProtectionError, match="alarms: unknown option"):
+        protect(function, alarms=AlarmOptions())
