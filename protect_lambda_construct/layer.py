@@ -1,8 +1,8 @@
 """The guard layer: one ``LayerVersion`` per stack and architecture.
 
 The layer's content is the installed ``protect_lambda`` package (from this
-repository or from the wheel), staged as ``python/protect_lambda`` so that
-Lambda mounts it at ``/opt/python``. The staging directory is named by a hash
+repository or from the wheel) less its developer tools, staged as
+``python/protect_lambda`` so that Lambda mounts it at ``/opt/python``. The staging directory is named by a hash
 of the content, so synthesizing twice reuses it and the asset hash only
 changes when the guard does.
 
@@ -32,6 +32,9 @@ SUPPORTED_PYTHON_RUNTIMES: tuple[str, ...] = (
 
 _IGNORED_DIRS = {"__pycache__"}
 _IGNORED_SUFFIXES = (".pyc", ".pyo")
+#: Parts of the package that run on a developer's machine (CLI, boto3 operations,
+#: evaluation), never inside Lambda: left out of the layer.
+DEV_ONLY = frozenset({"commands", "ops", "cli.py", "evaluation.py", "filter_pattern.py"})
 
 
 def guard_package_dir() -> Path:
@@ -45,9 +48,11 @@ def guard_package_dir() -> Path:
 def _package_files(root: Path) -> list[Path]:
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
+        top = Path(dirpath) == root
+        dirnames[:] = sorted(d for d in dirnames
+                             if d not in _IGNORED_DIRS and not (top and d in DEV_ONLY))
         for name in sorted(filenames):
-            if not name.endswith(_IGNORED_SUFFIXES):
+            if not name.endswith(_IGNORED_SUFFIXES) and not (top and name in DEV_ONLY):
                 files.append(Path(dirpath, name))
     return files
 
