@@ -1,0 +1,370 @@
+"""Guard configuration: validated at synth time by the construct, read at run time by the wrapper.
+
+The configuration is one JSON document::
+
+    {"mode": "block", "fail_policy": "open",
+     "rule_overrides": {"sqli-001": "monitor"}, "category_overrides": {"xss": "off"},
+     "custom_rules": [{"id": "custom-001", "category": "custom", ...}]}
+
+The construct calls :func:`build_config` (a bad field fails ``cdk synth`` with a
+message naming it) and :func:`config_environment` to turn the document into the
+function's environment: ``mode`` and ``fail_policy`` go to their own variables,
+the rest inline in :data:`~protect_lambda.contract.CONFIG_ENV`, or, when it is
+too large for Lambda's 4 KB environment, in a file named by
+:data:`~protect_lambda.contract.CONFIG_FILE_ENV`. At run time :func:`load_config`
+reads it back. Pure standard library.
+
+Example:
+    >>> doc = build_config(mode="monitor", rule_overrides={"sqli-001": "off"})
+    >>> env = config_environment(doc)
+    >>> load_config(env).rule_overrides
+    {'sqli-001': 'off'}
+    >>> load_config(env).mode
+    'monitor'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Collection, Final, Iterable, Mapping
+
+from protect_lambda import contract
+from protect_lambda.errors import GuardConfigError
+
+#: Values a rule or category override may take.
+OVERRIDE_ACTIONS: Final = ("block", "monitor", "off")
+#: Keys a configuration document may hold.
+DOCUMENT_KEYS: Final = (
+    "mode",
+    "fail_policy",
+    "rule_overrides",
+    "category_overrides",
+    "custom_rules",
+)
+#: Largest inline configuration (bytes of JSON) that :func:`config_environment` puts in
+#: an environment variable. Lambda allows 4 KB for *all* variables of a function, so
+#: half of it is left to the user's own variables.
+INLINE_CONFIG_LIMIT: Final = 2048
+#: Upper bound on a configuration file, to fail clearly rather than slowly.
+MAX_CONFIG_FILE_BYTES: Final = 1 << 20
+_MAX_NAME = 128
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    """The guard configuration of one function, as the wrapper uses it.
+
+    Example:
+        >>> GuardConfig().mode, GuardConfig().fail_policy
+        ('block', 'open')
+    """
+
+    mode: str = contract.MODE_BLOCK
+    fail_policy: str = contract.FAIL_OPEN
+    rule_overrides: Mapping[str, str] = field(default_factory=dict)
+    category_overrides: Mapping[str, str] = field(default_factory=dict)
+    #: Custom rule definitions, validated with ``engine.Rule.from_dict``.
+    custom_rules: tuple[Mapping[str, Any], ...] = ()
+
+
+# --- validation (shared by synth time and run time) ---------------------------
+
+
+def _choice(name: str, value: object, choices: Collection[str]) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in choices:
+        raise GuardConfigError(f"{name}: must be one of {', '.join(choices)} (got {value!r})")
+    return value.strip().lower()
+
+
+def _overrides(name: str, value: object, known: Collection[str] | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise GuardConfigError(
+            f"{name}: must be an object mapping names to actions (got {type(value).__name__})"
+        )
+    result: dict[str, str] = {}
+    for key, action in value.items():
+        if not isinstance(key, str) or not key.strip() or len(key) > _MAX_NAME:
+            raise GuardConfigError(
+                f"{name}: keys must be non-empty strings of at most {_MAX_NAME} characters "
+                f"(got {key!r})"
+            )
+        if known is not None and key not in known:
+            raise GuardConfigError(
+                f"{name}[{key!r}]: unknown name; known: {', '.join(sorted(known))}"
+            )
+        result[key] = _choice(f"{name}[{key!r}]", action, OVERRIDE_ACTIONS)
+    return result
+
+
+def _custom_rules(value: object, known_rule_ids: Collection[str] | None) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise GuardConfigError(
+            f"custom_rules: must be a list of rule objects (got {type(value).__name__})"
+        )
+    from protect_lambda.engine import Rule  # imported here: the engine validates patterns
+
+    rules: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise GuardConfigError(
+                f"custom_rules[{index}]: must be an object (got {type(item).__name__})"
+            )
+        rule = Rule.from_dict(item)  # raises engine.RuleError naming the rule and the field
+        if rule.id in seen:
+            raise GuardConfigError(f"custom_rules[{index}]: duplicate rule id {rule.id!r}")
+        if known_rule_ids is not None and rule.id in known_rule_ids:
+            raise GuardConfigError(
+                f"custom_rules[{index}]: rule id {rule.id!r} is already a built-in rule"
+            )
+        seen.add(rule.id)
+        rules.append(json.loads(json.dumps(dict(item))))  # a plain JSON copy
+    return rules
+
+
+def validate_document(
+    document: object,
+    *,
+    origin: str = "config",
+    known_rule_ids: Collection[str] | None = None,
+    known_categories: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """Validate a configuration document and return its normalised copy.
+
+    Missing keys take their defaults; an unknown key, a bad value or an invalid
+    custom rule raises :class:`GuardConfigError` (or ``engine.RuleError``) whose
+    message starts with the offending field.
+
+    Example:
+        >>> validate_document({"category_overrides": {"xss": "MONITOR"}})["category_overrides"]
+        {'xss': 'monitor'}
+    """
+    if not isinstance(document, Mapping):
+        raise GuardConfigError(f"{origin}: must be a JSON object (got {type(document).__name__})")
+    unknown = [key for key in document if key not in DOCUMENT_KEYS]
+    if unknown:
+        raise GuardConfigError(
+            f"{origin}: unknown key {unknown[0]!r}; allowed: {', '.join(DOCUMENT_KEYS)}"
+        )
+    rules = _custom_rules(document.get("custom_rules"), known_rule_ids)
+    rule_ids: Collection[str] | None = None
+    if known_rule_ids is not None:
+        rule_ids = set(known_rule_ids) | {str(rule["id"]) for rule in rules}
+    categories: Collection[str] | None = None
+    if known_categories is not None:
+        categories = set(known_categories) | {str(rule["category"]) for rule in rules}
+    return {
+        "mode": _choice("mode", document.get("mode", contract.MODE_BLOCK), contract.MODES),
+        "fail_policy": _choice(
+            "fail_policy", document.get("fail_policy", contract.FAIL_OPEN), contract.FAIL_POLICIES
+        ),
+        "rule_overrides": _overrides("rule_overrides", document.get("rule_overrides"), rule_ids),
+        "category_overrides": _overrides(
+            "category_overrides", document.get("category_overrides"), categories
+        ),
+        "custom_rules": rules,
+    }
+
+
+# --- synth time ---------------------------------------------------------------
+
+
+def build_config(
+    *,
+    mode: str = contract.MODE_BLOCK,
+    fail_policy: str = contract.FAIL_OPEN,
+    rule_overrides: Mapping[str, str] | None = None,
+    category_overrides: Mapping[str, str] | None = None,
+    custom_rules: Iterable[Mapping[str, Any]] = (),
+    known_rule_ids: Collection[str] | None = None,
+    known_categories: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """Validate the construct's guard props and return the JSON-ready configuration document.
+
+    Pass ``known_rule_ids`` / ``known_categories`` (the built-in rules) to also
+    reject overrides of names that do not exist (a typo would otherwise be a no-op).
+
+    Example:
+        >>> build_config(mode="monitor")["mode"]
+        'monitor'
+        >>> build_config(mode="blok")
+        Traceback (most recent call last):
+        ...
+        protect_lambda.errors.GuardConfigError: mode: must be one of block, monitor (got 'blok')
+    """
+    return validate_document(
+        {
+            "mode": mode,
+            "fail_policy": fail_policy,
+            "rule_overrides": rule_overrides,
+            "category_overrides": category_overrides,
+            "custom_rules": list(custom_rules),
+        },
+        origin="guard config",
+        known_rule_ids=known_rule_ids,
+        known_categories=known_categories,
+    )
+
+
+def config_json(document: Mapping[str, Any]) -> str:
+    """The compact, deterministic JSON of the non-default, non-env parts of ``document``.
+
+    ``mode`` and ``fail_policy`` travel in their own environment variables, so they
+    are left out; empty sections are left out too.
+
+    Example:
+        >>> config_json(build_config(rule_overrides={"b": "off", "a": "monitor"}))
+        '{"rule_overrides":{"a":"monitor","b":"off"}}'
+    """
+    body = {
+        key: document[key]
+        for key in ("rule_overrides", "category_overrides", "custom_rules")
+        if document.get(key)
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def config_environment(
+    document: Mapping[str, Any],
+    *,
+    config_file_path: str | None = None,
+    inline_limit: int = INLINE_CONFIG_LIMIT,
+) -> dict[str, str]:
+    """The environment variables that carry ``document`` to the guard.
+
+    The JSON goes inline when it fits in ``inline_limit`` bytes; otherwise the
+    construct must ship it as a file (e.g. in the function's asset) and pass its
+    path at run time as ``config_file_path`` (absolute, or relative to
+    ``LAMBDA_TASK_ROOT``); the caller writes :func:`config_json` to that file.
+
+    Example:
+        >>> sorted(config_environment(build_config()))
+        ['PROTECT_LAMBDA_FAIL_POLICY', 'PROTECT_LAMBDA_MODE']
+    """
+    env = {
+        contract.MODE_ENV: str(document.get("mode", contract.MODE_BLOCK)),
+        contract.FAIL_POLICY_ENV: str(document.get("fail_policy", contract.FAIL_OPEN)),
+    }
+    body = config_json(document)
+    if body == "{}":
+        return env
+    if len(body.encode("utf-8")) <= inline_limit:
+        env[contract.CONFIG_ENV] = body
+    elif config_file_path:
+        env[contract.CONFIG_FILE_ENV] = config_file_path
+    else:
+        raise GuardConfigError(
+            f"guard config: {len(body.encode('utf-8'))} bytes of JSON exceed the inline limit "
+            f"of {inline_limit} bytes; pass config_file_path and ship config_json() in that file"
+        )
+    return env
+
+
+# --- run time -----------------------------------------------------------------
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name)
+    return value if value and value.strip() else None
+
+
+def read_fail_policy(environ: Mapping[str, str] | None = None) -> str:
+    """The fail policy from the environment, falling back to ``open`` when unset or invalid.
+
+    Used to decide what to do when the configuration itself cannot be loaded.
+
+    Example:
+        >>> read_fail_policy({"PROTECT_LAMBDA_FAIL_POLICY": "Closed"})
+        'closed'
+    """
+    env = os.environ if environ is None else environ
+    value = (_env(env, contract.FAIL_POLICY_ENV) or "").strip().lower()
+    return value if value in contract.FAIL_POLICIES else contract.FAIL_OPEN
+
+
+def _read_file(path: str, environ: Mapping[str, str]) -> object:
+    if not os.path.isabs(path):
+        path = os.path.join(environ.get("LAMBDA_TASK_ROOT") or os.getcwd(), path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_FILE_BYTES + 1)
+    except OSError as exc:
+        raise GuardConfigError(
+            f"{contract.CONFIG_FILE_ENV}: cannot read {path!r} "
+            f"({type(exc).__name__}: {exc.strerror})"
+        ) from None
+    if len(raw) > MAX_CONFIG_FILE_BYTES:
+        raise GuardConfigError(
+            f"{contract.CONFIG_FILE_ENV}: {path!r} is larger than {MAX_CONFIG_FILE_BYTES} bytes"
+        )
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise GuardConfigError(
+            f"{contract.CONFIG_FILE_ENV}: {path!r} is not valid JSON ({exc})"
+        ) from None
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
+    """Read the guard configuration from the environment (and config file, if named).
+
+    ``MODE_ENV`` and ``FAIL_POLICY_ENV`` take precedence over ``mode`` and
+    ``fail_policy`` inside the document. Setting both ``CONFIG_ENV`` and
+    ``CONFIG_FILE_ENV`` is an error (which one would win is not obvious).
+
+    Example:
+        >>> load_config({}).mode
+        'block'
+        >>> env = {"PROTECT_LAMBDA_CONFIG": '{"category_overrides": {"xss": "off"}}'}
+        >>> load_config(env).category_overrides
+        {'xss': 'off'}
+    """
+    env = os.environ if environ is None else environ
+    inline = _env(env, contract.CONFIG_ENV)
+    path = _env(env, contract.CONFIG_FILE_ENV)
+    document: object = {}
+    if inline is not None and path is not None:
+        raise GuardConfigError(
+            f"{contract.CONFIG_ENV} and {contract.CONFIG_FILE_ENV} are both set; set only one"
+        )
+    if inline is not None:
+        try:
+            document = json.loads(inline)
+        except ValueError as exc:
+            raise GuardConfigError(f"{contract.CONFIG_ENV}: not valid JSON ({exc})") from None
+        origin = contract.CONFIG_ENV
+    elif path is not None:
+        document = _read_file(path.strip(), env)
+        origin = f"{contract.CONFIG_FILE_ENV} ({path.strip()})"
+    else:
+        origin = "config"
+    if isinstance(document, Mapping):
+        document = dict(document)
+        for key, name in (("mode", contract.MODE_ENV), ("fail_policy", contract.FAIL_POLICY_ENV)):
+            value = _env(env, name)
+            if value is not None:
+                document[key] = value
+    try:
+        valid = validate_document(document, origin=origin)
+    except ValueError as exc:  # GuardConfigError, engine.RuleError
+        # Name the variable the bad field came from.
+        message = str(exc)
+        for key, name in (("mode", contract.MODE_ENV), ("fail_policy", contract.FAIL_POLICY_ENV)):
+            if message.startswith(f"{key}:") and _env(env, name) is not None:
+                raise GuardConfigError(f"{name}: {message[len(key) + 2 :]}") from None
+        if not message.startswith(origin):
+            message = f"{origin}: {message}"
+        raise GuardConfigError(message) from None
+    return GuardConfig(
+        mode=valid["mode"],
+        fail_policy=valid["fail_policy"],
+        rule_overrides=valid["rule_overrides"],
+        category_overrides=valid["category_overrides"],
+        custom_rules=tuple(valid["custom_rules"]),
+    )

@@ -1,0 +1,280 @@
+"""Block responses in the shape each event source expects.
+
+* HTTP sources (API Gateway REST v1, HTTP API v2, ALB, function URLs): a blocked
+  request gets a 403, a withheld (leaking) response a generic 500; the body is
+  ``{"message": ..., "requestId": <Lambda request id>}`` and names no rule.
+* Batch sources (SQS, Kinesis, DynamoDB Streams): blocked records are reported as
+  ``batchItemFailures`` (SQS ``messageId``, Kinesis / DynamoDB sequence number),
+  merged with the failures the handler itself reports.
+* Other sources have no response the guard could shape: the wrapper raises
+  :class:`~protect_lambda.errors.GuardBlockedError`.
+
+Example:
+    >>> r = forbidden("apigw-http", {}, "req-1")
+    >>> r["statusCode"], r["body"]
+    (403, '{"message":"Forbidden","requestId":"req-1"}')
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final, Mapping, Sequence
+
+HTTP_SOURCES: Final = frozenset({"apigw-rest", "apigw-http", "alb", "function-url"})
+BATCH_SOURCES: Final = frozenset({"sqs", "kinesis", "dynamodb"})
+
+_REASONS: Final = {403: "Forbidden", 500: "Internal Server Error"}
+
+
+def is_http(source: str) -> bool:
+    """True for the sources answered with an HTTP response.
+
+    Example:
+        >>> is_http("alb"), is_http("sqs")
+        (True, False)
+    """
+    return source in HTTP_SOURCES
+
+
+def is_batch(source: str) -> bool:
+    """True for the sources whose failed records can be reported as ``batchItemFailures``.
+
+    Example:
+        >>> is_batch("kinesis"), is_batch("sns")
+        (True, False)
+    """
+    return source in BATCH_SOURCES
+
+
+def http_response(source: str, event: object, status: int, request_id: str) -> dict[str, Any]:
+    """An HTTP error response for ``source``, in the shape that source expects.
+
+    ALB events that carry ``multiValueHeaders`` (the target group has multi-value
+    headers enabled) get ``multiValueHeaders`` back, as ALB then requires.
+
+    Example:
+        >>> r = http_response("alb", {"multiValueHeaders": {}}, 403, "r")
+        >>> r["statusDescription"], r["multiValueHeaders"]
+        ('403 Forbidden', {'Content-Type': ['application/json']})
+    """
+    reason = _REASONS.get(status, "Error")
+    body = json.dumps({"message": reason, "requestId": request_id}, separators=(",", ":"))
+    response: dict[str, Any] = {"statusCode": status}
+    if source == "alb":
+        response["statusDescription"] = f"{status} {reason}"
+        if isinstance(event, Mapping) and isinstance(event.get("multiValueHeaders"), Mapping):
+            response["multiValueHeaders"] = {"Content-Type": ["application/json"]}
+        else:
+            response["headers"] = {"Content-Type": "application/json"}
+    elif source == "apigw-rest":
+        response["headers"] = {"Content-Type": "application/json"}
+    else:  # apigw-http, function-url: payload format 2.0 (lower-case header names)
+        response["headers"] = {"content-type": "application/json"}
+    response["body"] = body
+    response["isBase64Encoded"] = False
+    return response
+
+
+def forbidden(source: str, event: object, request_id: str) -> dict[str, Any]:
+    """The 403 answering a blocked HTTP request.
+
+    Example:
+        >>> forbidden("apigw-rest", {}, "r")["headers"]
+        {'Content-Type': 'application/json'}
+    """
+    return http_response(source, event, 403, request_id)
+
+
+def withheld(source: str, event: object, request_id: str) -> dict[str, Any]:
+    """The generic 500 sent instead of an HTTP response that leaks.
+
+    Example:
+        >>> withheld("function-url", {}, "r")["body"]
+        '{"message":"Internal Server Error","requestId":"r"}'
+    """
+    return http_response(source, event, 500, request_id)
+
+
+def records_of(event: object) -> list[Any] | None:
+    """The ``Records`` list of a batch event, or None.
+
+    Example:
+        >>> records_of({"Records": [1, 2]}), records_of({})
+        ([1, 2], None)
+    """
+    if isinstance(event, Mapping):
+        records = event.get("Records")
+        if isinstance(records, list):
+            return records
+    return None
+
+
+def item_identifier(source: str, record: object) -> str:
+    """The ``itemIdentifier`` of a batch record; ``""`` when it has none.
+
+    Lambda treats an empty identifier as a failure of the whole batch, which is
+    the safe outcome for a record the guard cannot name.
+
+    Example:
+        >>> item_identifier("sqs", {"messageId": "m-1"})
+        'm-1'
+        >>> item_identifier("kinesis", {"kinesis": {"sequenceNumber": "49590"}})
+        '49590'
+        >>> item_identifier("dynamodb", {"dynamodb": {"SequenceNumber": "111"}})
+        '111'
+    """
+    if not isinstance(record, Mapping):
+        return ""
+    value: object = None
+    if source == "sqs":
+        value = record.get("messageId")
+    elif source == "kinesis":
+        inner = record.get("kinesis")
+        value = inner.get("sequenceNumber") if isinstance(inner, Mapping) else None
+    elif source == "dynamodb":
+        inner = record.get("dynamodb")
+        value = inner.get("SequenceNumber") if isinstance(inner, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
+def _is_fifo(record: object) -> bool:
+    if not isinstance(record, Mapping):
+        return False
+    arn = record.get("eventSourceARN")
+    return isinstance(arn, str) and arn.endswith(".fifo")
+
+
+def _group(record: object) -> object:
+    if isinstance(record, Mapping):
+        attributes = record.get("attributes")
+        if isinstance(attributes, Mapping):
+            return attributes.get("MessageGroupId")
+    return None
+
+
+def held_back(source: str, records: Sequence[Any], blocked: set[int]) -> set[int]:
+    """Indexes of the records not handed to the handler: the blocked ones and, for an
+    SQS FIFO queue, every later record of the same message group (to keep the
+    group's order, as AWS requires for partial batch responses on FIFO queues).
+
+    Example:
+        >>> fifo = "arn:aws:sqs:us-east-1:1:q.fifo"
+        >>> recs = [{"eventSourceARN": fifo, "attributes": {"MessageGroupId": g}} for g in "aba"]
+        >>> sorted(held_back("sqs", recs, {0}))
+        [0, 2]
+    """
+    result = {index for index in blocked if 0 <= index < len(records)}
+    if source != "sqs" or not result:
+        return result
+    stopped: set[object] = set()
+    for index, record in enumerate(records):
+        if not _is_fifo(record):
+            continue
+        group = _group(record)
+        if index in result:
+            stopped.add(group)
+        elif group in stopped:
+            result.add(index)
+    return result
+
+
+def batch_failures(
+    source: str, records: Sequence[Any], indexes: set[int] | None = None
+) -> list[dict[str, str]]:
+    """``batchItemFailures`` entries for the records at ``indexes`` (all records when None).
+
+    Example:
+        >>> batch_failures("sqs", [{"messageId": "a"}, {"messageId": "b"}], {1})
+        [{'itemIdentifier': 'b'}]
+    """
+    chosen = range(len(records)) if indexes is None else sorted(indexes)
+    failures: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for index in chosen:
+        identifier = item_identifier(source, records[index])
+        if identifier not in seen:
+            seen.add(identifier)
+            failures.append({"itemIdentifier": identifier})
+    if not failures and indexes is None:
+        failures.append(
+            {"itemIdentifier": ""}
+        )  # empty batch: fail it whole, never succeed silently
+    return failures
+
+
+def batch_response(failures: list[dict[str, str]]) -> dict[str, Any]:
+    """The partial batch response reporting ``failures``.
+
+    Example:
+        >>> batch_response([{"itemIdentifier": "a"}])
+        {'batchItemFailures': [{'itemIdentifier': 'a'}]}
+    """
+    return {"batchItemFailures": list(failures)}
+
+
+def merge_batch_failures(result: object, failures: list[dict[str, str]]) -> object:
+    """The handler's ``result`` with the guard's ``failures`` added to its ``batchItemFailures``.
+
+    The handler's own entries are kept as they are (first), the guard's are added
+    unless an entry with the same identifier is already there. With no failures
+    of the guard, ``result`` is returned as is (the same object). A result that is
+    not a mapping (e.g. ``None``) carries no failures of its own and is replaced.
+
+    Example:
+        >>> merge_batch_failures({"batchItemFailures": [{"itemIdentifier": "a"}]},
+        ...                      [{"itemIdentifier": "b"}, {"itemIdentifier": "a"}])
+        {'batchItemFailures': [{'itemIdentifier': 'a'}, {'itemIdentifier': 'b'}]}
+    """
+    if not failures:
+        return result
+    merged: dict[str, Any] = dict(result) if isinstance(result, Mapping) else {}
+    own = merged.get("batchItemFailures")
+    entries: list[Any] = list(own) if isinstance(own, list) else []
+    present = {entry.get("itemIdentifier") for entry in entries if isinstance(entry, Mapping)}
+    entries.extend(entry for entry in failures if entry["itemIdentifier"] not in present)
+    merged["batchItemFailures"] = entries
+    return merged
+
+
+def fallback_source(event: object) -> str:
+    """A coarse source of ``event``, used only when the guard failed before naming it.
+
+    It only needs to tell the shapes whose block response differs (HTTP flavours,
+    batches); everything else is ``generic``.
+
+    Example:
+        >>> fallback_source({"Records": [{"eventSource": "aws:sqs"}]})
+        'sqs'
+        >>> fallback_source({"version": "2.0", "requestContext": {"http": {}}})
+        'apigw-http'
+    """
+    if not isinstance(event, Mapping):
+        return "generic"
+    records = records_of(event)
+    if records:
+        first = records[0]
+        if isinstance(first, Mapping):
+            kind = first.get("eventSource") or first.get("EventSource")
+            named = {
+                "aws:sqs": "sqs",
+                "aws:kinesis": "kinesis",
+                "aws:dynamodb": "dynamodb",
+                "aws:sns": "sns",
+                "aws:s3": "s3",
+            }
+            if isinstance(kind, str) and kind in named:
+                return named[kind]
+    context = event.get("requestContext")
+    if isinstance(context, Mapping):
+        if "elb" in context:
+            return "alb"
+        if event.get("version") == "2.0":
+            domain = context.get("domainName")
+            if isinstance(domain, str) and ".lambda-url." in domain:
+                return "function-url"
+            return "apigw-http"
+        if "httpMethod" in event:
+            return "apigw-rest"
+    if "detail-type" in event and "detail" in event:
+        return "eventbridge"
+    return "generic"

@@ -1,0 +1,316 @@
+"""The Violation record: one JSON line on stdout per finding, in the contract's format.
+
+The record is the whole log event Lambda sends to CloudWatch Logs (``print``
+output is sent as is under both the Text and the JSON log format), so the
+construct's metric filter (:data:`~protect_lambda.contract.VIOLATION_FILTER_PATTERN`)
+applies to it directly. It never carries the matched secret or the raw payload:
+
+* outbound findings (leaks): the matched span is replaced by
+  ``[REDACTED <rule_id> <n> chars]``; at most 12 characters of context remain on
+  each side, and every word-like token there that is longer than 16 characters
+  or holds a digit is masked with ``*`` (so a neighbouring key fragment or card
+  group cannot survive);
+* inbound findings (attacks): a view of at most 80 characters around the match,
+  with runs of 4+ digits masked with ``#`` and long tokens that mix letters and
+  digits (keys, tokens, JWTs) masked with ``*``.
+
+Attacker-controlled text cannot forge or split a log line: the line is
+``json.dumps(..., ensure_ascii=True)`` (no raw newline, no U+2028/U+2029, quotes
+escaped), and control / bidi characters in the excerpt and location are replaced
+by ``?`` so that a terminal showing a decoded record is safe too.
+
+Example:
+    >>> from types import SimpleNamespace as NS
+    >>> m = NS(text='{"card": "4111111111111111"}', start=10, end=26)
+    >>> f = NS(rule_id="leak_card", category="leak_card", direction="outbound", severity="high",
+    ...        location="body.card", action="blocked", record_index=None, match=m)
+    >>> redact_excerpt(f)
+    '{"card": "[REDACTED leak_card 16 chars]"}'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from typing import Any, Final, Mapping, Optional, Protocol, TextIO
+
+from protect_lambda import __version__, contract
+
+#: Longest excerpt (characters), before JSON escaping.
+MAX_EXCERPT: Final = 80
+#: Longest location kept in a record (characters); longer ones are truncated.
+MAX_LOCATION: Final = 200
+#: Longest function name / request id / rule id kept in a record.
+MAX_NAME: Final = 128
+#: Context kept on each side of a redacted outbound match.
+OUTBOUND_CONTEXT: Final = 12
+#: Context kept on each side of an inbound match, and the longest part of the match shown.
+INBOUND_CONTEXT: Final = 16
+INBOUND_MATCH: Final = MAX_EXCERPT - 2 * INBOUND_CONTEXT - 6
+
+# Extra fields of a GuardError record (not part of the metric contract).
+FIELD_ERROR_TYPE: Final = "error_type"
+FIELD_PHASE: Final = "phase"
+FIELD_WHERE: Final = "where"
+FIELD_FAIL_POLICY: Final = "fail_policy"
+FIELD_OUTCOME: Final = "outcome"
+FIELD_DETAIL: Final = "detail"
+OUTCOME_PROCEEDED: Final = "proceeded"
+OUTCOME_BLOCKED: Final = "blocked"
+
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+_TOKEN_SCAN_LIMIT = 64
+
+
+class _Patterns:
+    """The redaction regexes, compiled on first use (not in the cold start)."""
+
+    def __init__(self) -> None:
+        self.token = re.compile(r"[A-Za-z0-9+/=_-]+")
+        self.plain_word = re.compile(r"[A-Za-z_-]{1,16}")
+        self.digit_run = re.compile(r"[0-9]{4,}")
+        self.long_digit_run = re.compile(r"[0-9]{9,}")
+        self.secret_token = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
+        self.unsafe = re.compile(
+            "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+        )
+
+
+_compiled: Optional[_Patterns] = None
+
+
+def _p() -> _Patterns:
+    global _compiled
+    if _compiled is None:
+        _compiled = _Patterns()
+    return _compiled
+
+
+class MatchLike(Protocol):
+    """What the record needs of ``engine.Match``."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+class FindingLike(Protocol):
+    """What the record needs of a Guard finding."""
+
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def direction(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def record_index(self) -> Optional[int]: ...
+    @property
+    def match(self) -> Optional[MatchLike]: ...
+
+
+def _safe(text: str, limit: int) -> str:
+    """Replace control / line-separator / bidi characters and truncate to ``limit``."""
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return _p().unsafe.sub("?", text)
+
+
+def _mask_outbound_context(text: str, lo: int, hi: int) -> str:
+    """Characters ``text[lo:hi]`` with secret-like tokens and non-ASCII masked by ``*``."""
+    if lo >= hi:
+        return ""
+    # Widen to whole tokens (bounded: a token longer than the bound is masked anyway).
+    left = lo
+    while left > 0 and lo - left < _TOKEN_SCAN_LIMIT and text[left - 1] in _TOKEN_CHARS:
+        left -= 1
+    right = hi
+    while right < len(text) and right - hi < _TOKEN_SCAN_LIMIT and text[right] in _TOKEN_CHARS:
+        right += 1
+    out = list(text[lo:hi])
+    for index, char in enumerate(out):
+        if not (" " <= char <= "~"):
+            out[index] = "*"
+    for token in _p().token.finditer(text, left, right):
+        # A token cut by the scan bound is at least _TOKEN_SCAN_LIMIT long: never a plain word.
+        if _p().plain_word.fullmatch(token.group()):
+            continue
+        for pos in range(max(token.start(), lo), min(token.end(), hi)):
+            out[pos - lo] = "*"
+    return "".join(out)
+
+
+def _mask_inbound(text: str) -> str:
+    text = _p().secret_token.sub(
+        lambda m: (
+            "*" * len(m.group())
+            if any(c.isdigit() for c in m.group()) and any(c.isalpha() for c in m.group())
+            else m.group()
+        ),
+        text,
+    )
+    return _p().digit_run.sub(lambda m: "#" * len(m.group()), text)
+
+
+def redact_excerpt(finding: FindingLike) -> str:
+    """The redacted excerpt of a finding (see the module docstring for the rules).
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> m = NS(text="q=1' OR '1'='1", start=3, end=14)
+        >>> redact_excerpt(NS(rule_id="sqli-001", direction="inbound", match=m))
+        "q=1' OR '1'='1"
+    """
+    match = finding.match
+    if match is None:
+        return ""
+    text, start, end = match.text, max(0, match.start), min(len(match.text), match.end)
+    if finding.direction == contract.DIRECTION_OUTBOUND:
+        before = _mask_outbound_context(text, max(0, start - OUTBOUND_CONTEXT), start)
+        after = _mask_outbound_context(text, end, min(len(text), end + OUTBOUND_CONTEXT))
+        mask = f"[REDACTED {_safe(str(finding.rule_id), 48)} {end - start} chars]"
+        return _safe(before, OUTBOUND_CONTEXT) + mask + _safe(after, OUTBOUND_CONTEXT)
+    lo = max(0, start - INBOUND_CONTEXT)
+    cut_end = min(end, start + INBOUND_MATCH)
+    hi = cut_end if cut_end < end else min(len(text), end + INBOUND_CONTEXT)
+    # Mask on a wider window (masks keep lengths) so a token cut by the view is judged whole.
+    wide_lo, wide_hi = max(0, lo - _TOKEN_SCAN_LIMIT), min(len(text), hi + _TOKEN_SCAN_LIMIT)
+    masked = _mask_inbound(text[wide_lo:wide_hi])[lo - wide_lo : hi - wide_lo]
+    view = ("..." if lo > 0 else "") + masked + ("..." if hi < len(text) else "")
+    return _safe(view, MAX_EXCERPT)
+
+
+def _name(value: object) -> str:
+    return _safe(str(value), MAX_NAME) if value is not None else ""
+
+
+def violation_record(
+    finding: FindingLike,
+    *,
+    source: str,
+    mode: str,
+    function_name: str,
+    request_id: str,
+) -> dict[str, str]:
+    """The Violation record of one finding, with exactly the contract's fields.
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> f = NS(rule_id="xss-001", category="xss", direction="inbound", severity="high",
+        ...        location="queryStringParameters.q", action="blocked", match=None)
+        >>> r = violation_record(f, source="apigw-http", mode="block", function_name="fn",
+        ...                      request_id="req-1")
+        >>> tuple(r) == contract.VIOLATION_FIELDS, r["event"]
+        (True, 'Violation')
+    """
+    location = str(finding.location)[: 2 * MAX_LOCATION]
+    location = _p().long_digit_run.sub(lambda m: "#" * len(m.group()), location)
+    return {
+        contract.FIELD_EVENT: contract.VIOLATION_MARKER,
+        contract.FIELD_ACTION: _name(finding.action),
+        contract.FIELD_DIRECTION: _name(finding.direction),
+        contract.FIELD_RULE_ID: _name(finding.rule_id),
+        contract.FIELD_CATEGORY: _name(finding.category),
+        contract.FIELD_SEVERITY: _name(finding.severity),
+        contract.FIELD_LOCATION: _safe(location, MAX_LOCATION),
+        contract.FIELD_SOURCE: _name(source),
+        contract.FIELD_FUNCTION_NAME: _name(function_name),
+        contract.FIELD_REQUEST_ID: _name(request_id),
+        contract.FIELD_EXCERPT: redact_excerpt(finding),
+        contract.FIELD_MODE: _name(mode),
+        contract.FIELD_GUARD_VERSION: __version__,
+    }
+
+
+def _where(error: BaseException) -> str:
+    """``file.py:line in function`` of the innermost guard frame of ``error`` (no payload)."""
+    import traceback  # only when the guard failed
+
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    frames = traceback.extract_tb(error.__traceback__)
+    chosen = None
+    for frame in frames:
+        if os.path.abspath(frame.filename).startswith(package_dir):
+            chosen = frame
+    if chosen is None and frames:
+        chosen = frames[-1]
+    if chosen is None:
+        return ""
+    return _safe(f"{os.path.basename(chosen.filename)}:{chosen.lineno} in {chosen.name}", MAX_NAME)
+
+
+def guard_error_record(
+    error: BaseException,
+    *,
+    phase: str,
+    outcome: str,
+    source: str,
+    mode: str,
+    fail_policy: str,
+    function_name: str,
+    request_id: str,
+) -> dict[str, str]:
+    """The GuardError record of a failure of the guard itself: the error type and where, no payload.
+
+    The exception message is left out (it may quote the event), except for
+    configuration errors, whose messages the guard writes from the deployer's
+    configuration.
+
+    Example:
+        >>> r = guard_error_record(KeyError("<script>"), phase="inbound", outcome="proceeded",
+        ...                        source="generic", mode="block", fail_policy="open",
+        ...                        function_name="fn", request_id="r")
+        >>> r["event"], r["error_type"], "<script>" in json.dumps(r)
+        ('GuardError', 'KeyError', False)
+    """
+    from protect_lambda.errors import GuardConfigError
+
+    record = {
+        contract.FIELD_EVENT: contract.GUARD_ERROR_MARKER,
+        FIELD_ERROR_TYPE: _name(type(error).__name__),
+        FIELD_PHASE: _name(phase),
+        FIELD_OUTCOME: _name(outcome),
+        FIELD_WHERE: _where(error),
+        contract.FIELD_SOURCE: _name(source),
+        contract.FIELD_FUNCTION_NAME: _name(function_name),
+        contract.FIELD_REQUEST_ID: _name(request_id),
+        contract.FIELD_MODE: _name(mode),
+        FIELD_FAIL_POLICY: _name(fail_policy),
+        contract.FIELD_GUARD_VERSION: __version__,
+    }
+    if isinstance(error, GuardConfigError):
+        record[FIELD_DETAIL] = _safe(str(error), 400)
+    return record
+
+
+def format_record(record: Mapping[str, Any]) -> str:
+    """One line of ASCII JSON (no newline, no U+2028, quotes escaped).
+
+    Example:
+        >>> format_record({"event": "Violation", "location": 'x"\\n{"event":"Violation"}'})
+        '{"event":"Violation","location":"x\\\\"\\\\n{\\\\"event\\\\":\\\\"Violation\\\\"}"}'
+    """
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":"), default=str)
+
+
+def emit(record: Mapping[str, Any], stream: TextIO | None = None) -> None:
+    """Write ``record`` as one line to ``stream`` (default: the current ``sys.stdout``) and flush.
+
+    Example:
+        >>> emit({"event": "Violation"})
+        {"event":"Violation"}
+    """
+    out = sys.stdout if stream is None else stream
+    out.write(format_record(record) + "\n")
+    out.flush()

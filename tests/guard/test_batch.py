@@ -1,0 +1,200 @@
+"""Batch sources: offending records become batchItemFailures, clean ones reach the handler."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from protect_lambda import contract, responses, wrapper
+from protect_lambda.config import GuardConfig
+
+from .conftest import (
+    CARD,
+    SQLI,
+    XSS,
+    LambdaContext,
+    Recorder,
+    dynamodb,
+    kinesis,
+    printed_records,
+    sqs,
+)
+
+
+def _protected(
+    guard: wrapper.GuardLike, result: Any = None
+) -> tuple[wrapper.ProtectedHandler, Recorder]:
+    recorder = Recorder(result)
+    return wrapper.ProtectedHandler(recorder, guard, GuardConfig()), recorder
+
+
+def test_sqs_offending_record_is_failed_and_clean_ones_are_processed(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = sqs("order 1", XSS, "order 3")
+    protected, recorder = _protected(default_guard)
+    result = protected(event, ctx)
+    assert result == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
+    [handed] = recorder.events
+    assert [r["messageId"] for r in handed["Records"]] == ["msg-0", "msg-2"]
+    assert handed["Records"][0] is event["Records"][0]  # records are handed on, not copied
+    assert len(event["Records"]) == 3  # the caller's event is not mutated
+    records = printed_records(capsys.readouterr().out)
+    assert records and {r[contract.FIELD_SOURCE] for r in records} == {"sqs"}
+    assert all("Records[1]" in r[contract.FIELD_LOCATION] for r in records)
+
+
+def test_failures_merge_with_the_handlers_own(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext
+) -> None:
+    own = {"batchItemFailures": [{"itemIdentifier": "msg-2"}], "extra": "kept"}
+    protected, recorder = _protected(default_guard, own)
+    result = protected(sqs("order 1", SQLI, "order 3"), ctx)
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": "msg-2"}, {"itemIdentifier": "msg-1"}],
+        "extra": "kept",
+    }
+    assert own == {
+        "batchItemFailures": [{"itemIdentifier": "msg-2"}],
+        "extra": "kept",
+    }  # not mutated
+
+
+def test_clean_batch_returns_the_handlers_result_as_is(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext
+) -> None:
+    own = {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    protected, recorder = _protected(default_guard, own)
+    event = sqs("order 1", "order 2")
+    assert protected(event, ctx) is own
+    assert recorder.events[0] is event
+
+
+def test_all_records_offending_does_not_call_the_handler(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext
+) -> None:
+    protected, recorder = _protected(default_guard)
+    assert protected(sqs(XSS, SQLI), ctx) == {
+        "batchItemFailures": [{"itemIdentifier": "msg-0"}, {"itemIdentifier": "msg-1"}]
+    }
+    assert recorder.events == []
+
+
+def test_kinesis_records_are_failed_by_sequence_number(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext
+) -> None:
+    event = kinesis('{"order": 1}', json.dumps({"comment": XSS}))
+    protected, recorder = _protected(default_guard)
+    assert protected(event, ctx) == {"batchItemFailures": [{"itemIdentifier": "49590330001"}]}
+    assert [r["kinesis"]["sequenceNumber"] for r in recorder.events[0]["Records"]] == [
+        "49590330000"
+    ]
+
+
+def test_dynamodb_records_are_failed_by_sequence_number(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext
+) -> None:
+    event = dynamodb("great product", SQLI)
+    protected, recorder = _protected(default_guard)
+    assert protected(event, ctx) == {"batchItemFailures": [{"itemIdentifier": "111000000000001"}]}
+    assert len(recorder.events[0]["Records"]) == 1
+
+
+def test_leaking_batch_response_fails_every_record(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    protected, recorder = _protected(default_guard, {"summary": f"charged {CARD}"})
+    result = protected(sqs("order 1", XSS, "order 3"), ctx)
+    assert result == {"batchItemFailures": [{"itemIdentifier": f"msg-{i}"} for i in range(3)]}
+    assert "4111" not in json.dumps(result)
+    directions = {r[contract.FIELD_DIRECTION] for r in printed_records(capsys.readouterr().out)}
+    assert directions == {contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND}
+
+
+def test_fifo_holds_back_later_records_of_the_same_group(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = sqs("a1", XSS, "a3", "b1", fifo=True, groups=["a", "a", "a", "b"])
+    protected, recorder = _protected(default_guard)
+    result = protected(event, ctx)
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": "msg-1"}, {"itemIdentifier": "msg-2"}]
+    }
+    assert [r["messageId"] for r in recorder.events[0]["Records"]] == ["msg-0", "msg-3"]
+    # only the offending record is a violation; the held-back one is not counted
+    assert {
+        r[contract.FIELD_LOCATION].split(".")[0] for r in printed_records(capsys.readouterr().out)
+    } == {"Records[1]"}
+
+
+def test_standard_queue_does_not_hold_back(
+    default_guard: wrapper.GuardLike, ctx: LambdaContext
+) -> None:
+    protected, recorder = _protected(default_guard)
+    assert protected(sqs("a1", XSS, "a3"), ctx) == {
+        "batchItemFailures": [{"itemIdentifier": "msg-1"}]
+    }
+
+
+class _WholeEventVerdict:
+    blocked = True
+    source = "sqs"
+
+    def __init__(self, findings: list[Any]) -> None:
+        self.findings = findings
+
+
+def test_blocking_finding_outside_records_fails_the_whole_batch(ctx: LambdaContext) -> None:
+    from types import SimpleNamespace as NS
+
+    finding = NS(
+        rule_id="r-1",
+        category="c",
+        direction="inbound",
+        severity="high",
+        location="meta",
+        action="blocked",
+        record_index=None,
+        match=None,
+    )
+
+    class Guard:
+        def inspect_event(self, event: Any) -> Any:
+            return _WholeEventVerdict([finding])
+
+        def inspect_response(self, response: Any, event: Any = None) -> Any:
+            raise AssertionError("not reached")
+
+    recorder = Recorder()
+    protected = wrapper.ProtectedHandler(recorder, Guard(), GuardConfig())
+    assert protected(sqs("x", "y"), ctx) == {
+        "batchItemFailures": [{"itemIdentifier": "msg-0"}, {"itemIdentifier": "msg-1"}]
+    }
+    assert recorder.events == []
+
+
+# --- the pure helpers --------------------------------------------------------------
+
+
+def test_record_without_identifier_fails_the_whole_batch_on_purpose() -> None:
+    assert responses.batch_failures("sqs", [{"body": "x"}], {0}) == [{"itemIdentifier": ""}]
+    assert responses.item_identifier("kinesis", {"kinesis": "not a dict"}) == ""
+
+
+def test_merge_keeps_malformed_handler_entries_and_dedupes() -> None:
+    handler_result = {"batchItemFailures": ["odd", {"itemIdentifier": "a"}]}
+    merged = responses.merge_batch_failures(
+        handler_result, [{"itemIdentifier": "a"}, {"itemIdentifier": "b"}]
+    )
+    assert merged == {
+        "batchItemFailures": ["odd", {"itemIdentifier": "a"}, {"itemIdentifier": "b"}]
+    }
+
+
+@pytest.mark.parametrize("result", [None, "done", 3, ["x"]])
+def test_merge_replaces_results_without_failures(result: Any) -> None:
+    assert responses.merge_batch_failures(result, [{"itemIdentifier": "a"}]) == {
+        "batchItemFailures": [{"itemIdentifier": "a"}]
+    }
+    assert responses.merge_batch_failures(result, []) is result
