@@ -18,6 +18,7 @@ from .options import (
     ProtectionOptions,
     RuleAction,
 )
+from .aspect import ProtectLambdas
 from .protected_function import ProtectedFunction
 from .protection import Protection, protect
 from .monitoring import violations_metric
@@ -30,6 +31,7 @@ __all__ = [
     "GuardMode",
     "GuardOptions",
     "Protection",
+    "ProtectLambdas",
     "ProtectedFunction",
     "ProtectionError",
     "ProtectionOptions",

@@ -74,6 +74,31 @@ def _cfn_function(function: lambda_.Function) -> Optional[lambda_.CfnFunction]:
     return child if isinstance(child, lambda_.CfnFunction) else None
 
 
+def _environment(cfn: lambda_.CfnFunction) -> dict[str, Any]:
+    """The function's environment variables as far as they are known at synth time.
+
+    Read from the resource's rendered properties: the ``environment`` property itself
+    is a lazy value that the Python binding cannot resolve on its own.
+    """
+    properties: Any = Stack.of(cfn).resolve(cfn._cfn_properties)
+    environment = properties.get("environment") if isinstance(properties, dict) else None
+    variables = environment.get("variables") if isinstance(environment, dict) else None
+    return dict(variables) if isinstance(variables, dict) else {}
+
+
+def underlying_function(function: lambda_.IFunction) -> Optional[lambda_.Function]:
+    """The ``Function`` to configure: itself, or the one behind a ``SingletonFunction``."""
+    if isinstance(function, lambda_.Function):
+        return function
+    if isinstance(function, lambda_.SingletonFunction):
+        stack = Stack.of(function)
+        name = stack.resolve(function.function_name)
+        for child in stack.node.children:
+            if isinstance(child, lambda_.Function) and stack.resolve(child.function_name) == name:
+                return child
+    return None
+
+
 def _configured_log_group_name(cfn: lambda_.CfnFunction) -> Optional[str]:
     config = cfn.logging_config
     if config is None or Token.is_unresolved(config):
@@ -108,10 +133,16 @@ class Protection(Construct):
         cfn = cast(lambda_.CfnFunction, _cfn_function(function))
 
         # 1. the guard: layer, handler redirect and configuration, together.
-        original_handler = cast(str, cfn.handler)
+        preset = _environment(cfn).get(contract.ORIGINAL_HANDLER_ENV)
+        original_handler = preset if isinstance(preset, str) else cast(str, cfn.handler)
+        if original_handler == contract.WRAPPER_HANDLER:
+            raise ProtectionError(
+                f"{function.node.path}: handler: already {contract.WRAPPER_HANDLER} but "
+                f"{contract.ORIGINAL_HANDLER_ENV} is not set; set it to your handler")
         apply_guard_config(self, function, options.guard)  # validates the guard options first
         function.add_layers(guard_layer(function, function.architecture))
-        function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler)
+        if preset is None:  # a handler variable the user set is respected, not overwritten
+            function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler)
         cfn.handler = contract.WRAPPER_HANDLER
         self.original_handler = original_handler
 
@@ -164,9 +195,8 @@ class Protection(Construct):
             add_function_widgets(given, title=title, metric=metric, alarm=self.alarm, threshold=threshold)
             return
         shared = stack_dashboard(self.function, dashboard_name=self.options.dashboard.dashboard_name)
-        shared.overview.add_left_metric(metric)
-        add_function_widgets(shared.dashboard, title=title, metric=metric, alarm=self.alarm,
-                             threshold=threshold)
+        shared.add_function(title=title, metric=metric, alarm=self.alarm, threshold=threshold,
+                            log_group_name=self.log_group.log_group_name)
 
     def metric_violations(
         self, *, period: Optional[Duration] = None, statistic: str = "Sum", label: Optional[str] = None
@@ -185,7 +215,7 @@ class Protection(Construct):
 
 
 def protect(
-    function: lambda_.Function,
+    function: lambda_.IFunction,
     *,
     options: Optional[ProtectionOptions] = None,
     log_group: Optional[logs.ILogGroup] = None,
@@ -193,7 +223,7 @@ def protect(
 ) -> Protection:
     """Protect an existing function; protecting it twice returns the first protection.
 
-    :param function: a Python ``aws_lambda.Function``.
+    :param function: a Python ``aws_lambda.Function`` or ``SingletonFunction``.
     :param options: all options together. Default: ``ProtectionOptions()``.
     :param log_group: the function's log group when it was given one outside the
         function's props. Default: the configured one, else a new one.
@@ -203,7 +233,12 @@ def protect(
     Example:
         >>> protect(fn, alarm=AlarmOptions(threshold=3))  # doctest: +SKIP
     """
-    existing = function.node.try_find_child(PROTECTION_ID)
+    target = underlying_function(function)
+    if target is None:
+        raise ProtectionError(
+            f"{function.node.path}: function: expected an aws_lambda.Function or SingletonFunction "
+            f"defined in this app, got {type(function).__name__} (imported functions cannot be changed)")
+    existing = target.node.try_find_child(PROTECTION_ID)
     if isinstance(existing, Protection):
         return existing
     if options is not None and option_groups:
@@ -217,4 +252,4 @@ def protect(
                                   "alarm, alerts, dashboard or log_retention")
         groups = {key: value for key, value in option_groups.items() if value is not None}
         options = ProtectionOptions(**groups)
-    return Protection(function, PROTECTION_ID, options=options, log_group=log_group)
+    return Protection(target, PROTECTION_ID, options=options, log_group=log_group)

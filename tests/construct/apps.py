@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Duration, Stack
+from aws_cdk import Acknowledgment, App, Aspects, Duration, Stack, Tags, Validations
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from protect_lambda import contract
 
 from protect_lambda_construct import (
     AlarmOptions,
@@ -20,6 +24,7 @@ from protect_lambda_construct import (
     GuardMode,
     GuardOptions,
     ProtectedFunction,
+    ProtectLambdas,
     RuleAction,
 )
 
@@ -98,4 +103,71 @@ def build_options_app(outdir: str) -> App:
         alerts=AlertOptions(topic=own_topic, emails=[EMAIL]),
         dashboard=DashboardOptions(dashboard=own_dashboard),
     )
+    return app
+
+
+PYTHON_RUNTIMES = ("PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14")
+ARCHITECTURES = (("X86", lambda_.Architecture.X86_64), ("Arm", lambda_.Architecture.ARM_64))
+
+
+class Service(Construct):
+    """A third-party style construct that creates its function internally."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.handler = lambda_.Function(self, "Handler", **python_function_props(handler="orders_worker.handler"))
+
+
+def build_aspect_app(outdir: str) -> App:
+    """Two stacks of mixed functions, protected by one Aspect added at the app level."""
+    app = App(outdir=outdir)
+    mixed = Stack(app, "MixedStack")
+    for runtime_name in PYTHON_RUNTIMES:
+        for suffix, architecture in ARCHITECTURES:
+            lambda_.Function(mixed, f"Py{runtime_name.removeprefix('PYTHON_')}{suffix}",
+                             **python_function_props(runtime=getattr(lambda_.Runtime, runtime_name),
+                                                     architecture=architecture))
+    lambda_.Function(mixed, "Node", runtime=lambda_.Runtime.NODEJS_22_X, handler="index.handler",
+                     code=lambda_.Code.from_inline("exports.handler = async () => ({})"))
+    old = lambda_.Function(mixed, "Old", **python_function_props(runtime=lambda_.Runtime.PYTHON_3_9))
+    Validations.of(old).acknowledge(Acknowledgment(
+        id="CloudFormation-Validate::W2531",
+        reason="This test app keeps a deprecated runtime on purpose: the Aspect must leave it alone."))
+    lambda_.DockerImageFunction(mixed, "Image", code=lambda_.DockerImageCode.from_ecr(
+        ecr.Repository.from_repository_name(mixed, "Repo", "some-repository")))
+    lambda_.CfnFunction(mixed, "Bare", role="arn:aws:iam::123456789012:role/bare",
+                        runtime="python3.12", handler="index.handler",
+                        code=lambda_.CfnFunction.CodeProperty(zip_file="def handler(e, c): return 1"))
+    Service(mixed, "Service")
+    lambda_.SingletonFunction(mixed, "Singleton", uuid="7e9f3a48-4bd1-4a1c-9a55-0d1b5b3b3c11",
+                              **python_function_props())
+    lambda_.Function(mixed, "ExcludedByPath", **python_function_props())
+    tagged = lambda_.Function(mixed, "ExcludedByTag", **python_function_props())
+    Tags.of(tagged).add("protect-lambda", "off")
+    lambda_.Function(mixed, "PresetHandlerVariable", **python_function_props(
+        environment={contract.ORIGINAL_HANDLER_ENV: "orders_worker.handler"}))
+    ProtectedFunction(mixed, "AlreadyProtected", **python_function_props())
+
+    other = Stack(app, "OtherStack")
+    lambda_.Function(other, "Api", **python_function_props())
+    lambda_.Function(other, "Worker", **python_function_props(handler="orders_worker.handler"))
+
+    Aspects.of(app).add(ProtectLambdas(alerts=AlertOptions(emails=[EMAIL]), exclude=["*/ExcludedByPath"],
+                                       exclude_tags={"protect-lambda": "off"}))
+    return app
+
+
+MANY = 90
+
+
+def build_many_app(outdir: str, count: int = MANY, *, protected: bool = True) -> App:
+    """One stack with ``count`` functions, protected through the Aspect (or plain)."""
+    app = App(outdir=outdir)
+    stack = Stack(app, "ManyStack")
+    shared_code = code()
+    for index in range(count):
+        lambda_.Function(stack, f"Fn{index:03d}", runtime=lambda_.Runtime.PYTHON_3_13,
+                         handler="orders_api.handler", code=shared_code)
+    if protected:
+        Aspects.of(app).add(ProtectLambdas(alerts=AlertOptions(emails=[EMAIL])))
     return app

@@ -10,7 +10,7 @@ from aws_cdk import cx_api
 
 from example.stack import STACK_NAME, build_app
 
-from .apps import build_options_app
+from .apps import build_aspect_app, build_many_app, build_options_app
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +45,12 @@ def own_resources_template(options_assembly: cx_api.CloudAssembly) -> dict[str, 
 
 
 @pytest.fixture(scope="session")
-def all_templates(example_assembly: cx_api.CloudAssembly,
-                  options_assembly: cx_api.CloudAssembly) -> dict[str, dict[str, Any]]:
+def all_templates(example_assembly: cx_api.CloudAssembly, options_assembly: cx_api.CloudAssembly,
+                  aspect_assembly: cx_api.CloudAssembly,
+                  many_assembly: cx_api.CloudAssembly) -> dict[str, dict[str, Any]]:
     """Every synthesized template of the test apps, by stack name."""
     templates = {}
-    for assembly in (example_assembly, options_assembly):
+    for assembly in (example_assembly, options_assembly, aspect_assembly, many_assembly):
         for stack in assembly.stacks:
             templates[stack.stack_name] = stack.template
     return templates
@@ -58,3 +59,15 @@ def all_templates(example_assembly: cx_api.CloudAssembly,
 def asset_dir(assembly: cx_api.CloudAssembly, s3_key: str) -> Path:
     """The staged directory of a zip asset, from its S3 key."""
     return Path(assembly.directory) / f"asset.{s3_key.removesuffix('.zip')}"
+
+
+@pytest.fixture(scope="session")
+def aspect_assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
+    outdir = tmp_path_factory.mktemp("aspect-cdk-out")
+    return build_aspect_app(str(outdir)).synth()
+
+
+@pytest.fixture(scope="session")
+def many_assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
+    outdir = tmp_path_factory.mktemp("many-cdk-out")
+    return build_many_app(str(outdir)).synth()
