@@ -28,7 +28,7 @@ TOPIC_ID = "ProtectLambdaAlerts"
 
 def alert_topic(scope: IConstruct, *, master_key: Optional[kms.IKey] = None) -> sns.Topic:
     """The stack's shared alert topic, created on first use (TLS enforced)."""
-    stack = Stack.of(scope)
+    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     existing = stack.node.try_find_child(TOPIC_ID)
     if isinstance(existing, sns.Topic):
         return existing

@@ -34,7 +34,7 @@ from .options import (
     ProtectionError,
     ProtectionOptions,
 )
-from .protection import PROTECTION_ID, ineligibility, protect
+from .protection import PROTECTION_ID, Protection, ineligibility
 
 #: Id of the warning annotation on a function the Aspect leaves unprotected.
 SKIPPED_WARNING = "protect-lambda:skipped"
@@ -101,7 +101,7 @@ class ProtectLambdas:
         if reason is not None:
             _warn(node, reason)
             return
-        protect(node, options=self.options)
+        Protection(node, PROTECTION_ID, options=self.options)
 
     def _selected(self, node: IConstruct) -> bool:
         path = node.node.path

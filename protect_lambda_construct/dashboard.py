@@ -9,13 +9,19 @@ CloudWatch's 500 widgets and within the 50 log groups one Logs Insights query
 may read; the next functions go to ``ProtectLambdaDashboard2`` and so on. A
 dashboard the user passes in gets the per-function rows only.
 
+The widgets are rendered when the dashboard is synthesized, from what the
+protected functions registered: functions protected later still join the
+overview, and each function costs no widget objects of its own.
+
 Example:
-    >>> stack_dashboard(stack).add_function(  # doctest: +SKIP
-    ...     title="Orders", metric=metric, alarm=alarm, threshold=1, log_group_name=name)
+    >>> stack_dashboard(stack).add_function(FunctionPanel(  # doctest: +SKIP
+    ...     title="Orders", function_name=fn.function_name, log_group_name=name,
+    ...     alarm_arn=alarm.alarm_arn, threshold=1, period_seconds=300))
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import jsii
@@ -30,41 +36,50 @@ DASHBOARD_ID = "ProtectLambdaDashboard"
 #: Insights query over all their log groups (CloudWatch allows 50 per query).
 MAX_FUNCTIONS_PER_DASHBOARD = 50
 
-GRAPH_WIDTH = 12
+FULL_WIDTH = 24
+HALF_WIDTH = 12
 ROW_HEIGHT = 6
 
-_E = contract
+_C = contract
 LATEST_VIOLATIONS_QUERY = (
-    f"fields @timestamp, {_E.FIELD_FUNCTION_NAME}, {_E.FIELD_ACTION}, {_E.FIELD_DIRECTION}, "
-    f"{_E.FIELD_RULE_ID}, {_E.FIELD_CATEGORY}, {_E.FIELD_LOCATION}, {_E.FIELD_REQUEST_ID}"
-    f" | filter {_E.FIELD_EVENT} = '{_E.VIOLATION_MARKER}'"
+    f"fields @timestamp, {_C.FIELD_FUNCTION_NAME}, {_C.FIELD_ACTION}, {_C.FIELD_DIRECTION}, "
+    f"{_C.FIELD_RULE_ID}, {_C.FIELD_CATEGORY}, {_C.FIELD_LOCATION}, {_C.FIELD_REQUEST_ID}"
+    f" | filter {_C.FIELD_EVENT} = '{_C.VIOLATION_MARKER}'"
     " | sort @timestamp desc | limit 100"
 )
 BY_CATEGORY_QUERY = (
-    f"filter {_E.FIELD_EVENT} = '{_E.VIOLATION_MARKER}'"
-    f" | stats count(*) as violations by {_E.FIELD_CATEGORY}"
+    f"filter {_C.FIELD_EVENT} = '{_C.VIOLATION_MARKER}'"
+    f" | stats count(*) as violations by {_C.FIELD_CATEGORY}"
     " | sort violations desc"
 )
+_Y_AXIS = {"left": {"label": "violations", "min": 0, "showUnits": False}}
 
 
-@jsii.implements(cloudwatch.IWidget)
-class LogsInsightsWidget:
-    """A Logs Insights widget whose log groups are added until the dashboard is rendered.
+@dataclass(frozen=True)
+class FunctionPanel:
+    """What the dashboard shows of one protected function (token strings allowed)."""
 
-    ``aws_cloudwatch.LogQueryWidget`` takes its log groups when it is created; this
-    widget renders them at synth, so that functions protected later still join it.
-    """
+    title: str
+    function_name: str
+    log_group_name: str
+    period_seconds: int = 300
+    alarm_arn: Optional[str] = None
+    threshold: Optional[float] = None
 
-    def __init__(self, *, title: str, query: str, view: str = "table",
-                 width: int = 24, height: int = ROW_HEIGHT) -> None:
-        self._title = title
-        self._query = query
-        self._view = view
+    def metric_line(self) -> list[Any]:
+        """The function's violations metric, as a dashboard metric array."""
+        return [_C.METRIC_NAMESPACE, _C.METRIC_NAME, _C.METRIC_DIMENSION, self.function_name,
+                {"label": self.title, "stat": "Sum", "period": self.period_seconds}]
+
+
+class _SynthWidget:
+    """Base of widgets rendered at synth time (implements ``cloudwatch.IWidget``)."""
+
+    def __init__(self, width: int, height: int) -> None:
         self._width = width
         self._height = height
-        self._x: Optional[float] = None
-        self._y: Optional[float] = None
-        self.log_group_names: list[str] = []
+        self._x = 0.0
+        self._y = 0.0
 
     @property
     def width(self) -> jsii.Number:
@@ -85,30 +100,74 @@ class LogsInsightsWidget:
     def position(self, x: jsii.Number, y: jsii.Number) -> None:
         self._x, self._y = x, y
 
-    def add_log_group(self, name: str) -> None:
-        """Include the log group ``name`` in the query."""
-        self.log_group_names.append(name)
+    def _frame(self, kind: str, width: int, height: int, dx: float, dy: float,
+               properties: dict[str, Any]) -> dict[str, Any]:
+        return {"type": kind, "width": width, "height": height, "x": self._x + dx, "y": self._y + dy,
+                "properties": {"region": Aws.REGION, **properties}}
+
+
+@jsii.implements(cloudwatch.IWidget)
+class LogsInsightsWidget(_SynthWidget):
+    """A Logs Insights query over the log groups added until synth."""
+
+    def __init__(self, *, title: str, query: str, view: str = "table",
+                 width: int = FULL_WIDTH, height: int = ROW_HEIGHT) -> None:
+        super().__init__(width, height)
+        self.title = title
+        self.query = query
+        self.view = view
+        self.log_group_names: list[str] = []
 
     def to_json(self) -> list[Any]:
         sources = " | ".join(f"SOURCE '{name}'" for name in self.log_group_names)
-        widget: dict[str, Any] = {
-            "type": "log",
-            "width": self._width,
-            "height": self._height,
-            "properties": {
-                "query": f"{sources} | {self._query}",
-                "region": Aws.REGION,
-                "title": self._title,
-                "view": self._view,
-            },
-        }
-        if self._x is not None and self._y is not None:
-            widget["x"], widget["y"] = self._x, self._y
-        return [widget]
+        return [self._frame("log", self._width, self._height, 0, 0, {
+            "query": f"{sources} | {self.query}", "title": self.title, "view": self.view})]
+
+
+@jsii.implements(cloudwatch.IWidget)
+class OverviewGraph(_SynthWidget):
+    """Violations of all the dashboard's functions, stacked on one graph."""
+
+    def __init__(self) -> None:
+        super().__init__(HALF_WIDTH, ROW_HEIGHT)
+        self.panels: list[FunctionPanel] = []
+
+    def to_json(self) -> list[Any]:
+        return [self._frame("metric", self._width, self._height, 0, 0, {
+            "title": "Violations: all protected functions", "view": "timeSeries", "stacked": True,
+            "metrics": [panel.metric_line() for panel in self.panels], "yAxis": _Y_AXIS})]
+
+
+@jsii.implements(cloudwatch.IWidget)
+class FunctionRows(_SynthWidget):
+    """One row per function: its violations graph and its alarm status."""
+
+    def __init__(self) -> None:
+        super().__init__(FULL_WIDTH, 0)
+        self.panels: list[FunctionPanel] = []
+
+    @property
+    def height(self) -> jsii.Number:
+        return ROW_HEIGHT * len(self.panels)
+
+    def to_json(self) -> list[Any]:
+        widgets = []
+        for index, panel in enumerate(self.panels):
+            top = index * ROW_HEIGHT
+            graph: dict[str, Any] = {"title": f"Violations: {panel.title}", "view": "timeSeries",
+                                     "metrics": [panel.metric_line()], "yAxis": _Y_AXIS}
+            if panel.threshold is not None:
+                graph["annotations"] = {"horizontal": [
+                    {"value": panel.threshold, "label": "alarm threshold", "yAxis": "left"}]}
+            widgets.append(self._frame("metric", HALF_WIDTH, ROW_HEIGHT, 0, top, graph))
+            if panel.alarm_arn is not None:
+                widgets.append(self._frame("alarm", HALF_WIDTH, ROW_HEIGHT, HALF_WIDTH, top, {
+                    "title": f"Alarm: {panel.title}", "alarms": [panel.alarm_arn]}))
+        return widgets
 
 
 class ProtectionDashboard(Construct):
-    """One shared violations dashboard of a stack, with its overview widgets.
+    """One shared violations dashboard of a stack.
 
     :param dashboard_name: name of the CloudWatch dashboard. Default: generated.
     """
@@ -116,39 +175,31 @@ class ProtectionDashboard(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, dashboard_name: Optional[str] = None) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name)
-        self.function_count = 0
-        self.overview = cloudwatch.GraphWidget(
-            title="Violations: all protected functions",
-            width=GRAPH_WIDTH,
-            height=ROW_HEIGHT,
-            stacked=True,
-            left_y_axis=cloudwatch.YAxisProps(min=0, label="violations", show_units=False),
-        )
+        self.overview = OverviewGraph()
         self.by_category = LogsInsightsWidget(title="Violations by category", query=BY_CATEGORY_QUERY,
-                                              view="bar", width=GRAPH_WIDTH)
-        self.latest = LogsInsightsWidget(title="Latest violations", query=LATEST_VIOLATIONS_QUERY,
-                                         height=8)
+                                              view="bar", width=HALF_WIDTH)
+        self.latest = LogsInsightsWidget(title="Latest violations", query=LATEST_VIOLATIONS_QUERY, height=8)
+        self.rows = FunctionRows()
         self.dashboard.add_widgets(self.overview, self.by_category)
         self.dashboard.add_widgets(self.latest)
+        self.dashboard.add_widgets(self.rows)
 
     @property
     def full(self) -> bool:
         """Whether this dashboard holds as many functions as it may."""
-        return self.function_count >= MAX_FUNCTIONS_PER_DASHBOARD
+        return len(self.rows.panels) >= MAX_FUNCTIONS_PER_DASHBOARD
 
-    def add_function(self, *, title: str, metric: cloudwatch.IMetric, log_group_name: str,
-                     alarm: Optional[cloudwatch.IAlarm] = None, threshold: Optional[float] = None) -> None:
+    def add_function(self, panel: FunctionPanel) -> None:
         """Add one function to the overview and give it its own row."""
-        self.function_count += 1
-        self.overview.add_left_metric(metric)
-        self.by_category.add_log_group(log_group_name)
-        self.latest.add_log_group(log_group_name)
-        add_function_widgets(self.dashboard, title=title, metric=metric, alarm=alarm, threshold=threshold)
+        self.overview.panels.append(panel)
+        self.by_category.log_group_names.append(panel.log_group_name)
+        self.latest.log_group_names.append(panel.log_group_name)
+        self.rows.panels.append(panel)
 
 
 def stack_dashboard(scope: IConstruct, *, dashboard_name: Optional[str] = None) -> ProtectionDashboard:
     """The stack's shared dashboard with room for one more function, created when needed."""
-    stack = Stack.of(scope)
+    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     index = 1
     while True:
         construct_id = DASHBOARD_ID if index == 1 else f"{DASHBOARD_ID}{index}"
@@ -161,29 +212,14 @@ def stack_dashboard(scope: IConstruct, *, dashboard_name: Optional[str] = None) 
         index += 1
 
 
-def add_function_widgets(
-    dashboard: cloudwatch.Dashboard,
-    *,
-    title: str,
-    metric: cloudwatch.IMetric,
-    alarm: Optional[cloudwatch.IAlarm] = None,
-    threshold: Optional[float] = None,
-) -> None:
-    """Add a row for one function: its violations graph and, with an alarm, its alarm status."""
-    row: list[cloudwatch.IWidget] = [
-        cloudwatch.GraphWidget(
-            title=f"Violations: {title}",
-            left=[metric],
-            width=GRAPH_WIDTH,
-            height=ROW_HEIGHT,
-            left_y_axis=cloudwatch.YAxisProps(min=0, label="violations", show_units=False),
-            left_annotations=(
-                [cloudwatch.HorizontalAnnotation(value=threshold, label="alarm threshold")]
-                if threshold is not None else None
-            ),
-        )
-    ]
-    if alarm is not None:
-        row.append(cloudwatch.AlarmStatusWidget(
-            title=f"Alarm: {title}", alarms=[alarm], width=GRAPH_WIDTH, height=ROW_HEIGHT))
-    dashboard.add_widgets(*row)
+_ROWS_ATTRIBUTE = "_protect_lambda_rows"
+
+
+def add_to_user_dashboard(dashboard: cloudwatch.Dashboard, panel: FunctionPanel) -> None:
+    """Give ``panel`` a row on a dashboard the user passed in (one block of rows per dashboard)."""
+    rows: Optional[FunctionRows] = getattr(dashboard, _ROWS_ATTRIBUTE, None)
+    if rows is None:
+        rows = FunctionRows()
+        dashboard.add_widgets(rows)
+        setattr(dashboard, _ROWS_ATTRIBUTE, rows)
+    rows.panels.append(panel)

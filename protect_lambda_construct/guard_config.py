@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -34,12 +35,19 @@ from .options import GuardOptions, ProtectionError
 CONFIG_LAYER_DIR = "protect_lambda_config"
 
 
+@functools.lru_cache(maxsize=1)
+def builtin_rule_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Ids and categories of the guard's built-in rules (read once per process)."""
+    rules = load_builtin_rules()
+    return frozenset(rule.id for rule in rules), frozenset(rule.category for rule in rules)
+
+
 def guard_document(options: GuardOptions) -> dict[str, Any]:
     """The validated configuration document of ``options``.
 
     Raises :class:`ProtectionError` naming the bad field.
     """
-    builtin = load_builtin_rules()
+    rule_ids, categories = builtin_rule_names()
     try:
         return guard_config.build_config(
             mode=options.mode.value,
@@ -47,8 +55,8 @@ def guard_document(options: GuardOptions) -> dict[str, Any]:
             rule_overrides={key: action.value for key, action in options.rule_overrides.items()},
             category_overrides={key: action.value for key, action in options.category_overrides.items()},
             custom_rules=[dict(rule) for rule in options.custom_rules],
-            known_rule_ids={rule.id for rule in builtin},
-            known_categories={rule.category for rule in builtin},
+            known_rule_ids=rule_ids,
+            known_categories=categories,
         )
     except (GuardConfigError, RuleError, ValueError) as error:
         raise ProtectionError(f"guard: {error}") from error

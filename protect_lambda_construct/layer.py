@@ -91,7 +91,7 @@ def _compatible_runtimes() -> list[lambda_.Runtime]:
 
 
 def _architecture_suffix(architecture: lambda_.Architecture) -> str:
-    return "Arm64" if architecture.name == lambda_.Architecture.ARM_64.name else "X8664"
+    return "Arm64" if architecture.name == "arm64" else "X8664"
 
 
 def guard_layer(scope: IConstruct, architecture: lambda_.Architecture) -> lambda_.ILayerVersion:
@@ -100,7 +100,7 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture) -> lambda
     Example:
         >>> guard_layer(my_function, my_function.architecture)  # doctest: +SKIP
     """
-    stack = Stack.of(scope)
+    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     layer_id = f"ProtectLambdaGuardLayer{_architecture_suffix(architecture)}"
     existing = stack.node.try_find_child(layer_id)
     if isinstance(existing, lambda_.LayerVersion):

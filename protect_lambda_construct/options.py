@@ -15,15 +15,17 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from aws_cdk import Duration, Token
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
+
+if TYPE_CHECKING:  # only in annotations: importing these bindings costs synth time
+    from aws_cdk import aws_cloudwatch as cloudwatch
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_sns as sns
+    from aws_cdk import aws_sqs as sqs
 
 from protect_lambda import contract
 

@@ -25,7 +25,7 @@ from constructs import Construct
 from protect_lambda import contract
 
 from .alerts import alert_topic, subscribe
-from .dashboard import add_function_widgets, stack_dashboard
+from .dashboard import FunctionPanel, add_to_user_dashboard, stack_dashboard
 from .guard_config import apply_guard_config
 from .layer import SUPPORTED_PYTHON_RUNTIMES, guard_layer
 from .monitoring import violations_alarm, violations_metric, violations_metric_filter
@@ -34,20 +34,25 @@ from .options import ProtectionError, ProtectionOptions
 PROTECTION_ID = "Protection"
 
 
+def _is_token(value: str) -> bool:
+    """Whether ``value`` is (or holds) a CDK token, i.e. is only known at deploy time."""
+    return "${Token[" in value or Token.is_unresolved(value)
+
+
 def runtime_ineligibility(runtime: lambda_.Runtime) -> Optional[str]:
     """Why a function of ``runtime`` cannot be protected, or ``None`` when it can."""
-    if runtime.name == lambda_.Runtime.FROM_IMAGE.name:
+    name = runtime.name
+    if name in SUPPORTED_PYTHON_RUNTIMES:
+        return None
+    if name == lambda_.Runtime.FROM_IMAGE.name:
         return ("code: container image functions are not supported yet (the guard is a layer, "
                 "and images do not load layers); use a zip-packaged Python function")
-    if Token.is_unresolved(runtime.name):
+    if _is_token(name):
         return "runtime: the runtime is unknown at synth time; use a Runtime.PYTHON_3_x constant"
     if runtime.family != lambda_.RuntimeFamily.PYTHON:
-        return (f"runtime: {runtime.name} is not supported; the guard runs on Python runtimes "
+        return (f"runtime: {name} is not supported; the guard runs on Python runtimes "
                 f"({', '.join(SUPPORTED_PYTHON_RUNTIMES)})")
-    if runtime.name not in SUPPORTED_PYTHON_RUNTIMES:
-        return (f"runtime: {runtime.name} is not supported; use one of "
-                f"{', '.join(SUPPORTED_PYTHON_RUNTIMES)}")
-    return None
+    return f"runtime: {name} is not supported; use one of {', '.join(SUPPORTED_PYTHON_RUNTIMES)}"
 
 
 def ineligibility(function: lambda_.Function) -> Optional[str]:
@@ -64,7 +69,7 @@ def ineligibility(function: lambda_.Function) -> Optional[str]:
     if cfn is None:
         return "the function has no AWS::Lambda::Function resource to configure"
     handler = cfn.handler
-    if handler is None or Token.is_unresolved(handler):
+    if handler is None or "${Token[" in handler:
         return "handler: the handler is unknown at synth time; give it as a string 'module.function'"
     return None
 
@@ -99,6 +104,13 @@ def underlying_function(function: lambda_.IFunction) -> Optional[lambda_.Functio
     return None
 
 
+def _title(function: lambda_.Function, stack: Stack) -> str:
+    """The function's construct path inside its stack, for titles and descriptions."""
+    stack_path = stack.node.path
+    path = function.node.path
+    return path[len(stack_path) + 1:] if path.startswith(stack_path + "/") else path
+
+
 def _configured_log_group_name(cfn: lambda_.CfnFunction) -> Optional[str]:
     config = cfn.logging_config
     if config is None or Token.is_unresolved(config):
@@ -110,7 +122,8 @@ def _configured_log_group_name(cfn: lambda_.CfnFunction) -> Optional[str]:
 class Protection(Construct):
     """The guard and the alerting chain of one protected function.
 
-    Created by :func:`protect` as the child ``Protection`` of the function.
+    Created by :func:`protect` (or the ``ProtectLambdas`` Aspect) as the child
+    ``Protection`` of the function, once eligibility was checked.
 
     Attributes: ``function``, ``log_group``, ``metric_filter``, ``alarm`` (``None``
     when disabled), ``topic``.
@@ -124,12 +137,12 @@ class Protection(Construct):
         options: ProtectionOptions,
         log_group: Optional[logs.ILogGroup] = None,
     ) -> None:
-        reason = ineligibility(function)
-        if reason is not None:
-            raise ProtectionError(f"{function.node.path}: cannot protect this function: {reason}")
         super().__init__(function, construct_id)
         self.function = function
         self.options = options
+        stack = Stack.of(function)
+        self.title = _title(function, stack)
+        self.function_name = function.function_name
         cfn = cast(lambda_.CfnFunction, _cfn_function(function))
 
         # 1. the guard: layer, handler redirect and configuration, together.
@@ -140,7 +153,7 @@ class Protection(Construct):
                 f"{function.node.path}: handler: already {contract.WRAPPER_HANDLER} but "
                 f"{contract.ORIGINAL_HANDLER_ENV} is not set; set it to your handler")
         apply_guard_config(self, function, options.guard)  # validates the guard options first
-        function.add_layers(guard_layer(function, function.architecture))
+        function.add_layers(guard_layer(stack, function.architecture))
         if preset is None:  # a handler variable the user set is respected, not overwritten
             function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler)
         cfn.handler = contract.WRAPPER_HANDLER
@@ -152,14 +165,14 @@ class Protection(Construct):
         # 3. records -> metric -> alarm -> topic.
         self.metric_filter = violations_metric_filter(self, "ViolationsFilter", self.log_group)
         self.topic: sns.ITopic = options.alerts.topic or alert_topic(
-            function, master_key=options.alerts.master_key)
+            stack, master_key=options.alerts.master_key)
         subscribe(self.topic, options.alerts)
         self.alarm: Optional[cloudwatch.Alarm] = None
         if options.alarm.enabled:
             self.alarm = violations_alarm(
                 self, "ViolationsAlarm",
-                function_name=function.function_name,
-                display_name=self._title(),
+                function_name=self.function_name,
+                display_name=self.title,
                 options=options.alarm,
             )
             action = cloudwatch_actions.SnsAction(self.topic)
@@ -181,22 +194,20 @@ class Protection(Construct):
         cfn.add_property_override("LoggingConfig.LogGroup", created.log_group_name)
         return created
 
-    def _title(self) -> str:
-        stack_path = Stack.of(self.function).node.path
-        path = self.function.node.path
-        return path[len(stack_path) + 1:] if path.startswith(stack_path + "/") else path
-
     def _add_to_dashboard(self) -> None:
-        title = self._title()
-        metric = self.metric_violations(label=title)
-        threshold = float(self.options.alarm.threshold) if self.alarm is not None else None
+        panel = FunctionPanel(
+            title=self.title,
+            function_name=self.function_name,
+            log_group_name=self.log_group.log_group_name,
+            period_seconds=self.options.alarm.period_minutes * 60,
+            alarm_arn=self.alarm.alarm_arn if self.alarm is not None else None,
+            threshold=float(self.options.alarm.threshold) if self.alarm is not None else None,
+        )
         given = self.options.dashboard.dashboard
         if given is not None:
-            add_function_widgets(given, title=title, metric=metric, alarm=self.alarm, threshold=threshold)
-            return
-        shared = stack_dashboard(self.function, dashboard_name=self.options.dashboard.dashboard_name)
-        shared.add_function(title=title, metric=metric, alarm=self.alarm, threshold=threshold,
-                            log_group_name=self.log_group.log_group_name)
+            add_to_user_dashboard(given, panel)
+        else:
+            stack_dashboard(Stack.of(self), dashboard_name=self.options.dashboard.dashboard_name).add_function(panel)
 
     def metric_violations(
         self, *, period: Optional[Duration] = None, statistic: str = "Sum", label: Optional[str] = None
@@ -207,7 +218,7 @@ class Protection(Construct):
             >>> protection.metric_violations(period=Duration.hours(1))  # doctest: +SKIP
         """
         return violations_metric(
-            self.function.function_name,
+            self.function_name,
             period=period or self.options.alarm.period,
             statistic=statistic,
             label=label,
@@ -241,6 +252,9 @@ def protect(
     existing = target.node.try_find_child(PROTECTION_ID)
     if isinstance(existing, Protection):
         return existing
+    reason = ineligibility(target)
+    if reason is not None:
+        raise ProtectionError(f"{target.node.path}: cannot protect this function: {reason}")
     if options is not None and option_groups:
         raise ProtectionError(
             f"options: give either options=ProtectionOptions(...) or the groups "
