@@ -14,11 +14,12 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 # the CLI asks the npm registry for newer versions when run on a terminal: not here
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help install demo synth test test-fast typecheck lint snapshot-update bench eval clean
+.PHONY: help install demo synth test test-aws typecheck snapshot-update bench eval clean
 
 help:
 	@echo "make demo             set up, synthesize the example app and summarise what was created"
 	@echo "make test             set up and run the whole test suite (pytest, then mypy --strict)"
+	@echo "make test-aws         deploy the example to a real account and test the alarm chain (opt-in)"
 	@echo "make snapshot-update  rewrite the template snapshots after an intended change"
 	@echo "make bench            run the benchmarks (not part of make test)"
 	@echo "make eval CASES=...   score the guard on a labelled cases file"
@@ -40,10 +41,14 @@ synth: install
 
 demo: synth
 	$(BIN)/python -m protect_lambda_construct.report cdk.out
+	$(BIN)/python -m example.demo cdk.out
 
 test: install
 	$(BIN)/python -m pytest
 	$(BIN)/python -m mypy
+
+test-aws: install
+	$(BIN)/python -m pytest -m aws tests/aws -rs
 
 snapshot-update: install
 	$(BIN)/python -m pytest tests/construct --snapshot-update

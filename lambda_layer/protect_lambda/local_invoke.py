@@ -1,0 +1,1050 @@
+"""Run a Lambda handler locally the way the Lambda Python runtime would, and read what it drives.
+
+Running (:func:`invoke`): one fresh Python subprocess per call, that is one
+execution environment. The subprocess starts with only the function's
+environment (the variables Lambda sets plus the function's own), imports the
+handler in an "init phase" (a cold start: for a protected function that is
+``protect_lambda.wrapper``, which builds the guard), then runs the events one
+after the other (warm invocations), each with a fresh request id and a context
+object like the runtime's. The function's code directory comes first on
+``sys.path``, then its layers (``python/`` and ``python/lib/pythonX.Y/site-packages``
+of each, as under ``/opt``), then the standard library only (no site-packages,
+unless asked). For each invocation it returns the response as the Invoke API
+would (the JSON payload, or the runtime's error object: ``errorType``,
+``errorMessage``, ``stackTrace``, ``requestId``) and the log events as
+CloudWatch Logs would receive them: one per printed line, the runtime's
+``START`` / ``END`` / ``REPORT`` lines, ``[ERROR] ...`` for an unhandled
+exception. A timeout or an exit of the process ends the environment like on
+Lambda; the next event gets a new cold start.
+
+Reading a synthesized template (:func:`function_from_template`,
+:func:`monitoring_from_template`): the handler, environment, code and layer
+asset directories of one function in ``cdk.out``, and the chain its Violation
+records drive: the metric filter on its log group, the metric, the alarms
+watching that metric and the SNS topics (with their subscriptions) they notify.
+
+Not emulated: the Runtime API, memory limits, ``/tmp`` limits, the AWS
+credentials of the execution role (the function gets none unless passed with
+``extra_env``), the JSON log format (protect-lambda's records are the same
+under both formats, see docs/guard.md).
+
+Pure standard library. A developer tool: it is not shipped in the Lambda layer.
+
+Example:
+    >>> spec = FunctionSpec.for_handler("orders_api.handler", "example/functions")  # doctest: +SKIP
+    >>> [result] = invoke(spec, [{"rawPath": "/orders", "queryStringParameters": {"id": "1001"}}])  # doctest: +SKIP
+    >>> result.response["statusCode"], result.violations  # doctest: +SKIP
+    (200, [])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from protect_lambda import contract
+from protect_lambda.filter_pattern import FilterPatternError, matches
+
+__all__ = [
+    "AlarmRoute",
+    "FunctionSpec",
+    "Invocation",
+    "LocalInvokeError",
+    "LogEvent",
+    "Monitoring",
+    "Topic",
+    "function_from_template",
+    "invoke",
+    "load_template",
+    "monitoring_from_template",
+    "protected_functions",
+    "resolve_function",
+]
+
+#: Account and region used in ARNs and the environment when none is given.
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+#: Lambda's defaults for a function without MemorySize / Timeout.
+DEFAULT_MEMORY_MB = 128
+DEFAULT_TIMEOUT_S = 3.0
+#: Lambda's limit on the init phase of an on-demand function.
+INIT_TIMEOUT_S = 10.0
+#: Extra seconds the parent waits for the subprocess beyond the timeouts it enforces itself.
+_WATCHDOG_MARGIN_S = 5.0
+
+Template = dict[str, Any]
+
+
+class LocalInvokeError(Exception):
+    """A local invocation that cannot be set up (bad template, missing asset, unknown function).
+
+    Its message is one line, meant for the user.
+
+    Example:
+        >>> str(LocalInvokeError("no function 'X' in the template"))
+        "no function 'X' in the template"
+    """
+
+
+# --- what is run ---------------------------------------------------------------------------
+
+
+def guard_root() -> Path:
+    """The directory holding this ``protect_lambda`` package (what ``/opt/python`` holds on Lambda).
+
+    Example:
+        >>> (guard_root() / "protect_lambda" / "wrapper.py").is_file()
+        True
+    """
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function as the local runtime runs it.
+
+    ``handler`` is the function's Handler property (for a protected function
+    :data:`contract.WRAPPER_HANDLER`, the original being in ``environment``
+    under :data:`contract.ORIGINAL_HANDLER_ENV`). ``layer_dirs`` are layer roots
+    (what Lambda extracts to ``/opt``); ``python_path`` adds directories after
+    them. ``environment`` is the function's own variables; :meth:`lambda_environment`
+    adds the ones Lambda sets.
+
+    Example:
+        >>> spec = FunctionSpec(name="orders", handler="app.handler", code_dir=Path("."))
+        >>> spec.lambda_environment()["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
+        '128'
+    """
+
+    name: str
+    handler: str
+    code_dir: Path
+    layer_dirs: tuple[Path, ...] = ()
+    python_path: tuple[Path, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+    memory_mb: int = DEFAULT_MEMORY_MB
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    runtime: str = "python3.14"
+    region: str = DEFAULT_REGION
+    account: str = DEFAULT_ACCOUNT
+    log_group_name: str = ""
+    logical_id: str = ""
+    #: What could not be reproduced from the template (non-literal variables, missing layers).
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def for_handler(
+        cls,
+        handler: str,
+        code_dir: str | Path,
+        *,
+        name: str = "",
+        environment: Mapping[str, str] | None = None,
+        protect: bool = True,
+        **props: Any,
+    ) -> FunctionSpec:
+        """A function running ``handler`` (``module.function``) from ``code_dir``.
+
+        With ``protect`` (default) the handler is put behind the guard as the
+        construct does: Handler = :data:`contract.WRAPPER_HANDLER`, the original in
+        :data:`contract.ORIGINAL_HANDLER_ENV`, the local ``protect_lambda`` on the path.
+
+        Example:
+            >>> spec = FunctionSpec.for_handler("orders_api.handler", "example/functions")
+            >>> spec.handler, spec.environment["PROTECT_LAMBDA_ORIGINAL_HANDLER"], spec.name
+            ('protect_lambda.wrapper.handler', 'orders_api.handler', 'orders_api')
+        """
+        env = dict(environment or {})
+        if protect:
+            env[contract.ORIGINAL_HANDLER_ENV] = handler
+        default_name = handler.rpartition(".")[0].replace("/", "-").replace(".", "-") or "function"
+        return cls(
+            name=name or default_name,
+            handler=contract.WRAPPER_HANDLER if protect else handler,
+            code_dir=Path(code_dir),
+            python_path=(guard_root(),) if protect else (),
+            environment=env,
+            **props,
+        )
+
+    @property
+    def function_arn(self) -> str:
+        """The function's ARN (unqualified), as ``invoked_function_arn`` shows it."""
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
+
+    @property
+    def log_group(self) -> str:
+        """The log group name (``/aws/lambda/<name>`` unless the template names one)."""
+        return self.log_group_name or f"/aws/lambda/{self.name}"
+
+    def sys_path(self) -> list[str]:
+        """What comes before the standard library on ``sys.path``, in Lambda's order."""
+        version = self.runtime.removeprefix("python") or f"{sys.version_info[0]}.{sys.version_info[1]}"
+        paths = [self.code_dir]
+        for layer in self.layer_dirs:
+            paths += [layer / "python" / "lib" / f"python{version}" / "site-packages", layer / "python"]
+        paths += list(self.python_path)
+        return [str(p.resolve()) for p in paths]
+
+    def lambda_environment(self, *, log_stream: str = "") -> dict[str, str]:
+        """The whole environment of the execution environment: Lambda's variables, then the function's."""
+        env = {
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.runtime}",
+            "_HANDLER": self.handler,
+            "LAMBDA_TASK_ROOT": str(self.code_dir.resolve()),
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+        }
+        env.update(self.environment)
+        return env
+
+
+# --- what comes back -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One CloudWatch Logs event: what a metric filter is applied to.
+
+    ``platform`` marks the lines the Lambda service writes (``START``, ``END``,
+    ``REPORT``, ``Task timed out``) rather than the function.
+    """
+
+    timestamp: int
+    message: str
+    platform: bool = False
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The outcome of one invocation.
+
+    ``payload`` is what the Invoke API returns (JSON text); ``error`` the
+    runtime's error object when the invocation failed (then ``payload`` is its JSON).
+
+    Example:
+        >>> ok = Invocation("r-1", {"a": 1}, '{"statusCode": 200}', None, (), False, 1.0)
+        >>> ok.response, ok.failed
+        ({'statusCode': 200}, False)
+    """
+
+    request_id: str
+    event: Any
+    payload: str
+    error: dict[str, Any] | None
+    log_events: tuple[LogEvent, ...]
+    cold_start: bool
+    duration_ms: float
+
+    @property
+    def failed(self) -> bool:
+        """True when the function returned an error (``X-Amz-Function-Error`` on the Invoke API)."""
+        return self.error is not None
+
+    @property
+    def response(self) -> Any:
+        """The decoded payload (the error object for a failed invocation)."""
+        try:
+            return json.loads(self.payload)
+        except ValueError:
+            return self.payload
+
+    @property
+    def printed(self) -> list[str]:
+        """The lines the function (and its guard) wrote, without the service's lines."""
+        return [e.message for e in self.log_events if not e.platform]
+
+    def records(self, marker: str = contract.VIOLATION_MARKER) -> list[dict[str, Any]]:
+        """The JSON log lines whose ``event`` is ``marker`` (default: the Violation records)."""
+        found = []
+        for line in self.printed:
+            if not line.startswith("{"):
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get(contract.FIELD_EVENT) == marker:
+                found.append(record)
+        return found
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        """The Violation records this invocation wrote."""
+        return self.records()
+
+    @property
+    def violation_lines(self) -> list[str]:
+        """The Violation records as the log lines CloudWatch Logs receives."""
+        lines = []
+        for line in self.printed:
+            try:
+                record = json.loads(line) if line.startswith("{") else None
+            except ValueError:
+                record = None
+            if isinstance(record, dict) and record.get(contract.FIELD_EVENT) == contract.VIOLATION_MARKER:
+                lines.append(line)
+        return lines
+
+
+# --- the subprocess ------------------------------------------------------------------------
+
+# Runs inside the execution environment. Kept as source text (run with ``python -c``)
+# so that nothing of this developer tool is imported next to the function's code.
+_BOOTSTRAP = r'''
+import decimal, importlib, json, math, os, signal, sys, tempfile, time, traceback
+request = json.loads(sys.stdin.read())
+sys.stdin = open(os.devnull)
+sys.path[:0] = request["path"]
+proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
+capture = tempfile.TemporaryFile()
+os.dup2(capture.fileno(), 1)
+os.dup2(capture.fileno(), 2)
+
+class Unbuffered:
+    def __init__(self, stream):
+        self.stream = stream
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+    def write(self, text):
+        n = self.stream.write(text)
+        self.stream.flush()
+        return n
+    def writelines(self, lines):
+        self.stream.writelines(lines)
+        self.stream.flush()
+
+sys.stdout = Unbuffered(sys.stdout)
+sys.stderr = Unbuffered(sys.stderr)
+
+def captured():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    fd = capture.fileno()
+    os.lseek(fd, 0, 0)
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.lseek(fd, 0, 0)
+    os.ftruncate(fd, 0)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+def send(message):
+    proto.write(json.dumps(message) + "\n")
+    proto.flush()
+
+def max_memory_mb():
+    try:
+        import resource
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    except Exception:
+        return 0
+
+class Fault(Exception):
+    def __init__(self, error_type, message, trace=None):
+        super().__init__(message)
+        self.error_type, self.message, self.trace = error_type, message, trace or []
+
+def load(handler):
+    try:
+        module_name, function_name = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise Fault("Runtime.MalformedHandlerName", "Bad handler '%s': %s" % (handler, e))
+    try:
+        if module_name.split(".")[0] in sys.builtin_module_names:
+            raise Fault("Runtime.BuiltInModuleConflict",
+                        "Cannot use built-in module %s as a handler module" % module_name)
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as e:
+        raise Fault("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module_name, e))
+    except SyntaxError as e:
+        raise Fault("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module_name, e),
+                    ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)])
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise Fault("Runtime.HandlerNotFound", "Handler '%s' missing on module '%s'" % (function_name, module_name))
+
+def error_of(exc, request_id):
+    if isinstance(exc, Fault):
+        return {"errorMessage": exc.message, "errorType": exc.error_type,
+                "requestId": request_id, "stackTrace": exc.trace}
+    frames = traceback.extract_tb(exc.__traceback__)
+    while frames and frames[0].filename == "<string>":
+        frames = frames[1:]
+    return {"errorMessage": str(exc), "errorType": type(exc).__name__,
+            "requestId": request_id, "stackTrace": traceback.format_list(frames)}
+
+def to_json(value):
+    def default(obj):
+        if isinstance(obj, decimal.Decimal):
+            if obj.is_nan():
+                return math.nan
+            return int(obj) if obj == obj.to_integral_value() else float(obj)
+        raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
+    return json.dumps(value, default=default)
+
+class Context:
+    def __init__(self, request_id, deadline_ms):
+        self.aws_request_id = request_id
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = request["function_arn"]
+        self.client_context = None
+        self.identity = None
+        self.tenant_id = None
+        self._deadline_ms = deadline_ms
+    def get_remaining_time_in_millis(self):
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+    def __repr__(self):
+        return "LambdaContext([aws_request_id=%s,function_name=%s])" % (self.aws_request_id, self.function_name)
+
+start = time.perf_counter()
+handler, init_error = None, None
+try:
+    handler = load(request["handler"])
+except Exception as exc:
+    init_error = exc
+send({"kind": "init", "logs": captured(), "duration_ms": (time.perf_counter() - start) * 1000,
+      "error": None if init_error is None else error_of(init_error, "")})
+
+current = {}
+def on_timeout(signum, frame):
+    send({"kind": "timeout", "request_id": current.get("id", ""), "logs": captured(),
+          "duration_ms": (time.perf_counter() - current.get("start", 0.0)) * 1000,
+          "max_memory_mb": max_memory_mb()})
+    os._exit(124)
+timer = hasattr(signal, "setitimer")
+if timer:
+    signal.signal(signal.SIGALRM, on_timeout)
+
+for item in request["events"]:
+    request_id = item["request_id"]
+    current.update(id=request_id, start=time.perf_counter())
+    deadline_ms = int(time.time() * 1000) + int(request["timeout_s"] * 1000)
+    payload, error = None, None
+    if timer:
+        signal.setitimer(signal.ITIMER_REAL, request["timeout_s"])
+    try:
+        if handler is None:
+            handler = load(request["handler"])
+        event = json.loads(item["event"])
+        result = handler(event, Context(request_id, deadline_ms))
+        if isinstance(result, bytes):
+            payload = result.decode("utf-8", "replace")
+        else:
+            try:
+                payload = to_json(result)
+            except (TypeError, ValueError) as exc:
+                raise Fault("Runtime.MarshalError", "Unable to marshal response: %s" % exc)
+    except Exception as exc:
+        error = error_of(exc, request_id)
+    if timer:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    send({"kind": "invoke", "request_id": request_id, "payload": payload, "error": error,
+          "logs": captured(), "duration_ms": (time.perf_counter() - current["start"]) * 1000,
+          "max_memory_mb": max_memory_mb()})
+'''
+
+
+def _pycache_prefix() -> Path:
+    """Where the subprocess keeps bytecode: never next to the function's code or in ``cdk.out``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "protect-lambda" / "pycache"
+
+
+def _log_stream() -> str:
+    day = time.strftime("%Y/%m/%d", time.gmtime())
+    return f"{day}/[$LATEST]{uuid.uuid4().hex}"
+
+
+def _lines(text: str, timestamp: int) -> list[LogEvent]:
+    """Printed output as log events: one per line, as Lambda splits stdout."""
+    return [LogEvent(timestamp, line) for line in text.splitlines() if line.strip()]
+
+
+def _error_log(error: Mapping[str, Any], timestamp: int) -> LogEvent:
+    """The runtime's ``[ERROR]`` log event for an unhandled error (one event, several lines)."""
+    head = "[ERROR]"
+    if error.get("errorType"):
+        head += " " + str(error["errorType"])
+    if error.get("errorMessage"):
+        head += (":" if error.get("errorType") else "") + " " + str(error["errorMessage"])
+    lines = [head]
+    if error.get("stackTrace") is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in error["stackTrace"]:
+            for line in str(element).splitlines():
+                stripped = line.lstrip(" ")
+                lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    return LogEvent(timestamp, "\n".join(lines))
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class _Environment:
+    """One execution environment: a subprocess running some of the events."""
+
+    def __init__(self, spec: FunctionSpec, python: str, site_packages: bool) -> None:
+        self.spec = spec
+        self.python = python
+        self.site_packages = site_packages
+
+    def command(self) -> list[str]:
+        flags = ["-I", "-X", f"pycache_prefix={_pycache_prefix()}"]
+        if not self.site_packages:
+            flags.append("-S")
+        return [self.python, *flags, "-c", _BOOTSTRAP]
+
+    def run(self, events: Sequence[tuple[str, Any, str]]) -> list[Invocation]:
+        """Run ``(request_id, event, event_json)`` items; stop at the first that ends the environment."""
+        spec = self.spec
+        request = {
+            "handler": spec.handler,
+            "path": spec.sys_path(),
+            "function_arn": spec.function_arn,
+            "timeout_s": spec.timeout_s,
+            "events": [{"request_id": rid, "event": text} for rid, _, text in events],
+        }
+        env = spec.lambda_environment(log_stream=_log_stream())
+        limit = INIT_TIMEOUT_S + spec.timeout_s * len(events) + _WATCHDOG_MARGIN_S
+        try:
+            proc = subprocess.run(
+                self.command(), input=json.dumps(request), capture_output=True, text=True,
+                encoding="utf-8", env=env, cwd=str(spec.code_dir), timeout=limit, check=False,
+            )
+            stdout, stderr, returncode = proc.stdout, proc.stderr, proc.returncode
+        except subprocess.TimeoutExpired as expired:
+            out = expired.stdout
+            stdout = out.decode("utf-8", "replace") if isinstance(out, bytes) else (out or "")
+            stderr, returncode = "", -9
+        except OSError as exc:
+            raise LocalInvokeError(f"cannot start {self.python}: {exc.strerror or exc}") from None
+        messages = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+        if not messages or messages[0].get("kind") != "init":
+            detail = " ".join(stderr.split())[-300:] or f"exit status {returncode}"
+            raise LocalInvokeError(f"the Python subprocess ({self.python}) failed to start: {detail}")
+        return self._invocations(messages, events, returncode)
+
+    def _invocations(
+        self, messages: list[dict[str, Any]], events: Sequence[tuple[str, Any, str]], returncode: int
+    ) -> list[Invocation]:
+        init = messages[0]
+        init_error: dict[str, Any] | None = init.get("error")
+        by_id = {m["request_id"]: m for m in messages[1:]}
+        results: list[Invocation] = []
+        for index, (request_id, event, _) in enumerate(events):
+            message = by_id.get(request_id)
+            stamp = _now_ms()
+            logs: list[LogEvent] = []
+            if index == 0:
+                logs += _lines(init.get("logs", ""), stamp)
+                if init_error is not None:
+                    logs.append(_error_log(init_error, stamp))
+            logs.append(LogEvent(stamp, f"START RequestId: {request_id} Version: $LATEST", True))
+            if message is None:  # the process ended without a word: Lambda's Runtime.ExitError
+                error = {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
+                                    f"exit status {returncode}",
+                }
+                results.append(self._ended(request_id, event, index == 0, logs, error, 0.0, 0,
+                                           "error"))
+                break
+            logs += _lines(message.get("logs", ""), stamp)
+            duration = float(message.get("duration_ms", 0.0))
+            memory = int(message.get("max_memory_mb", 0))
+            if message["kind"] == "timeout":
+                seconds = f"{self.spec.timeout_s:.2f}"
+                logs.append(LogEvent(stamp, f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}."
+                                            f"{stamp % 1000:03d}Z {request_id} Task timed out after "
+                                            f"{seconds} seconds", True))
+                error = {"errorType": "Sandbox.Timedout",
+                         "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+                                         f"{seconds} seconds"}
+                results.append(self._ended(request_id, event, index == 0, logs, error, duration, memory,
+                                           "timeout"))
+                break
+            failure: dict[str, Any] | None = message.get("error")
+            if failure is not None:
+                logs.append(_error_log(failure, stamp))
+                payload = json.dumps(failure)
+            else:
+                payload = message.get("payload") or "null"
+            logs += self._closing(request_id, duration, memory,
+                                  float(init.get("duration_ms", 0.0)) if index == 0 else None, stamp)
+            results.append(Invocation(request_id, event, payload, failure, tuple(logs), index == 0, duration))
+        return results
+
+    def _closing(self, request_id: str, duration: float, memory: int, init_ms: float | None,
+                 stamp: int, status: str = "") -> list[LogEvent]:
+        billed = max(1, int(duration + 0.999))
+        report = (f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: {billed} ms"
+                  f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {memory} MB")
+        if init_ms is not None:
+            report += f"\tInit Duration: {init_ms:.2f} ms"
+        if status:
+            report += f"\tStatus: {status}"
+        return [LogEvent(stamp, f"END RequestId: {request_id}", True), LogEvent(stamp, report, True)]
+
+    def _ended(self, request_id: str, event: Any, cold: bool, logs: list[LogEvent], error: dict[str, Any],
+               duration: float, memory: int, status: str) -> Invocation:
+        logs += self._closing(request_id, duration, memory, None, _now_ms(), status)
+        return Invocation(request_id, event, json.dumps(error), error, tuple(logs), cold, duration)
+
+
+def invoke(
+    spec: FunctionSpec,
+    events: Iterable[Any],
+    *,
+    python: str = sys.executable,
+    site_packages: bool = False,
+) -> list[Invocation]:
+    """Invoke ``spec`` with each event, in order, in one execution environment (one cold start).
+
+    Events must be JSON-serialisable (Lambda passes JSON). When an invocation
+    ends the environment (a timeout, the process exiting), the next event gets a
+    new one, like on Lambda. ``python`` is the interpreter (e.g. one matching the
+    function's runtime); ``site_packages`` makes its site-packages importable
+    (the Lambda runtime bundles boto3; by default only the standard library,
+    the code and the layers are, which proves the guard needs nothing else).
+
+    Raises :class:`LocalInvokeError` when the subprocess cannot start.
+
+    Example:
+        >>> spec = FunctionSpec.for_handler("json.dumps", ".", protect=False)
+        >>> [done] = invoke(spec, [{"a": 1}])  # json.dumps(event, context) fails: a TypeError
+        >>> done.error["errorType"]
+        'TypeError'
+    """
+    items = []
+    for event in events:
+        try:
+            text = json.dumps(event)
+        except (TypeError, ValueError) as exc:
+            raise LocalInvokeError(f"an event is not JSON: {exc}") from None
+        items.append((str(uuid.uuid4()), event, text))
+    environment = _Environment(spec, python, site_packages)
+    results: list[Invocation] = []
+    while len(results) < len(items):
+        done = environment.run(items[len(results):])
+        if not done:  # pragma: no cover - run always answers for the first event
+            raise LocalInvokeError("the execution environment returned no result")
+        results += done
+    return results
+
+
+# --- reading a synthesized template ------------------------------------------------------
+
+
+def load_template(path: str | Path) -> Template:
+    """The CloudFormation template at ``path`` (a ``*.template.json`` of ``cdk.out``).
+
+    Example:
+        >>> load_template("no/such.template.json")
+        Traceback (most recent call last):
+        ...
+        protect_lambda.local_invoke.LocalInvokeError: no/such.template.json: no such file (run `npx cdk synth` first)
+    """
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LocalInvokeError(f"{path}: no such file (run `npx cdk synth` first)") from None
+    except (OSError, ValueError) as exc:
+        raise LocalInvokeError(f"{path}: not a readable JSON template ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        raise LocalInvokeError(f"{path}: not a CloudFormation template (no Resources)")
+    return data
+
+
+def _resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in template.get("Resources", {}).items()
+            if isinstance(value, dict) and value.get("Type") == resource_type}
+
+
+def _ref(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            return str(target[0] if isinstance(target, list) else str(target).split(".")[0])
+    return None
+
+
+def _construct_path(resource: Mapping[str, Any]) -> str:
+    return str(resource.get("Metadata", {}).get("aws:cdk:path", ""))
+
+
+def protected_functions(template: Template) -> list[str]:
+    """Logical ids of the functions whose handler is the guard wrapper.
+
+    Example:
+        >>> protected_functions({"Resources": {"F": {"Type": "AWS::Lambda::Function",
+        ...     "Properties": {"Handler": "protect_lambda.wrapper.handler"}}}})
+        ['F']
+    """
+    return [key for key, resource in _resources(template, "AWS::Lambda::Function").items()
+            if resource.get("Properties", {}).get("Handler") == contract.WRAPPER_HANDLER]
+
+
+def resolve_function(template: Template, name: str) -> str:
+    """The logical id of the function ``name``: a logical id, a construct path, or a construct id.
+
+    Example:
+        >>> template = {"Resources": {"OrdersApi48294D44": {"Type": "AWS::Lambda::Function",
+        ...     "Metadata": {"aws:cdk:path": "Stack/OrdersApi/Resource"}}}}
+        >>> resolve_function(template, "OrdersApi")
+        'OrdersApi48294D44'
+    """
+    functions = _resources(template, "AWS::Lambda::Function")
+    if name in functions:
+        return name
+    found = []
+    # without path metadata (synthesized in-process), the logical id is the path (minus the
+    # stack and "Resource"), alphanumerics only, plus an 8-character hash
+    bare = [re.sub("[^A-Za-z0-9]", "", name), re.sub("[^A-Za-z0-9]", "", name.partition("/")[2])]
+    for key, resource in functions.items():
+        path = _construct_path(resource).removesuffix("/Resource")
+        if path and name in (path, path.rpartition("/")[2]) or not path and any(b and re.fullmatch(re.escape(b) + "[0-9A-F]{8}", key) for b in bare):
+            found.append(key)
+    if len(found) == 1:
+        return found[0]
+    known = ", ".join(
+        f"{key} ({_construct_path(r).removesuffix('/Resource').rpartition('/')[2] or '?'})"
+        for key, r in sorted(functions.items())
+    ) or "none"
+    if found:
+        raise LocalInvokeError(f"function {name!r} is ambiguous: {', '.join(found)}")
+    raise LocalInvokeError(f"no function {name!r} in the template; functions: {known}")
+
+
+def _asset_dir(template_dir: Path, resource: Mapping[str, Any], content_key: str, what: str) -> Path:
+    """The staged asset directory of a function's code or a layer's content."""
+    metadata = resource.get("Metadata", {})
+    candidates: list[Path] = []
+    asset_path = metadata.get("aws:asset:path")
+    if isinstance(asset_path, str):
+        candidates.append(template_dir / asset_path)
+    s3_key = resource.get("Properties", {}).get(content_key, {}).get("S3Key")
+    if isinstance(s3_key, str):
+        candidates.append(template_dir / f"asset.{s3_key.removesuffix('.zip')}")
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    if not candidates:
+        raise LocalInvokeError(f"{what}: no code asset in the template (inline or image code is not supported)")
+    raise LocalInvokeError(f"{what}: asset directory {candidates[-1]} not found (synthesize again)")
+
+
+def _literal(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def function_from_template(
+    template_path: str | Path,
+    function: str,
+    *,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    name: str = "",
+) -> FunctionSpec:
+    """The function ``function`` of a synthesized template, ready for :func:`invoke`.
+
+    Handler, literal environment variables, memory, timeout and runtime come from
+    its properties; its code is the asset directory next to the template
+    (``asset.<hash>``, from the ``S3Key``); each layer defined in the template is
+    its asset directory. The name is the ``FunctionName`` property, otherwise
+    ``<stack>-<logical id>`` (CloudFormation adds a random suffix when deploying).
+
+    Example:
+        >>> spec = function_from_template("cdk.out/ProtectLambdaExample.template.json", "OrdersApi")  # doctest: +SKIP
+        >>> spec.handler, spec.environment["PROTECT_LAMBDA_ORIGINAL_HANDLER"]  # doctest: +SKIP
+        ('protect_lambda.wrapper.handler', 'orders_api.handler')
+    """
+    path = Path(template_path)
+    template = load_template(path)
+    logical_id = resolve_function(template, function)
+    resource = template["Resources"][logical_id]
+    props = resource.get("Properties", {})
+    notes: list[str] = []
+    stack = path.name.removesuffix(".json").removesuffix(".template")
+    code_dir = _asset_dir(path.parent, resource, "Code", f"function {logical_id}")
+
+    env: dict[str, str] = {}
+    for key, value in props.get("Environment", {}).get("Variables", {}).items():
+        text = _literal(value)
+        if text is None:
+            notes.append(f"environment variable {key} is not a literal ({json.dumps(value)}): left unset")
+        else:
+            env[key] = text
+
+    layers: list[Path] = []
+    layer_resources = _resources(template, "AWS::Lambda::LayerVersion")
+    for layer in props.get("Layers", []):
+        layer_id = _ref(layer)
+        if layer_id in layer_resources:
+            layers.append(_asset_dir(path.parent, layer_resources[layer_id], "Content", f"layer {layer_id}"))
+        else:
+            notes.append(f"layer {json.dumps(layer)} is not defined in the template: not available locally")
+    python_path: tuple[Path, ...] = ()
+    if props.get("Handler") == contract.WRAPPER_HANDLER and not layers:
+        python_path = (guard_root(),)
+        notes.append("no guard layer in the template: the local protect_lambda package is used")
+
+    group_name = ""
+    group_id = _ref(props.get("LoggingConfig", {}).get("LogGroup"))
+    if group_id is not None:
+        group = template["Resources"].get(group_id, {}).get("Properties", {})
+        group_name = _literal(group.get("LogGroupName")) or f"{stack}-{group_id}"
+    elif isinstance(props.get("LoggingConfig", {}).get("LogGroup"), str):
+        group_name = props["LoggingConfig"]["LogGroup"]
+
+    runtime = str(props.get("Runtime", "python3.14"))
+    if not runtime.startswith("python"):
+        raise LocalInvokeError(f"function {logical_id}: runtime {runtime} is not a Python runtime")
+    return FunctionSpec(
+        name=name or _literal(props.get("FunctionName")) or f"{stack}-{logical_id}"[:64],
+        handler=str(props.get("Handler", "")),
+        code_dir=code_dir,
+        layer_dirs=tuple(layers),
+        python_path=python_path,
+        environment=env,
+        memory_mb=int(props.get("MemorySize", DEFAULT_MEMORY_MB)),
+        timeout_s=float(props.get("Timeout", DEFAULT_TIMEOUT_S)),
+        runtime=runtime,
+        region=region,
+        account=account,
+        log_group_name=group_name,
+        logical_id=logical_id,
+        notes=tuple(notes),
+    )
+
+
+# --- what a record drives: metric filter, metric, alarms, topics ------------------------
+
+
+@dataclass(frozen=True)
+class Topic:
+    """An SNS topic an alarm notifies, with its subscriptions (``protocol:endpoint``)."""
+
+    id: str
+    subscriptions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlarmRoute:
+    """An alarm watching the metric the filter emits, and where it sends notifications."""
+
+    id: str
+    statistic: str
+    comparison: str
+    threshold: float
+    period_s: int
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    dimensions: Mapping[str, str]
+    topics: tuple[Topic, ...]
+
+    def breached_by(self, count: int) -> bool:
+        """Whether ``count`` violations within one period breach the alarm (Sum statistic).
+
+        Example:
+            >>> AlarmRoute("A", "Sum", "GreaterThanOrEqualToThreshold", 1, 300, 1, 1, {}, ()).breached_by(1)
+            True
+        """
+        if self.statistic not in ("Sum", "SampleCount"):
+            return False
+        compare = {
+            "GreaterThanOrEqualToThreshold": count >= self.threshold,
+            "GreaterThanThreshold": count > self.threshold,
+            "LessThanThreshold": count < self.threshold,
+            "LessThanOrEqualToThreshold": count <= self.threshold,
+        }
+        return compare.get(self.comparison, False) and self.datapoints_to_alarm <= 1
+
+    def describe(self) -> str:
+        """One line: statistic, comparison, threshold and period."""
+        sign = {"GreaterThanOrEqualToThreshold": ">=", "GreaterThanThreshold": ">",
+                "LessThanThreshold": "<", "LessThanOrEqualToThreshold": "<="}.get(self.comparison, "?")
+        minutes = self.period_s / 60
+        period = f"{int(minutes)} min" if minutes == int(minutes) else f"{self.period_s} s"
+        return (f"{self.statistic} {sign} {self.threshold:g} over {period}, "
+                f"{self.datapoints_to_alarm} of {self.evaluation_periods} period(s)")
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """The metric filter on a function's log group and the alarms its metric drives.
+
+    Example:
+        >>> m = Monitoring("F", "LG", "MF", contract.VIOLATION_FILTER_PATTERN, "ProtectLambda",
+        ...                "Violations", "1", {"FunctionName": "$.function_name"}, ())
+        >>> m.matches('{"event":"Violation","function_name":"orders"}'), m.matches("START RequestId: 1")
+        (True, False)
+        >>> m.datapoint({"function_name": "orders"})
+        {'FunctionName': 'orders'}
+    """
+
+    function_id: str
+    log_group_id: str
+    filter_id: str
+    filter_pattern: str
+    namespace: str
+    metric_name: str
+    metric_value: str
+    dimensions: Mapping[str, str]
+    alarms: tuple[AlarmRoute, ...]
+
+    def matches(self, log_event: str) -> bool:
+        """Whether the metric filter counts ``log_event`` (CloudWatch Logs filter-pattern semantics)."""
+        return matches(self.filter_pattern, log_event)
+
+    def datapoint(self, record: Mapping[str, Any]) -> dict[str, str]:
+        """The dimensions of the datapoint the filter emits for ``record`` (``$.field`` resolved)."""
+        values = {}
+        for key, source in self.dimensions.items():
+            if source.startswith("$."):
+                value: Any = record
+                for part in source[2:].split("."):
+                    value = value.get(part) if isinstance(value, Mapping) else None
+                values[key] = "" if value is None else str(value)
+            else:
+                values[key] = source
+        return values
+
+    def metric_text(self, dimensions: Mapping[str, str] | None = None) -> str:
+        """``Namespace/Name {Key=value}``."""
+        dims = dimensions if dimensions is not None else self.dimensions
+        inner = ",".join(f"{k}={v}" for k, v in dims.items())
+        return f"{self.namespace}/{self.metric_name} {{{inner}}}"
+
+    def alarms_for(self, datapoint: Mapping[str, str]) -> list[AlarmRoute]:
+        """The alarms watching exactly the metric of ``datapoint`` (same dimensions, as CloudWatch requires)."""
+        return [alarm for alarm in self.alarms if dict(alarm.dimensions) == dict(datapoint)]
+
+
+def _subscriptions(template: Template, topic_id: str) -> tuple[str, ...]:
+    found = []
+    for resource in _resources(template, "AWS::SNS::Subscription").values():
+        props = resource.get("Properties", {})
+        if _ref(props.get("TopicArn")) == topic_id:
+            endpoint = props.get("Endpoint")
+            shown = endpoint if isinstance(endpoint, str) else (_ref(endpoint) or json.dumps(endpoint))
+            found.append(f"{props.get('Protocol')}:{shown}")
+    inline = _resources(template, "AWS::SNS::Topic").get(topic_id, {}).get("Properties", {})
+    for item in inline.get("Subscription", []):
+        endpoint = item.get("Endpoint")
+        found.append(f"{item.get('Protocol')}:{endpoint if isinstance(endpoint, str) else _ref(endpoint)}")
+    return tuple(sorted(found))
+
+
+def monitoring_from_template(template: Template, function: str, function_name: str) -> Monitoring | None:
+    """The metric filter on ``function``'s log group and the alarms on its metric, or None without a filter.
+
+    ``function_name`` is the name the function runs under (what a ``Ref`` to it
+    resolves to, and what the guard writes in ``function_name``).
+
+    Example:
+        >>> t = load_template("cdk.out/ProtectLambdaExample.template.json")  # doctest: +SKIP
+        >>> monitoring_from_template(t, "OrdersApi", "orders").filter_pattern  # doctest: +SKIP
+        '{ $.event = "Violation" }'
+    """
+    logical_id = resolve_function(template, function)
+    props = template["Resources"][logical_id].get("Properties", {})
+    group_id = _ref(props.get("LoggingConfig", {}).get("LogGroup")) or ""
+    filters = _resources(template, "AWS::Logs::MetricFilter")
+    found = next(((key, r["Properties"]) for key, r in sorted(filters.items())
+                  if group_id and _ref(r.get("Properties", {}).get("LogGroupName")) == group_id), None)
+    if found is None:
+        return None
+    filter_id, filter_props = found
+    transformation = filter_props.get("MetricTransformations", [{}])[0]
+    dimensions = {str(d["Key"]): str(d["Value"]) for d in transformation.get("Dimensions", [])}
+    namespace = str(transformation.get("MetricNamespace", ""))
+    metric_name = str(transformation.get("MetricName", ""))
+
+    topics = _resources(template, "AWS::SNS::Topic")
+    alarms = []
+    for alarm_id, alarm in sorted(_resources(template, "AWS::CloudWatch::Alarm").items()):
+        a = alarm.get("Properties", {})
+        if a.get("Namespace") != namespace or a.get("MetricName") != metric_name:
+            continue
+        alarm_dims = {}
+        for dimension in a.get("Dimensions", []):
+            value = dimension.get("Value")
+            ref = _ref(value)
+            alarm_dims[str(dimension.get("Name"))] = (
+                function_name if ref == logical_id else str(value) if isinstance(value, str) else None
+            )
+        if None in alarm_dims.values():  # watches another resource (another function's alarm)
+            continue
+        alarm_topics = []
+        for action in a.get("AlarmActions", []):
+            topic_id = _ref(action)
+            if topic_id in topics:
+                alarm_topics.append(Topic(topic_id, _subscriptions(template, topic_id)))
+            else:
+                alarm_topics.append(Topic(topic_id or str(action), ()))
+        alarms.append(AlarmRoute(
+            id=alarm_id,
+            statistic=str(a.get("Statistic", "")),
+            comparison=str(a.get("ComparisonOperator", "")),
+            threshold=float(a.get("Threshold", 0)),
+            period_s=int(a.get("Period", 0)),
+            evaluation_periods=int(a.get("EvaluationPeriods", 1)),
+            datapoints_to_alarm=int(a.get("DatapointsToAlarm", a.get("EvaluationPeriods", 1))),
+            dimensions={key: str(value) for key, value in alarm_dims.items()},
+            topics=tuple(alarm_topics),
+        ))
+    pattern = str(filter_props.get("FilterPattern", ""))
+    try:
+        matches(pattern, "")
+    except FilterPatternError as exc:
+        raise LocalInvokeError(f"metric filter {filter_id}: cannot evaluate pattern {pattern!r}: {exc}") from None
+    return Monitoring(
+        function_id=logical_id,
+        log_group_id=group_id,
+        filter_id=filter_id,
+        filter_pattern=pattern,
+        namespace=namespace,
+        metric_name=metric_name,
+        metric_value=str(transformation.get("MetricValue", "")),
+        dimensions=dimensions,
+        alarms=tuple(alarms),
+    )
