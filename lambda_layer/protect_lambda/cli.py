@@ -20,6 +20,11 @@ from typing import Sequence
 COMMANDS: dict[str, str] = {
     "scan": "scan",
     "eval": "evaluate",
+    "violations": "violations",
+    "status": "status",
+    "test-alert": "test_alert",
+    "check-filter": "check_filter",
+    "invoke": "invoke",
 }
 
 

@@ -1,25 +1,197 @@
 """The rule engine: matches strings against compiled rules.
 
-INTERFACE SKELETON (to be implemented). The names and signatures below are the
-interface the rest of the guard (adapters, wrapper, Guard, CLI) and the
-construct (synth-time validation of custom rules) rely on.
+Rules are data (``rules/*.json``); :class:`Rule` validates one definition and
+:class:`RuleEngine` compiles a set once, then scans one string at a time. A
+string is normalised first (:mod:`protect_lambda.normalize`) for inbound rules;
+outbound (leak) rules see the text as the handler produced it.
+
+Speed: a rule names ``triggers``, plain substrings of which one must occur for
+the rule to be able to match; a string is checked for the triggers once (fast
+``in`` tests in C) and only the rules they select run their regex. Regexes are
+compiled on first use, and results for short values are cached (bounded).
+
+Example:
+    >>> engine = RuleEngine.default()
+    >>> sorted({m.rule.category for m in engine.scan("1' OR '1'='1", "inbound")})
+    ['sqli']
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Sequence
+import json
+import re
+from dataclasses import dataclass, field
+import os
+from typing import Any, Callable, Final, Literal, Mapping, Sequence
+
+from protect_lambda import contract
+from protect_lambda.normalize import base64_text, log4j_resolve, normalize, shell_squash
 
 Direction = Literal["inbound", "outbound"]
+
+DIRECTIONS: Final = (contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND)
+#: Upper bound on candidate matches a validated rule examines in one string.
+MAX_VALIDATED_CANDIDATES: Final = 64
+_REQUIRED: Final = ("id", "category", "direction", "severity", "description", "pattern")
+_ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 class RuleError(ValueError):
     """A rule definition is invalid (message names the rule id and the field)."""
 
 
+# --- validators ---------------------------------------------------------------
+
+
+def luhn_valid(text: str) -> bool:
+    """True when the digits of ``text`` form a 13-19 digit Luhn-valid number.
+
+    Example:
+        >>> luhn_valid("4111 1111 1111 1111"), luhn_valid("4111 1111 1111 1112")
+        (True, False)
+    """
+    digits = [ord(c) - 48 for c in text if "0" <= c <= "9"]
+    if not 13 <= len(digits) <= 19 or len(set(digits)) < 2:
+        return False
+    # issuer prefixes in use: 2-6 (Mastercard 2-series, Amex/Diners/JCB 3, Visa 4, Mastercard 5,
+    # Discover/UnionPay 6) and the old 15-digit JCB ranges 1800 / 2131
+    if not (2 <= digits[0] <= 6 or digits[:4] == [1, 8, 0, 0]):
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def ssn_valid(text: str) -> bool:
+    """True for a US SSN in an issuable range (area not 000/666/9xx, group and serial non-zero).
+
+    Example:
+        >>> ssn_valid("123-45-6789"), ssn_valid("666-45-6789"), ssn_valid("123-00-6789")
+        (True, False, False)
+    """
+    digits = "".join(c for c in text if "0" <= c <= "9")
+    if len(digits) != 9:
+        return False
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+        return False
+    return True
+
+
+def aws_secret_valid(text: str) -> bool:
+    """True when the 40-character token in ``text`` looks random (mixed case and digits or symbols).
+
+    Example:
+        >>> aws_secret_valid("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+        True
+    """
+    token = re.findall(r"[A-Za-z0-9/+]{40}", text)
+    if not token:
+        return False
+    t = token[-1]
+    classes = sum(
+        (any(c.islower() for c in t), any(c.isupper() for c in t), any(c.isdigit() for c in t),
+         any(c in "/+" for c in t))
+    )
+    return classes >= 3 and len(set(t)) >= 12
+
+
+#: Validators a rule may name in its ``validator`` field; each receives the matched text.
+VALIDATORS: Final[Mapping[str, Callable[[str], bool]]] = {
+    "luhn": luhn_valid,
+    "ssn": ssn_valid,
+    "aws_secret": aws_secret_valid,
+}
+
+
+#: Extra text transforms a rule may ask for (applied after normalisation).
+TRANSFORMS: Final[Mapping[str, Callable[[str], str]]] = {"shell": shell_squash, "log4j": log4j_resolve}
+
+
+# --- catastrophic-backtracking check -----------------------------------------
+
+try:  # Python 3.11+
+    import re._parser as _sre_parse  # type: ignore[import-not-found,unused-ignore]
+    import re._constants as _sre_constants  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants  # type: ignore[no-redef,unused-ignore]
+    import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
+
+_REPEATS: Final = (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT)
+#: An outer repetition allowing more than this many rounds counts as unbounded.
+_UNBOUNDED_ABOVE: Final = 8
+
+
+def _has_nested_quantifier(parsed: Any, inside_repeat: bool = False) -> bool:
+    """Walk a parsed pattern; True if a variable repetition sits inside another one."""
+    for op, av in parsed:
+        if op in _REPEATS:
+            lo, hi, sub = av
+            variable = hi != lo and (hi is _sre_constants.MAXREPEAT or hi > 1)
+            if variable and inside_repeat:
+                return True
+            big = hi is _sre_constants.MAXREPEAT or hi > _UNBOUNDED_ABOVE
+            if _has_nested_quantifier(sub, inside_repeat or big):
+                return True
+        elif op is _sre_constants.SUBPATTERN:
+            if _has_nested_quantifier(av[-1], inside_repeat):
+                return True
+        elif op is _sre_constants.BRANCH:
+            if any(_has_nested_quantifier(b, inside_repeat) for b in av[1]):
+                return True
+        elif op in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT):
+            if _has_nested_quantifier(av[1], inside_repeat):
+                return True
+    return False
+
+
+def check_pattern(pattern: str) -> str | None:
+    """Alias of the pattern check (see :func:`_check_pattern`)."""
+    return _check_pattern(pattern)
+
+
+def _check_pattern(pattern: str) -> str | None:
+    """Return why ``pattern`` is unsafe or invalid, or None when it is fine.
+
+    Example:
+        >>> check_pattern("(a+)+$")
+        'nested quantifier (catastrophic backtracking)'
+        >>> check_pattern("union[ ]{1,10}select") is None
+        True
+    """
+    try:
+        re.compile(pattern)
+        parsed = _sre_parse.parse(pattern)
+    except re.error as exc:
+        return f"does not compile: {exc}"
+    if _has_nested_quantifier(parsed):
+        return "nested quantifier (catastrophic backtracking)"
+    return None
+
+
+# --- rules ------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Rule:
     """One detection rule, loaded from data.
+
+    ``validator`` names an entry of :data:`VALIDATORS` that a match must also
+    pass (Luhn for card numbers, issuable ranges for SSNs). ``triggers`` lists
+    plain substrings of which at least one must occur in the (normalised) text
+    for the rule to be run at all: a speed hint that must never exclude a real
+    match (empty: always run). ``transform``
+    ``"shell"`` (inbound only) matches the text after shell quoting and globbing
+    tricks are removed (:func:`protect_lambda.normalize.shell_squash`), ``"log4j"``
+    after literal-only Log4j lookups are resolved (:func:`protect_lambda.normalize.log4j_resolve`);
+    a transform rule runs only when the transform changed the text. ``case_sensitive``
+    matters for outbound rules only: inbound text is case-folded before matching,
+    so inbound patterns are written in lower case.
 
     Example:
         >>> Rule.from_dict({"id": "custom-001", "category": "custom", "direction": "inbound",
@@ -34,10 +206,76 @@ class Rule:
     severity: str
     description: str
     pattern: str
+    validator: str | None = None
+    case_sensitive: bool = False
+    tags: tuple[str, ...] = field(default=())
+    transform: str | None = None
+    triggers: tuple[str, ...] = field(default=())
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Rule":
-        raise NotImplementedError
+    def from_dict(cls, data: Mapping[str, Any], *, check_pattern: bool = True) -> "Rule":
+        """Validate a rule definition; raise :class:`RuleError` naming the rule id and field.
+
+        ``check_pattern=False`` skips compiling the pattern (built-in rules, verified by tests).
+        """
+        if not isinstance(data, Mapping):
+            raise RuleError(f"rule definition must be an object, got {type(data).__name__}")
+        rid = data.get("id")
+        label = repr(rid) if isinstance(rid, str) else "<no id>"
+        for name in _REQUIRED:
+            value = data.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise RuleError(f"rule {label}: field '{name}' is required and must be a non-empty string")
+        assert isinstance(rid, str)
+        if not _ID_RE.fullmatch(rid):
+            raise RuleError(f"rule {label}: field 'id' must match {_ID_RE.pattern}")
+        direction = data["direction"]
+        if direction not in DIRECTIONS:
+            raise RuleError(f"rule {label}: field 'direction' must be one of {DIRECTIONS}, got {direction!r}")
+        severity = data["severity"]
+        if severity not in contract.SEVERITIES:
+            raise RuleError(
+                f"rule {label}: field 'severity' must be one of {contract.SEVERITIES}, got {severity!r}"
+            )
+        problem = _check_pattern(data["pattern"]) if check_pattern else None
+        if problem:
+            raise RuleError(f"rule {label}: field 'pattern' {problem}")
+        validator = data.get("validator")
+        if validator is not None and validator not in VALIDATORS:
+            raise RuleError(
+                f"rule {label}: field 'validator' must be one of {sorted(VALIDATORS)}, got {validator!r}"
+            )
+        case_sensitive = data.get("case_sensitive", False)
+        if not isinstance(case_sensitive, bool):
+            raise RuleError(f"rule {label}: field 'case_sensitive' must be a boolean")
+        tags = data.get("tags", ())
+        if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
+            raise RuleError(f"rule {label}: field 'tags' must be a list of strings")
+        transform = data.get("transform")
+        if transform is not None and transform not in TRANSFORMS:
+            raise RuleError(f"rule {label}: field 'transform' must be one of {sorted(TRANSFORMS)}, got {transform!r}")
+        if transform is not None and direction != contract.DIRECTION_INBOUND:
+            raise RuleError(f"rule {label}: field 'transform' applies to inbound rules only")
+        triggers = data.get("triggers", ())
+        if not isinstance(triggers, (list, tuple)) or not all(isinstance(t, str) and t for t in triggers):
+            raise RuleError(f"rule {label}: field 'triggers' must be a list of non-empty strings")
+        known = set(_REQUIRED) | {"validator", "case_sensitive", "tags", "examples", "transform", "triggers"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise RuleError(f"rule {label}: unknown field '{unknown[0]}'")
+        return cls(
+            id=rid,
+            category=data["category"],
+            direction=direction,
+            severity=severity,
+            description=data["description"],
+            pattern=data["pattern"],
+            validator=validator,
+            case_sensitive=case_sensitive,
+            tags=tuple(tags),
+            transform=transform,
+            triggers=tuple(triggers),
+        )
 
 
 @dataclass(frozen=True)
@@ -55,17 +293,185 @@ class Match:
     end: int
 
 
-class RuleEngine:
-    """Compiled rules; scans one string at a time."""
+class _Compiled:
+    """A rule with its regex compiled on first use (most rules never fire on most values)."""
+
+    __slots__ = ("rule", "triggers", "folded", "validator", "_regex")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.folded = rule.direction == contract.DIRECTION_OUTBOUND and not rule.case_sensitive
+        triggers = {t.lower() for t in rule.triggers} if self.folded else set(rule.triggers)
+        # a trigger containing another one of the same rule adds nothing
+        self.triggers = frozenset(t for t in triggers if not any(o != t and o in t for o in triggers))
+        self.validator = VALIDATORS[rule.validator] if rule.validator else None
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.rule.pattern, re.IGNORECASE if self.folded else 0)
+        return self._regex
+
+
+class _Group:
+    """Rules sharing a direction and transform, indexed by their triggers."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
-        raise NotImplementedError
+        self.compiled = tuple(_Compiled(r) for r in rules)
+        self.always = tuple(i for i, c in enumerate(self.compiled) if not c.triggers)
+        by_trigger: dict[tuple[bool, str], list[int]] = {}
+        for i, c in enumerate(self.compiled):
+            for t in c.triggers:
+                by_trigger.setdefault((c.folded, t), []).append(i)
+        # plain triggers grouped by first character: only the characters present are looked at
+        self.plain: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+        for (folded, t), ix in sorted(by_trigger.items()):
+            if not folded:
+                self.plain.setdefault(t[0], []).append((t, tuple(ix)))
+        self.first_chars = frozenset(self.plain)
+        self.folded = tuple((t, tuple(ix)) for (folded, t), ix in sorted(by_trigger.items()) if folded)
+
+    def scan(self, text: str) -> list[Match]:
+        selected = set(self.always)
+        plain = self.plain
+        for char in self.first_chars.intersection(text):
+            for trigger, indices in plain[char]:
+                if len(trigger) == 1 or trigger in text:
+                    selected.update(indices)
+        if self.folded:
+            lowered = text.lower()
+            for trigger, indices in self.folded:
+                if trigger in lowered:
+                    selected.update(indices)
+        found: list[Match] = []
+        compiled = self.compiled
+        for i in sorted(selected):
+            c = compiled[i]
+            if c.validator is None:
+                m = c.regex.search(text)
+                if m is not None:
+                    found.append(Match(c.rule, text, m.start(), m.end()))
+                continue
+            for n, m in enumerate(c.regex.finditer(text)):
+                if n >= MAX_VALIDATED_CANDIDATES:
+                    break
+                if c.validator(m.group(0)):
+                    found.append(Match(c.rule, text, m.start(), m.end()))
+                    break
+        return found
+
+
+def load_builtin_rules(*, check: bool = False) -> list[Rule]:
+    """The built-in rules from the package's ``rules/*.json`` files (sorted by file name).
+
+    The built-in patterns are verified by the test suite, so by default they
+    are not re-checked (parsed and compiled) at every cold start; ``check=True``
+    runs the full :meth:`Rule.from_dict` validation.
+    """
+    rules: list[Rule] = []
+    for name in sorted(os.listdir(RULES_DIR)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(RULES_DIR, name), encoding="utf-8") as fh:
+            data = json.load(fh)
+        for item in data["rules"]:
+            rules.append(Rule.from_dict(item, check_pattern=check))
+    return rules
+
+
+#: Folder of the built-in rule files (plain files: Lambda layers are unzipped on disk).
+RULES_DIR: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules")
+_DEFAULT: RuleEngine | None = None
+#: Values up to this length have their matches cached per engine (headers repeat across requests).
+CACHE_MAX_VALUE_CHARS: Final = 512
+#: Entries the per-engine cache holds before it is emptied.
+CACHE_MAX_ENTRIES: Final = 4096
+
+
+class RuleEngine:
+    """Compiled rules; scans one string at a time.
+
+    Example:
+        >>> RuleEngine([Rule.from_dict({"id": "c-1", "category": "c", "direction": "inbound",
+        ...     "severity": "low", "description": "d", "pattern": "bad"})]).scan("BAD", "inbound")[0].rule.id
+        'c-1'
+    """
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise RuleError(f"rule {rule.id!r}: field 'id' is duplicated")
+            seen.add(rule.id)
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        keys = sorted({(r.direction, r.transform or "") for r in self.rules})
+        self._groups: dict[tuple[str, str], _Group] = {
+            key: _Group([r for r in self.rules if (r.direction, r.transform or "") == key]) for key in keys
+        }
+        empty = _Group([])
+        self._inbound = self._groups.get((contract.DIRECTION_INBOUND, ""), empty)
+        self._outbound = self._groups.get((contract.DIRECTION_OUTBOUND, ""), empty)
+        self._transformed: list[tuple[Callable[[str], str], _Group]] = [
+            (TRANSFORMS[t], g) for (d, t), g in self._groups.items() if d == contract.DIRECTION_INBOUND and t
+        ]
+        self._cache: dict[tuple[str, str], list[Match]] = {}
+
+    def compile_all(self) -> None:
+        """Compile every rule now (rules are otherwise compiled on their first triggered use)."""
+        for group in self._groups.values():
+            for c in group.compiled:
+                c.regex  # noqa: B018 - compiles and keeps the pattern
 
     @classmethod
     def default(cls) -> "RuleEngine":
         """The engine with the built-in rules (compiled once per process)."""
-        raise NotImplementedError
+        global _DEFAULT
+        if _DEFAULT is None:
+            _DEFAULT = cls(load_builtin_rules())
+        return _DEFAULT
 
     def scan(self, value: str, direction: Direction) -> list[Match]:
-        """Normalise ``value`` and return the matches of rules of ``direction``."""
-        raise NotImplementedError
+        """Normalise ``value`` and return the matches of rules of ``direction``.
+
+        Inbound values are normalised; a value that is entirely base64 of
+        printable text is also scanned decoded; rules with a ``transform`` see
+        the transformed text. At most one match per rule is returned (the first
+        one that passes the rule's validator). A rule whose ``triggers`` (plain
+        substrings) are all absent from the text is not run. Results for short
+        values are cached (bounded), as header values repeat across requests.
+        """
+        short = len(value) <= CACHE_MAX_VALUE_CHARS
+        if short:
+            cached = self._cache.get((direction, value))
+            if cached is not None:
+                return list(cached)
+        if direction != contract.DIRECTION_INBOUND:
+            found = self._outbound.scan(value)
+        else:
+            found = self._scan_inbound(normalize(value))
+            if len(value) >= 12:
+                decoded = base64_text(value)
+                if decoded is not None:
+                    have = {m.rule.id for m in found}
+                    found.extend(m for m in self._scan_inbound(normalize(decoded)) if m.rule.id not in have)
+        if short:
+            if len(self._cache) >= CACHE_MAX_ENTRIES:
+                self._cache.clear()
+            self._cache[(direction, value)] = list(found)
+        return found
+
+    def _scan_inbound(self, text: str) -> list[Match]:
+        found = self._inbound.scan(text)
+        for transform, group in self._transformed:
+            changed = transform(text)
+            if changed != text:
+                have = {m.rule.id for m in found}
+                found.extend(m for m in group.scan(changed) if m.rule.id not in have)
+        return found
+
+    def scan_normalized(self, text: str, direction: Direction) -> list[Match]:
+        """Like :meth:`scan` on text that is already normalised for ``direction`` (no base64 variant, no cache)."""
+        if direction == contract.DIRECTION_INBOUND:
+            return self._scan_inbound(text)
+        return self._outbound.scan(text)

@@ -1,0 +1,263 @@
+"""Speed of the guard's detection: per-event inspection time, cold start, and linearity in input size.
+
+Three measurements, all in this process except the cold start:
+
+1. **Per event**: every case of CASES.jsonl is inspected (inbound cases with
+   ``inspect_event``, outbound cases with ``inspect_response``) after one
+   warm-up pass; median, p90 and p99 of the per-case time. When ``ddtrace`` is
+   installed, the inbound events are also run through libddwaf (ddtrace's
+   in-process WAF, with the default rule set shipped in ddtrace), the same
+   events in the same process, and the ratios guard/libddwaf are reported on
+   those events.
+2. **Cold start**: fresh subprocesses timing ``from protect_lambda import Guard;
+   Guard()`` (import plus compilation of every rule), median over runs.
+3. **Linearity**: inspection time of one value of 64 KiB, 256 KiB and 1 MiB, for
+   benign text and for adversarial runs crafted against the rules; the time per
+   KiB should stay flat as the size grows.
+
+Usage:
+    PYTHONPATH=lambda_layer python benchmarks/bench_guard.py ../shared/eval/cases.jsonl [--json]
+        [--no-ddwaf] [--cold-runs 15] [--skip-linear]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any, Callable, Sequence
+
+from protect_lambda import Guard
+from protect_lambda.evaluation import read_cases
+
+# --- statistics -----------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) by nearest rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+def summary_ms(samples_ns: Sequence[int]) -> dict[str, float]:
+    """Median, p90, p99 and mean in milliseconds."""
+    ms = [s / 1e6 for s in samples_ns]
+    return {
+        "median_ms": round(statistics.median(ms), 4),
+        "p90_ms": round(percentile(ms, 90), 4),
+        "p99_ms": round(percentile(ms, 99), 4),
+        "mean_ms": round(statistics.fmean(ms), 4),
+        "n": len(ms),
+    }
+
+
+def time_each(items: Sequence[Any], fn: Callable[[Any], Any]) -> list[int]:
+    """Per-item wall time of ``fn(item)`` in nanoseconds (after one warm-up pass)."""
+    for item in items:
+        fn(item)
+    out = []
+    clock = time.perf_counter_ns
+    for item in items:
+        start = clock()
+        fn(item)
+        out.append(clock() - start)
+    return out
+
+
+# --- libddwaf ---------------------------------------------------------------------
+
+
+class LibDDWaf:
+    """ddtrace's in-process libddwaf with its default rules, fed one Lambda event as one request."""
+
+    def __init__(self) -> None:
+        from ddtrace.appsec._ddwaf import DDWaf  # type: ignore[import-not-found,unused-ignore]
+        import ddtrace.appsec  # type: ignore[import-not-found,unused-ignore]
+
+        rules_path = os.path.join(os.path.dirname(ddtrace.appsec.__file__), "rules.json")
+        with open(rules_path, "rb") as fh:
+            self.waf = DDWaf(fh.read(), b"", b"")
+        import ddtrace
+
+        self.version = f"ddtrace {ddtrace.__version__}"
+
+    @staticmethod
+    def addresses(event: Any) -> dict[str, Any]:
+        """Map a Lambda event to the WAF's request addresses (HTTP shapes), or the whole event as body."""
+        if isinstance(event, dict) and ("headers" in event or "rawPath" in event or "httpMethod" in event):
+            data: dict[str, Any] = {}
+            path = event.get("rawPath") or event.get("path") or "/"
+            raw_qs = event.get("rawQueryString") or ""
+            data["server.request.uri.raw"] = path + ("?" + raw_qs if raw_qs else "")
+            query = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
+            if query:
+                data["server.request.query"] = query
+            headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+            cookie = headers.pop("cookie", None)
+            data["server.request.headers.no_cookies"] = headers
+            cookies = event.get("cookies") or ([cookie] if cookie else [])
+            if cookies:
+                data["server.request.cookies"] = dict(
+                    c.strip().partition("=")[::2] for c in ";".join(cookies).split(";") if c.strip()
+                )
+            if event.get("pathParameters"):
+                data["server.request.path_params"] = event["pathParameters"]
+            body = event.get("body")
+            if body:
+                if isinstance(body, str):
+                    try:
+                        body = json.loads(body)
+                    except ValueError:
+                        from urllib.parse import parse_qs
+
+                        parsed = parse_qs(body)
+                        body = parsed if parsed else body
+                data["server.request.body"] = body
+            return data
+        return {"server.request.body": event}
+
+    def inspect(self, event: Any) -> bool:
+        """True when a rule matched (new context per event, as per request)."""
+        ctx = self.waf._at_request_start()
+        if ctx is None:
+            raise RuntimeError("libddwaf could not create a context")
+        result = self.waf.run(ctx, self.addresses(event), timeout_ms=1000.0)
+        return bool(result.data)
+
+
+# --- measurements -------------------------------------------------------------------
+
+
+def per_event(cases: list[dict[str, Any]], use_ddwaf: bool) -> dict[str, Any]:
+    guard = Guard()
+    inbound = [c for c in cases if c.get("direction") != "outbound"]
+    outbound = [c for c in cases if c.get("direction") == "outbound"]
+    guard_in = time_each(inbound, lambda c: guard.inspect_event(c["event"]))
+    guard_out = time_each(outbound, lambda c: guard.inspect_response(c.get("response"), c.get("event")))
+    report: dict[str, Any] = {
+        "guard_all_cases": summary_ms(guard_in + guard_out),
+        "guard_inbound_events": summary_ms(guard_in),
+        "guard_outbound_responses": summary_ms(guard_out) if guard_out else None,
+    }
+    if use_ddwaf:
+        try:
+            waf = LibDDWaf()
+        except Exception as exc:  # ddtrace missing or incompatible
+            report["libddwaf"] = f"unavailable: {exc.__class__.__name__}: {exc}"
+            return report
+        waf_in = time_each(inbound, lambda c: waf.inspect(c["event"]))
+        w = summary_ms(waf_in)
+        g = report["guard_inbound_events"]
+        report["libddwaf_inbound_events"] = {**w, "version": waf.version}
+        report["ratio_guard_over_libddwaf"] = {
+            "median": round(g["median_ms"] / w["median_ms"], 3),
+            "p99": round(g["p99_ms"] / w["p99_ms"], 3),
+            "mean": round(g["mean_ms"] / w["mean_ms"], 3),
+        }
+        report["libddwaf_detection_on_these_events"] = {
+            "attacks_matched": sum(waf.inspect(c["event"]) for c in inbound if c.get("label") == "attack"),
+            "attacks": sum(1 for c in inbound if c.get("label") == "attack"),
+        }
+    return report
+
+
+COLD_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import dataclasses, json, re, typing  # stdlib the wrapper (and nearly every handler) imports anyway
+t1 = time.perf_counter()
+from protect_lambda import Guard
+guard = Guard()
+t2 = time.perf_counter()
+guard.inspect_event({"version": "2.0", "rawPath": "/items", "requestContext": {"http": {}},
+                     "headers": {"user-agent": "Mozilla/5.0 (X11; Linux x86_64)", "accept": "*/*"},
+                     "queryStringParameters": {"q": "shoes size 42"}, "body": '{"name": "Bob Smith"}'})
+t3 = time.perf_counter()
+guard.engine.compile_all()
+t4 = time.perf_counter()
+print((t2 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000, (t4 - t3) * 1000)
+"""
+
+
+def cold_start(runs: int) -> dict[str, Any]:
+    """Import + Guard() in fresh interpreters, with compiled bytecode (a primed private pycache).
+
+    Reports the median of: the whole import and ``Guard()`` (``import_and_guard_ms``), the
+    same after the stdlib modules every handler imports anyway (``after_stdlib_ms``), the
+    first inspection of a small clean event (which compiles the rules it triggers:
+    ``first_inspection_ms``) and compiling all remaining rules (``compile_rest_ms``).
+    """
+    import tempfile
+
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="protect-lambda-pycache-")
+    subprocess.run([sys.executable, "-c", COLD_SNIPPET], env=env, capture_output=True, check=True)  # prime
+    rows = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", COLD_SNIPPET], env=env, capture_output=True, text=True,
+                             check=True)
+        rows.append([float(x) for x in out.stdout.split()])
+    names = ("import_and_guard_ms", "after_stdlib_ms", "first_inspection_ms", "compile_rest_ms")
+    result: dict[str, Any] = {
+        name: round(statistics.median(r[i] for r in rows), 2) for i, name in enumerate(names)
+    }
+    result["runs"] = runs
+    return result
+
+
+ADVERSARIAL_UNITS = ("' or 1=1 ", "<a href=", "${${", "../", "%25", "select ", "1=1 ", "http://", "cast(",
+                     "if ", "\\x", "4111 1111 ", "at a.b(", "Exception: ")
+
+
+def linearity() -> dict[str, Any]:
+    """Time per KiB of one big value as the size grows (benign text and adversarial runs)."""
+    guard = Guard()
+    words = "the quick brown fox jumps over the lazy dog while order 42 ships to Main Street, "
+    sizes = (64 * 1024, 256 * 1024, 1024 * 1024)
+    out: dict[str, Any] = {}
+    inputs = {"benign_text": words, **{f"adversarial {u!r}": u for u in ADVERSARIAL_UNITS}}
+    for name, unit in inputs.items():
+        row = {}
+        for size in sizes:
+            value = (unit * (size // len(unit) + 1))[:size]
+            event = {"version": "2.0", "rawPath": "/", "requestContext": {"http": {}}, "body": value}
+            start = time.perf_counter()
+            guard.inspect_event(event)
+            guard.inspect_response({"statusCode": 200, "body": value})
+            elapsed = time.perf_counter() - start
+            row[f"{size // 1024}KiB_ms"] = round(elapsed * 1000, 1)
+            row[f"{size // 1024}KiB_us_per_KiB"] = round(elapsed * 1e6 / (size / 1024), 1)
+        row["growth_1MiB_over_64KiB_per_KiB"] = round(row["1024KiB_us_per_KiB"] / row["64KiB_us_per_KiB"], 2)
+        out[name] = row
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", help="JSON-lines cases (format of ../shared/eval/cases.jsonl)")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--no-ddwaf", action="store_true", help="do not compare with libddwaf")
+    parser.add_argument("--cold-runs", type=int, default=15)
+    parser.add_argument("--skip-linear", action="store_true")
+    args = parser.parse_args(argv)
+    with open(args.cases, encoding="utf-8") as fh:
+        cases = list(read_cases(fh))
+    report: dict[str, Any] = {"python": sys.version.split()[0], "cases": len(cases)}
+    report["per_event"] = per_event(cases, not args.no_ddwaf)
+    report["cold_start"] = cold_start(args.cold_runs)
+    if not args.skip_linear:
+        report["linearity"] = linearity()
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

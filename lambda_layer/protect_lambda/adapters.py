@@ -1,0 +1,516 @@
+"""Event-source adapters: turn a Lambda event (or a handler's response) into the strings to scan.
+
+Each adapter knows one event shape and yields :class:`Field` items (a location
+such as ``"queryStringParameters.q"`` or ``"Records[2].body.text"``, the raw
+string, and the index of the batch record it came from). Values that AWS itself
+writes (request context, ids, ARNs, signatures, receipt handles, timestamps)
+are skipped to avoid false positives; everything a client can influence
+(path, query, headers, cookies, body, message bodies and attributes, object
+keys, stream images and data) is scanned, keys as well as values.
+
+Bodies: base64 bodies (``isBase64Encoded``) are decoded; a body that parses as
+JSON is walked, a form body (``k=v&...``) is split into its keys and values,
+anything else is scanned as one string. Strings inside batch records that hold
+JSON (SQS bodies, SNS messages) are parsed and walked too.
+
+Limits (see :class:`Limits`): nesting beyond ``max_depth`` and strings beyond
+``max_fields`` are not walked, and each string is cut to ``max_value_chars``;
+when that happens the walk sets ``Budget.truncated`` and the Guard reports an
+``oversize`` finding (see ``docs/detection.md``).
+
+Example:
+    >>> source, fields = collect_event({"version": "2.0", "rawPath": "/a",
+    ...     "requestContext": {"http": {"method": "GET"}}, "queryStringParameters": {"q": "x"}})
+    >>> source, [(f.location, f.value) for f in fields]
+    ('apigw-http', [('rawPath', '/a'), ('queryStringParameters.q', 'x')])
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Callable, Final, Iterable, NamedTuple
+from urllib.parse import parse_qsl
+
+SOURCES: Final = (
+    "apigw-rest", "apigw-http", "alb", "function-url", "sqs", "sns", "eventbridge", "s3",
+    "dynamodb", "kinesis", "generic",
+)
+RESPONSE_SOURCE: Final = "response"
+#: An AWS ARN (skipped by the generic walk): no quotes, spaces, brackets or dot-dot.
+_ARN: Final = re.compile(r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,30}:[0-9]{0,12}:(?:[\w+=,@/:-]|\.(?!\.)){1,400}")
+
+#: Header names whose values AWS or the client platform sets (not worth scanning).
+PLUMBING_HEADERS: Final = frozenset(
+    {
+        "x-amzn-trace-id", "x-amz-cf-id", "x-amzn-requestid", "x-amz-date", "x-amz-security-token",
+        "x-amz-content-sha256", "x-forwarded-port", "x-forwarded-proto", "x-amzn-tls-version",
+        "x-amzn-tls-cipher-suite", "x-amzn-vpc-id", "x-amzn-vpce-id", "x-amzn-vpce-config",
+        "content-length", "via", "x-imforwards", "connection", "accept-encoding",
+    }
+)
+#: Keys (any depth, generic walk) whose values are AWS plumbing: ids, ARNs, signatures.
+PLUMBING_KEYS: Final = frozenset(
+    {
+        "requestcontext", "stagevariables", "version", "routekey", "resource", "isbase64encoded",
+        "messageid", "receipthandle", "md5ofbody", "md5ofmessageattributes", "eventsourcearn",
+        "eventsource", "awsregion", "eventid", "eventversion", "eventname", "eventtime", "eventtype",
+        "signature", "signatureversion", "signingcerturl", "signingcertificateurl", "unsubscribeurl",
+        "topicarn", "eventsubscriptionarn", "sequencenumber", "approximatearrivaltimestamp",
+        "approximatecreationdatetime", "shardid", "invokeidentityarn", "sizebytes", "streamviewtype",
+        "kinesisschemaversion", "useridentity", "requestparameters", "responseelements",
+        "x-amz-request-id", "x-amz-id-2", "etag", "sequencer", "configurationid", "owneridentity",
+        "principalid", "detail-type", "datacontenttype", "dataschema", "specversion",
+        "traceheader", "methodarn",
+    }
+)
+
+
+class Limits:
+    """Bounds on what one inspection walks.
+
+    ``max_depth``: nesting levels walked; ``max_fields``: strings scanned per
+    inspection; ``max_value_chars``: characters scanned per string.
+
+    Example:
+        >>> Limits(max_depth=8).max_value_chars == 1 << 20
+        True
+    """
+
+    __slots__ = ("max_depth", "max_fields", "max_value_chars")
+
+    def __init__(self, max_depth: int = 32, max_fields: int = 5000, max_value_chars: int = 1 << 20) -> None:
+        self.max_depth = max_depth
+        self.max_fields = max_fields
+        self.max_value_chars = max_value_chars
+
+    def __repr__(self) -> str:
+        return f"Limits(max_depth={self.max_depth}, max_fields={self.max_fields}, max_value_chars={self.max_value_chars})"
+
+
+DEFAULT_LIMITS: Final = Limits()
+
+
+class Field(NamedTuple):
+    """One string to scan, with where it came from.
+
+    ``location`` ends in ``#key`` when the string is a key (of a JSON object,
+    query string or form); ``record_index`` is the index in ``event["Records"]``
+    for batch sources, else None.
+    """
+
+    location: str
+    value: str
+    record_index: int | None = None
+
+
+class Budget:
+    """Mutable counters of one inspection; ``truncated`` names the first limit hit."""
+
+    __slots__ = ("limits", "fields", "truncated", "truncated_location", "out")
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.fields = 0
+        self.truncated: str | None = None
+        self.truncated_location = ""
+        self.out: list[Field] = []
+
+    def add(self, location: str, value: str, record_index: int | None) -> None:
+        """Record one string to scan, enforcing the limits."""
+        if self.fields >= self.limits.max_fields:
+            self._hit("too many values", location)
+            return
+        self.fields += 1
+        if len(value) > self.limits.max_value_chars:
+            self._hit("value too large", location)
+            value = value[: self.limits.max_value_chars]
+        self.out.append(Field(location, value, record_index))
+
+    def _hit(self, what: str, location: str) -> None:
+        if self.truncated is None:
+            self.truncated = what
+            self.truncated_location = location
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def walk(
+    value: Any,
+    location: str,
+    budget: Budget,
+    record_index: int | None = None,
+    depth: int = 0,
+    *,
+    skip_keys: frozenset[str] = frozenset(),
+    parse_json_strings: bool = True,
+    numbers: bool = False,
+) -> None:
+    """Add every key and string under ``value`` to ``budget`` (bounded depth).
+
+    Strings that hold a JSON object or array are parsed and walked; ``numbers``
+    also scans integers (outbound: a card number returned as a JSON number).
+    """
+    if depth > budget.limits.max_depth:
+        budget._hit("nesting too deep", location)
+        return
+    if isinstance(value, str):
+        if parse_json_strings and value[:1] in ("{", "[") and depth < budget.limits.max_depth:
+            parsed = _try_json(value)
+            if parsed is not None:
+                walk(parsed, location, budget, record_index, depth + 1, skip_keys=skip_keys,
+                     numbers=numbers)
+                return
+        if value and not (skip_keys and _ARN.fullmatch(value)):
+            budget.add(location, value, record_index)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            skey = str(key)
+            if skey.lower() in skip_keys:
+                continue
+            loc = _join(location, skey)
+            if not skey.isalnum():
+                budget.add(loc + "#key", skey, record_index)
+            walk(item, loc, budget, record_index, depth + 1, skip_keys=skip_keys,
+                 parse_json_strings=parse_json_strings, numbers=numbers)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            walk(item, f"{location}[{i}]", budget, record_index, depth + 1, skip_keys=skip_keys,
+                 parse_json_strings=parse_json_strings, numbers=numbers)
+    elif numbers and isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**8:
+        budget.add(location, str(value), record_index)
+
+
+def _try_json(text: str) -> Any:
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return parsed if isinstance(parsed, (dict, list)) else None
+
+
+def _b64(text: str) -> str:
+    try:
+        return base64.b64decode(text, validate=False).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return text
+
+
+def _looks_like_form(body: str) -> bool:
+    head = body[:2048]
+    return "=" in head and " " not in head.split("=", 1)[0] and "\n" not in head.split("=", 1)[0]
+
+
+def walk_body(body: Any, location: str, budget: Budget, record_index: int | None,
+              is_base64: bool = False, content_type: str = "") -> None:
+    """A request or response body: base64, then JSON, form or plain text."""
+    if body is None or body == "":
+        return
+    if not isinstance(body, str):
+        walk(body, location, budget, record_index, 1)
+        return
+    if is_base64:
+        body = _b64(body)
+    stripped = body.lstrip()
+    if stripped[:1] in ("{", "["):
+        parsed = _try_json(stripped)
+        if parsed is not None:
+            walk(parsed, location, budget, record_index, 1)
+            return
+    ctype = content_type.lower()
+    boundary = _multipart_boundary(content_type, body)
+    if boundary:
+        _walk_multipart(body, boundary, location, budget, record_index)
+        return
+    if "x-www-form-urlencoded" in ctype or ("json" not in ctype and "xml" not in ctype
+                                             and _looks_like_form(body)):
+        pairs = parse_qsl(body[: budget.limits.max_value_chars], keep_blank_values=True)
+        if pairs:
+            for key, value in pairs:
+                loc = _join(location, key)
+                if not key.isalnum():
+                    budget.add(loc + "#key", key, record_index)
+                if value:
+                    budget.add(loc, value, record_index)
+            return
+    budget.add(location, body, record_index)
+
+
+_BOUNDARY: Final = re.compile(r"boundary=\"?([^\";,\s]{1,200})", re.IGNORECASE)
+
+
+def _multipart_boundary(ctype: str, body: str) -> str | None:
+    """The multipart boundary from the content type, or from a body that starts with one."""
+    if "multipart/" in ctype.lower():
+        m = _BOUNDARY.search(ctype)
+        if m:
+            return m.group(1)
+    if body.startswith("--"):
+        first = body[2 : body.find("\n") if "\n" in body[:300] else 0].rstrip("\r")
+        if 0 < len(first) <= 200 and " " not in first:
+            return first
+    return None
+
+
+def _walk_multipart(body: str, boundary: str, location: str, budget: Budget, record_index: int | None) -> None:
+    """Each part of a multipart body: its field name, file name and content (JSON or form parsed)."""
+    for i, part in enumerate(body.split("--" + boundary)):
+        part = part.lstrip("\r\n")
+        if not part.strip() or part.strip() == "--":
+            continue
+        head, sep, content = part.replace("\r\n", "\n").partition("\n\n")
+        if not sep:
+            head, content = "", part
+        name = f"part{i}"
+        for line in head.split("\n"):
+            if line.lower().startswith("content-disposition:"):
+                for key, value in re.findall(r'(name|filename)="([^"]{0,1000})"', line):
+                    budget.add(f"{location}.{name}.{key}", value, record_index)
+        content = content[:-1] if content.endswith("\n") else content
+        walk_body(content, f"{location}.{name}", budget, record_index, content_type="text/plain")
+
+
+# --- source detection ---------------------------------------------------------
+
+
+def _records(event: Mapping[str, Any]) -> list[Any] | None:
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        return records
+    return None
+
+
+def detect_source(event: Any) -> str:
+    """Name the event source of ``event`` (one of :data:`SOURCES`).
+
+    Example:
+        >>> detect_source({"Records": [{"eventSource": "aws:sqs", "body": "hi"}]})
+        'sqs'
+    """
+    if not isinstance(event, Mapping):
+        return "generic"
+    records = _records(event)
+    if records is not None:
+        first = records[0]
+        origin = first.get("eventSource") or first.get("EventSource")
+        return {
+            "aws:sqs": "sqs", "aws:sns": "sns", "aws:s3": "s3", "aws:dynamodb": "dynamodb",
+            "aws:kinesis": "kinesis",
+        }.get(str(origin), "generic")
+    ctx = event.get("requestContext")
+    if isinstance(ctx, Mapping):
+        if "elb" in ctx:
+            return "alb"
+        if event.get("version") == "2.0" or isinstance(ctx.get("http"), Mapping):
+            domain = str(ctx.get("domainName", ""))
+            return "function-url" if ".lambda-url." in domain else "apigw-http"
+        if "httpMethod" in event or "resourcePath" in ctx or "stage" in ctx:
+            return "apigw-rest"
+    if "detail-type" in event and "detail" in event:
+        return "eventbridge"
+    if "httpMethod" in event and ("headers" in event or "path" in event):
+        return "apigw-rest"
+    return "generic"
+
+
+# --- per-source collectors ------------------------------------------------------
+
+
+def _header_map(event: Mapping[str, Any]) -> dict[str, str]:
+    headers = event.get("headers")
+    out: dict[str, str] = {}
+    if isinstance(headers, Mapping):
+        for k, v in headers.items():
+            out[str(k).lower()] = v if isinstance(v, str) else ""
+    return out
+
+
+def _walk_headers(event: Mapping[str, Any], budget: Budget) -> None:
+    for name in ("headers", "multiValueHeaders"):
+        headers = event.get(name)
+        if not isinstance(headers, Mapping):
+            continue
+        for key, value in headers.items():
+            lname = str(key).lower()
+            if lname in PLUMBING_HEADERS or lname.startswith("cloudfront-"):
+                continue
+            loc = f"headers.{lname}"
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                if not isinstance(v, str) or not v:
+                    continue
+                if lname == "cookie":
+                    _walk_cookies(v.split(";"), budget)
+                else:
+                    budget.add(loc, v, None)
+
+
+def _walk_cookies(cookies: Iterable[Any], budget: Budget) -> None:
+    for cookie in cookies:
+        if not isinstance(cookie, str):
+            continue
+        name, _, value = cookie.strip().partition("=")
+        if not name.isalnum() and name:
+            budget.add(f"cookies.{name}#key", name, None)
+        if value:
+            budget.add(f"cookies.{name}", value, None)
+
+
+def _walk_params(event: Mapping[str, Any], single: str, multi: str, budget: Budget) -> bool:
+    """Walk query parameters; prefer the multi-value map when present (it holds every value)."""
+    chosen = event.get(multi) if isinstance(event.get(multi), Mapping) else event.get(single)
+    if not isinstance(chosen, Mapping) or not chosen:
+        return False
+    for key, value in chosen.items():
+        skey = str(key)
+        loc = f"{single}.{skey}"
+        if not skey.isalnum():
+            budget.add(loc + "#key", skey, None)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v:
+                budget.add(loc, v, None)
+    return True
+
+
+def _collect_http(event: Mapping[str, Any], budget: Budget, v2: bool) -> None:
+    for name in ("rawPath", "path") if v2 else ("path",):
+        path = event.get(name)
+        if isinstance(path, str) and path not in ("", "/"):
+            budget.add(name, path, None)
+            break
+    has_params = _walk_params(event, "queryStringParameters", "multiValueQueryStringParameters", budget)
+    raw_qs = event.get("rawQueryString")
+    if not has_params and isinstance(raw_qs, str) and raw_qs:
+        walk_body(raw_qs, "rawQueryString", budget, None, content_type="x-www-form-urlencoded")
+    params = event.get("pathParameters")
+    if isinstance(params, Mapping):
+        walk(params, "pathParameters", budget, None, 1)
+    _walk_headers(event, budget)
+    cookies = event.get("cookies")
+    if isinstance(cookies, list):
+        _walk_cookies(cookies, budget)
+    walk_body(event.get("body"), "body", budget, None, bool(event.get("isBase64Encoded")),
+              _header_map(event).get("content-type", ""))
+
+
+def _collect_records(event: Mapping[str, Any], budget: Budget,
+                     one: Callable[[Mapping[str, Any], str, Budget, int], None]) -> None:
+    records = event.get("Records")
+    assert isinstance(records, list)
+    for i, record in enumerate(records):
+        if isinstance(record, Mapping):
+            one(record, f"Records[{i}]", budget, i)
+        else:
+            walk(record, f"Records[{i}]", budget, i, 1)
+
+
+def _sqs(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
+    walk(record.get("body"), f"{loc}.body", budget, i, 1)
+    attrs = record.get("messageAttributes")
+    if isinstance(attrs, Mapping):
+        for name, attr in attrs.items():
+            if isinstance(attr, Mapping):
+                walk(attr.get("stringValue") or attr.get("StringValue"),
+                     f"{loc}.messageAttributes.{name}", budget, i, 1)
+
+
+def _sns(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
+    sns = record.get("Sns")
+    if not isinstance(sns, Mapping):
+        return
+    walk(sns.get("Subject"), f"{loc}.Sns.Subject", budget, i, 1)
+    walk(sns.get("Message"), f"{loc}.Sns.Message", budget, i, 1)
+    attrs = sns.get("MessageAttributes")
+    if isinstance(attrs, Mapping):
+        for name, attr in attrs.items():
+            if isinstance(attr, Mapping):
+                walk(attr.get("Value"), f"{loc}.Sns.MessageAttributes.{name}", budget, i, 1)
+
+
+def _s3(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
+    s3 = record.get("s3")
+    if isinstance(s3, Mapping):
+        obj = s3.get("object")
+        if isinstance(obj, Mapping):
+            walk(obj.get("key"), f"{loc}.s3.object.key", budget, i, 1)
+
+
+def _dynamodb(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
+    ddb = record.get("dynamodb")
+    if isinstance(ddb, Mapping):
+        for name in ("Keys", "NewImage", "OldImage"):
+            walk(ddb.get(name), f"{loc}.dynamodb.{name}", budget, i, 1)
+
+
+def _kinesis(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
+    kin = record.get("kinesis")
+    if isinstance(kin, Mapping):
+        data = kin.get("data")
+        if isinstance(data, str):
+            walk(_b64(data), f"{loc}.kinesis.data", budget, i, 1)
+        walk(kin.get("partitionKey"), f"{loc}.kinesis.partitionKey", budget, i, 1)
+
+
+_RECORD_ADAPTERS: Final[Mapping[str, Callable[[Mapping[str, Any], str, Budget, int], None]]] = {
+    "sqs": _sqs, "sns": _sns, "s3": _s3, "dynamodb": _dynamodb, "kinesis": _kinesis,
+}
+
+
+def collect_event(event: Any, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Field]]:
+    """Detect the source of ``event`` and list the strings to scan.
+
+    Use :func:`collect_event_budget` to also learn whether a limit was hit.
+    """
+    source, budget = collect_event_budget(event, limits)
+    return source, budget.out
+
+
+def collect_event_budget(event: Any, limits: Limits = DEFAULT_LIMITS) -> tuple[str, Budget]:
+    """Like :func:`collect_event`, returning the whole :class:`Budget`."""
+    budget = Budget(limits)
+    source = detect_source(event)
+    if source in ("apigw-http", "function-url"):
+        _collect_http(event, budget, v2=True)
+    elif source in ("apigw-rest", "alb"):
+        _collect_http(event, budget, v2=False)
+    elif source in _RECORD_ADAPTERS:
+        _collect_records(event, budget, _RECORD_ADAPTERS[source])
+    elif source == "eventbridge":
+        walk(event.get("detail"), "detail", budget, None, 1)
+    else:
+        walk(event, "", budget, None, 0, skip_keys=PLUMBING_KEYS)
+    return source, budget
+
+
+def collect_response(response: Any, limits: Limits = DEFAULT_LIMITS) -> Budget:
+    """The strings of a handler's return value (outbound rules; nothing is skipped).
+
+    An HTTP-style response (``statusCode`` and ``body``) has its body decoded
+    (base64, JSON) and its headers scanned; any other value is walked whole,
+    with integers included (a card number returned as a JSON number).
+    """
+    budget = Budget(limits)
+    if isinstance(response, Mapping) and "statusCode" in response:
+        headers = response.get("headers")
+        ctype = ""
+        if isinstance(headers, Mapping):
+            ctype = str({str(k).lower(): v for k, v in headers.items()}.get("content-type", ""))
+        body = response.get("body")
+        if isinstance(body, str) and response.get("isBase64Encoded"):
+            body = _b64(body)
+        if isinstance(body, str) and body.lstrip()[:1] in ("{", "["):
+            parsed = _try_json(body.lstrip())
+            if parsed is not None:
+                body = parsed
+        walk(body, "body", budget, None, 1, numbers=True)
+        for name in ("headers", "multiValueHeaders", "cookies"):
+            walk(response.get(name), name, budget, None, 1, numbers=True)
+        del ctype
+    else:
+        walk(response, "", budget, None, 0, numbers=True)
+    return budget

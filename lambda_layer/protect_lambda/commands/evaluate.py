@@ -1,0 +1,53 @@
+"""``protect-lambda eval FILE.jsonl``: detection and false-positive rates of labelled cases.
+
+Prints a table per category (detection for attacks, false positives for
+``benign`` and ``benign_response``) and the macro average over the nine
+inbound categories; ``--json`` prints the same as JSON.
+
+Example:
+    $ protect-lambda eval ../shared/eval/cases.jsonl --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from protect_lambda.commands.scan import add_guard_arguments, build_guard
+from protect_lambda.engine import RuleError
+from protect_lambda.evaluation import read_cases, score
+
+HELP = "score labelled cases: detection per attack category, false positives on benign cases"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``eval``."""
+    parser.add_argument("file", metavar="FILE.jsonl", help="labelled cases (format of cases.jsonl)")
+    add_guard_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--show-misses", action="store_true",
+                        help="also list the ids of missed attacks and false positives")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score the file; exit 0, or 2 on unreadable input or bad rules."""
+    try:
+        guard = build_guard(args)
+        with open(args.file, encoding="utf-8") as fh:
+            report = score(guard, read_cases(fh))
+    except (OSError, ValueError, RuleError) as exc:
+        print(f"protect-lambda eval: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        data = report.as_dict()
+        if args.show_misses:
+            data["misses"] = {k: v.missed_ids for k, v in sorted(report.categories.items()) if v.missed_ids}
+        print(json.dumps(data, indent=2))
+    else:
+        print(report.table())
+        if args.show_misses:
+            for name, s in sorted(report.categories.items()):
+                if s.missed_ids:
+                    print(f"{name}: {' '.join(s.missed_ids)}")
+    return 0

@@ -1,0 +1,113 @@
+"""Scoring of labelled cases (the format of ``cases.jsonl``): detection and false-positive rates.
+
+A line holds ``id``, ``category``, ``label`` (``attack``/``benign``),
+``direction`` and ``event`` (plus ``response`` for outbound cases). An inbound
+case is inspected with ``inspect_event(event)``, an outbound one with
+``inspect_response(response, event)``. An attack counts as caught when the
+verdict blocks; a benign case is a false positive when the verdict blocks.
+
+Example:
+    >>> from protect_lambda import Guard
+    >>> cases = [{"id": "a", "category": "xss", "label": "attack", "direction": "inbound",
+    ...           "event": {"body": "<script>alert(1)</script>"}}]
+    >>> score(Guard(), cases).categories["xss"].rate
+    1.0
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import IO, Any, Final, Iterable, Iterator, Mapping
+
+from protect_lambda import contract
+from protect_lambda.guard import Guard, Verdict
+
+INBOUND_CATEGORIES: Final = ("sqli", "xss", "cmdi", "path_traversal", "ssrf", "nosqli", "ssti", "xxe", "jndi")
+LEAK_CATEGORIES: Final = ("leak_card", "leak_aws_key", "leak_private_key", "leak_ssn", "leak_stacktrace")
+BENIGN_CATEGORIES: Final = ("benign", "benign_response")
+
+
+def read_cases(stream: IO[str]) -> Iterator[dict[str, Any]]:
+    """JSON objects of a JSON-lines stream (blank lines skipped)."""
+    for number, line in enumerate(stream, 1):
+        if line.strip():
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError(f"line {number}: expected a JSON object")
+            yield data
+
+
+def inspect_case(guard: Guard, case: Mapping[str, Any]) -> Verdict:
+    """The verdict for one case: its response when it is outbound (or has one), else its event."""
+    if case.get("direction") == contract.DIRECTION_OUTBOUND or (
+        "response" in case and case.get("direction") != contract.DIRECTION_INBOUND
+    ):
+        return guard.inspect_response(case.get("response"), case.get("event"))
+    return guard.inspect_event(case.get("event"))
+
+
+@dataclass
+class CategoryScore:
+    """Counts for one category: ``blocked`` out of ``total``."""
+
+    total: int = 0
+    blocked: int = 0
+    missed_ids: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        """Fraction of cases blocked (detection rate, or false-positive rate for benign)."""
+        return self.blocked / self.total if self.total else 0.0
+
+
+@dataclass
+class Report:
+    """Per-category scores and the summary figures of the eval README."""
+
+    categories: dict[str, CategoryScore]
+
+    @property
+    def inbound_macro(self) -> float:
+        """Mean detection rate over the nine inbound categories present."""
+        rates = [self.categories[c].rate for c in INBOUND_CATEGORIES if c in self.categories]
+        return sum(rates) / len(rates) if rates else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {
+            "categories": {
+                name: {"total": s.total, "blocked": s.blocked, "rate": round(s.rate, 4)}
+                for name, s in sorted(self.categories.items())
+            },
+            "inbound_macro": round(self.inbound_macro, 4),
+            "benign_fp_rate": round(self.categories.get("benign", CategoryScore()).rate, 4),
+            "benign_response_fp_rate": round(self.categories.get("benign_response", CategoryScore()).rate, 4),
+        }
+
+    def table(self) -> str:
+        """A plain-text table: category, cases, blocked, rate (detection or false positives)."""
+        lines = [f"{'category':<18} {'cases':>6} {'blocked':>8} {'rate':>8}  kind"]
+        order = [*INBOUND_CATEGORIES, "other", *LEAK_CATEGORIES, *BENIGN_CATEGORIES]
+        names = [c for c in order if c in self.categories] + sorted(set(self.categories) - set(order))
+        for name in names:
+            s = self.categories[name]
+            kind = "false positives" if name in BENIGN_CATEGORIES else "detection"
+            lines.append(f"{name:<18} {s.total:>6} {s.blocked:>8} {s.rate:>8.2%}  {kind}")
+        lines.append(f"{'inbound macro':<18} {'':>6} {'':>8} {self.inbound_macro:>8.2%}  (nine inbound categories)")
+        return "\n".join(lines)
+
+
+def score(guard: Guard, cases: Iterable[Mapping[str, Any]]) -> Report:
+    """Inspect every case and count blocks per category."""
+    categories: dict[str, CategoryScore] = {}
+    for case in cases:
+        name = str(case.get("category", "unknown"))
+        s = categories.setdefault(name, CategoryScore())
+        s.total += 1
+        blocked = inspect_case(guard, case).blocked
+        if blocked:
+            s.blocked += 1
+        if blocked != (case.get("label") == "attack"):
+            s.missed_ids.append(str(case.get("id")))
+    return Report(categories)

@@ -1,0 +1,114 @@
+"""Adversarial and oversized input: results are asserted (never time; see benchmarks/bench_guard.py).
+
+Each input is a long run crafted against a rule family: prefixes of the rule
+repeated without the completing part (so a backtracking pattern would explore
+every split), optionally followed by a real attack at the very end, which must
+still be found in a 1 MB value.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from protect_lambda import Guard
+
+from . import events
+
+MB = 1024 * 1024
+
+# (unit repeated to ~1 MB, expected categories of the run alone: empty = must stay clean)
+RUNS: list[tuple[str, set[str]]] = [
+    ("a" * 64 + " ", set()),
+    ("' or ", {"sqli"}),  # '...or' chains: the quote+operator rules must stay linear
+    ("union ", set()),
+    ("select ", set()),
+    ("1=2 ", set()),
+    ("<a ", set()),
+    ("<img src=", {"xss"}),
+    ("${", set()),
+    ("{{", set()),
+    ("../", {"path_traversal"}),
+    ("%25", set()),
+    ("&#", set()),
+    ("\\u", set()),
+    ("http://", {"ssrf"}),  # the run ends in "http://h": a URL to a single-label (internal) host
+    ("$(", {"cmdi"}),  # nested command substitution
+    ("; ", set()),
+    ("-- ", set()),
+    ("if ", set()),
+    ("0x2e", set()),
+]
+
+
+@pytest.fixture(scope="module")
+def guard() -> Guard:
+    return Guard()
+
+
+def _big(unit: str, size: int = MB) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+@pytest.mark.parametrize(("unit", "expected"), RUNS, ids=[repr(u[:10]) for u, _ in RUNS])
+def test_long_runs_against_rules(guard: Guard, unit: str, expected: set[str]) -> None:
+    verdict = guard.inspect_event(events.apigw_http(body=_big(unit, 256 * 1024)))
+    categories = {f.category for f in verdict.findings} - {"oversize"}
+    if expected:
+        assert expected <= categories
+    else:
+        assert not verdict.blocked, categories
+
+
+@pytest.mark.parametrize(("unit", "expected"), RUNS[:6], ids=[repr(u[:10]) for u, _ in RUNS[:6]])
+def test_attack_at_the_end_of_a_long_run_is_found(guard: Guard, unit: str, expected: set[str]) -> None:
+    body = _big(unit, 256 * 1024) + " <script>alert(1)</script>"
+    verdict = guard.inspect_event(events.apigw_http(body=body))
+    assert "xss" in {f.category for f in verdict.findings}
+
+
+def test_one_megabyte_benign_body(guard: Guard) -> None:
+    text = _big("Order 42 ships Tuesday to Main Street; thanks for shopping with us. ")
+    verdict = guard.inspect_event(events.apigw_http(body=text))
+    assert not verdict.blocked and verdict.findings == []
+
+
+def test_one_megabyte_body_with_attack_at_the_end(guard: Guard) -> None:
+    text = _big("Order 42 ships Tuesday. ", MB - 40) + "x' UNION SELECT password FROM users--"
+    verdict = guard.inspect_event(events.apigw_http(body=text))
+    assert verdict.blocked and "sqli" in {f.category for f in verdict.findings}
+
+
+def test_json_body_of_many_values(guard: Guard) -> None:
+    doc = {f"k{i}": f"value number {i} " + "x" * 200 for i in range(2400)}  # ~0.5 MB, 4800 strings
+    doc["k2399"] = "../../../../etc/passwd"
+    verdict = guard.inspect_event(events.apigw_http(body=json.dumps(doc)))
+    assert verdict.blocked
+    assert {f.location for f in verdict.findings if f.category == "path_traversal"} == {"body.k2399"}
+
+
+def test_json_body_beyond_the_value_limit_is_reported(guard: Guard) -> None:
+    doc = {f"k{i}": f"v{i}" for i in range(30_000)}  # 60 000 strings, keys and values
+    verdict = guard.inspect_event(events.apigw_http(body=json.dumps(doc)))
+    assert [(f.rule_id, f.action) for f in verdict.findings] == [("limit-001", "detected")]
+
+
+def test_value_beyond_the_limit_is_reported_oversize(guard: Guard) -> None:
+    verdict = guard.inspect_event(events.apigw_http(body="a" * (MB + 10)))
+    assert [f.rule_id for f in verdict.findings] == ["limit-001"]
+    assert not verdict.blocked  # oversize is reported, not blocked, unless configured
+
+
+def test_digit_runs_against_the_card_validator(guard: Guard) -> None:
+    digits = _big("4111 1111 1111 1112 ", MB // 4)  # Luhn-invalid candidates, again and again
+    assert not guard.inspect_response({"statusCode": 200, "body": digits}).blocked
+    leak = guard.inspect_response({"statusCode": 200, "body": digits + "4111 1111 1111 1111"})
+    assert not leak.blocked  # candidate cap: only the first 64 candidates of one value are validated
+    assert guard.inspect_response({"statusCode": 200, "body": "4111 1111 1111 1111 " + digits}).blocked
+
+
+def test_deeply_nested_json_is_bounded(guard: Guard) -> None:
+    body = "[" * 5000 + "]" * 5000
+    verdict = guard.inspect_event(events.apigw_http(body=body))
+    assert verdict.findings == [] or {f.category for f in verdict.findings} <= {"oversize"}
