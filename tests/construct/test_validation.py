@@ -124,3 +124,24 @@ def test_protect_rejects_unknown_option_names(stack: Stack) -> None:
     function = lambda_.Function(stack, "Existing", **python_function_props())
     with pytest.raises(ProtectionError, match="alarms: unknown option"):
         protect(function, alarms=AlarmOptions())
+
+
+def test_protected_function_is_a_drop_in_function(stack: Stack) -> None:
+    """Grants, aliases, versions and event sources work as on any Function."""
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_lambda_event_sources as sources
+    from aws_cdk import aws_sqs as sqs
+    from aws_cdk.assertions import Template
+
+    function = ProtectedFunction(stack, "DropIn", **python_function_props())
+    assert isinstance(function, lambda_.Function)
+    function.grant_invoke(iam.ServicePrincipal("events.amazonaws.com"))
+    lambda_.Alias(stack, "Live", alias_name="live", version=function.current_version)
+    function.add_event_source(sources.SqsEventSource(sqs.Queue(stack, "Queue"), report_batch_item_failures=True))
+    assert function.log_group is not None
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Lambda::Permission", {"Principal": "events.amazonaws.com"})
+    template.has_resource_properties("AWS::Lambda::Alias", {"Name": "live"})
+    template.has_resource_properties("AWS::Lambda::Version", {})
+    template.has_resource_properties("AWS::Lambda::Function", {"Handler": contract.WRAPPER_HANDLER})
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 1)
