@@ -98,7 +98,8 @@ class Field(NamedTuple):
     """One string to scan, with where it came from.
 
     ``location`` ends in ``#key`` when the string is a key (of a JSON object,
-    query string or form); ``record_index`` is the index in ``event["Records"]``
+    query string or form), in ``#pair`` for ``name=value`` of a secret-named field
+    of a response; ``record_index`` is the index in ``event["Records"]``
     for batch sources, else None.
     """
 
@@ -176,6 +177,9 @@ def walk(
             loc = _join(location, skey)
             if not skey.isalnum():
                 budget.add(loc + "#key", skey, record_index)
+            if numbers and isinstance(item, str) and item and "secret" in skey.lower():
+                # outbound: a secret-named field is scanned with its name ("SecretAccessKey=...")
+                budget.add(loc + "#pair", f"{skey}={item}", record_index)
             walk(item, loc, budget, record_index, depth + 1, skip_keys=skip_keys,
                  parse_json_strings=parse_json_strings, numbers=numbers)
     elif isinstance(value, (list, tuple)):
@@ -227,8 +231,7 @@ def walk_body(body: Any, location: str, budget: Budget, record_index: int | None
     if boundary:
         _walk_multipart(body, boundary, location, budget, record_index)
         return
-    if "x-www-form-urlencoded" in ctype or ("json" not in ctype and "xml" not in ctype
-                                             and _looks_like_form(body)):
+    if "x-www-form-urlencoded" in ctype or ("xml" not in ctype and _looks_like_form(body)):
         pairs = parse_qsl(body[: budget.limits.max_value_chars], keep_blank_values=True)
         if pairs:
             for key, value in pairs:

@@ -44,18 +44,22 @@ class RuleError(ValueError):
 
 
 def luhn_valid(text: str) -> bool:
-    """True when the digits of ``text`` form a 13-19 digit Luhn-valid number.
+    """True when the digits of ``text`` form a Luhn-valid card number with an issuer prefix in use.
 
     Example:
         >>> luhn_valid("4111 1111 1111 1111"), luhn_valid("4111 1111 1111 1112")
         (True, False)
     """
     digits = [ord(c) - 48 for c in text if "0" <= c <= "9"]
-    if not 13 <= len(digits) <= 19 or len(set(digits)) < 2:
+    if not 12 <= len(digits) <= 19 or len(set(digits)) < 2:
         return False
-    # issuer prefixes in use: 2-6 (Mastercard 2-series, Amex/Diners/JCB 3, Visa 4, Mastercard 5,
-    # Discover/UnionPay 6) and the old 15-digit JCB ranges 1800 / 2131
-    if not (2 <= digits[0] <= 6 or digits[:4] == [1, 8, 0, 0]):
+    if len(digits) == 12:
+        # only Maestro issues 12-digit cards (ranges 5x, 6x and 0604)
+        if not (digits[0] in (5, 6) or digits[:4] == [0, 6, 0, 4]):
+            return False
+    # issuer prefixes in use: 2-6 (Mastercard 2-series, Amex/Diners/JCB 3, Visa 4, Mastercard and
+    # Maestro 5, Discover/UnionPay/Maestro 6), the old 15-digit JCB range 1800, Maestro 0604
+    elif not (2 <= digits[0] <= 6 or digits[:4] in ([1, 8, 0, 0], [0, 6, 0, 4])):
         return False
     total = 0
     for i, d in enumerate(reversed(digits)):

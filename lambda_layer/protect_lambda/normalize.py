@@ -40,7 +40,7 @@ _ERRORS: Final = "protect_lambda_overlong"
 _NEEDS_WORK: Final = re.compile(r"[%&\\\x00]|/\*|\*/|0[xX]")
 _IIS_U: Final = re.compile(r"%u([0-9a-fA-F]{4})")
 _JS_ESCAPE: Final = re.compile(r"\\(?:u\{?([0-9a-fA-F]{4})\}?|x([0-9a-fA-F]{2}))")
-_SQL_COMMENT: Final = re.compile(r"/\*(?!!)[^*]{0,200}\*/|/\*!?[0-9]{0,6}|\*/")
+_SQL_COMMENT: Final = re.compile(r"/\*(?!!)[^*]{0,200}\*/|/\*![0-9]{0,6}|\*/")
 _INVISIBLE: Final[dict[int, str | None]] = {
     **dict.fromkeys(
         map(ord, "\x00\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e"
@@ -156,7 +156,7 @@ def base64_text(text: str) -> str | None:
     return raw.decode("ascii")
 
 
-_SHELL_NOISE: Final = re.compile(r"['\"\\^]|\$(?:[@*!_]|\{[a-z_]{0,10}\}|[a-z](?![a-z0-9_{]))|\[([a-z])\]|(\+)")
+_SHELL_NOISE: Final = re.compile(r"``|\$\(\)|['\"\\^]|\$(?:[@*!_]|\{[a-z_]{0,10}\}|[a-z](?![a-z0-9_{]))|\[([a-z])\]|(\+)")
 
 
 def shell_squash(text: str) -> str:

@@ -84,6 +84,8 @@ def test_luhn() -> None:
     assert not luhn_valid("0000000000000000")
     assert not luhn_valid("1234567812345670")  # Luhn-valid, but no issuer starts with 1
     assert not luhn_valid("4111 1111 111")  # too short
+    assert luhn_valid("676312345678")  # 12 digits: Maestro
+    assert not luhn_valid("412345678905")  # 12 digits, Luhn-valid, but not a Maestro range
 
 
 def test_ssn_ranges() -> None:

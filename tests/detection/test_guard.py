@@ -158,3 +158,11 @@ def test_attack_within_the_scanned_part_of_oversize_input_is_caught() -> None:
     guard = Guard(limits=Limits(max_value_chars=1000))
     verdict = guard.inspect_event(events.apigw_http(body=XSS + "a" * 5000))
     assert verdict.blocked and {"xss", "oversize"} <= {f.category for f in verdict.findings}
+
+
+def test_credentials_object_in_response_is_a_leak(guard: Guard) -> None:
+    verdict = guard.inspect_response({"Credentials": {"AccessKeyId": "placeholder", "SecretAccessKey": "not-real"}})
+    assert verdict.blocked
+    assert [(f.rule_id, f.location) for f in verdict.findings] == [
+        ("leak-aws-003", "Credentials.SecretAccessKey#pair")]
+    assert not guard.inspect_response({"SecretAccessKey": ""}).blocked
