@@ -16,6 +16,7 @@ import hashlib
 from typing import Optional
 
 from aws_cdk import Names, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -32,13 +33,18 @@ def alert_topic(scope: IConstruct, *, master_key: Optional[kms.IKey] = None) -> 
     existing = stack.node.try_find_child(TOPIC_ID)
     if isinstance(existing, sns.Topic):
         return existing
-    return sns.Topic(
+    topic = sns.Topic(
         stack,
         TOPIC_ID,
         display_name="protect-lambda violation alerts",
         enforce_ssl=True,
         master_key=master_key,
     )
+    if master_key is not None:
+        # CloudWatch alarms publish to an encrypted topic only if the key lets them use it
+        # (an imported key's policy cannot be changed here: grant it yourself).
+        master_key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
+    return topic
 
 
 def _subscription_scope(topic: sns.ITopic) -> Construct:

@@ -25,6 +25,7 @@ from constructs import Construct
 from protect_lambda import contract
 
 from .alerts import alert_topic, subscribe
+from .batch_sources import BatchFailureReportingCheck
 from .dashboard import FunctionPanel, add_to_user_dashboard, stack_dashboard
 from .guard_config import apply_guard_config
 from .layer import SUPPORTED_PYTHON_RUNTIMES, guard_layer
@@ -158,6 +159,8 @@ class Protection(Construct):
             function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler)
         cfn.handler = contract.WRAPPER_HANDLER
         self.original_handler = original_handler
+
+        function.node.add_validation(BatchFailureReportingCheck(function))
 
         # 2. an explicit log group, so that the metric filter exists from the first deploy.
         self.log_group = self._log_group(cfn, log_group)

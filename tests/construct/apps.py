@@ -7,11 +7,13 @@ from typing import Any
 
 from aws_cdk import Acknowledgment, App, Aspects, Duration, Stack, Tags, Validations
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from protect_lambda import contract
@@ -93,6 +95,16 @@ def build_options_app(outdir: str) -> App:
         dashboard=DashboardOptions(enabled=False),
     )
 
+    # Encrypted alerts, a Lambda subscriber and a named dashboard.
+    encrypted = Stack(app, "EncryptedStack")
+    key = kms.Key(encrypted, "AlertsKey", enable_key_rotation=True)
+    subscriber = lambda_.Function(encrypted, "Pager", **python_function_props(handler="orders_worker.handler"))
+    ProtectedFunction(
+        encrypted, "Guarded", **python_function_props(),
+        alerts=AlertOptions(master_key=key, functions=[subscriber]),
+        dashboard=DashboardOptions(dashboard_name="orders-security"),
+    )
+
     # A second stack: a user's own topic and dashboard.
     other = Stack(app, "OwnResourcesStack")
     own_topic = sns.Topic(other, "OwnTopic", enforce_ssl=True)
@@ -154,6 +166,18 @@ def build_aspect_app(outdir: str) -> App:
 
     Aspects.of(app).add(ProtectLambdas(alerts=AlertOptions(emails=[EMAIL]), exclude=["*/ExcludedByPath"],
                                        exclude_tags={"protect-lambda": "off"}))
+    # cdk-nag over the whole app: the only findings allowed are on the test's own functions.
+    for stack in (mixed, other):
+        Validations.of(stack).acknowledge(Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+               "AWSLambdaBasicExecutionRole]",
+            reason="The test's own functions use CDK's default role with the AWS managed basic "
+                   "execution policy (log writing only); protect-lambda adds no role."))
+        Validations.of(stack).acknowledge(Acknowledgment(
+            id="AwsSolutions::AwsSolutions-L1",
+            reason="The test app runs every Python runtime from 3.10 and other runtimes on purpose, "
+                   "to prove which ones the Aspect protects."))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 
 

@@ -39,6 +39,12 @@ def options_template(options_assembly: cx_api.CloudAssembly) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def encrypted_template(options_assembly: cx_api.CloudAssembly) -> dict[str, Any]:
+    template: dict[str, Any] = options_assembly.get_stack_by_name("EncryptedStack").template
+    return template
+
+
+@pytest.fixture(scope="session")
 def own_resources_template(options_assembly: cx_api.CloudAssembly) -> dict[str, Any]:
     template: dict[str, Any] = options_assembly.get_stack_by_name("OwnResourcesStack").template
     return template

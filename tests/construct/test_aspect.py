@@ -143,3 +143,54 @@ def test_shared_resources_per_stack(aspect_assembly: cx_api.CloudAssembly) -> No
         assert len(resources(template, "AWS::CloudWatch::Dashboard")) == 1
         (subscription,) = resources(template, "AWS::SNS::Subscription").values()
         assert subscription["Properties"]["Endpoint"] == "team@example.com"
+
+
+def test_nag_finds_nothing_on_what_protect_lambda_adds(aspect_assembly: cx_api.CloudAssembly) -> None:
+    """cdk-nag AwsSolutions ran over the whole Aspect app (synth would have failed on a finding);
+    the only acknowledged findings are on the test's own functions and roles."""
+    from pathlib import Path
+    import json
+
+    report = json.loads((Path(aspect_assembly.directory) / "validation-report.json").read_text())
+    (plugin,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    assert plugin["violations"] == []
+    paths = {c["constructPath"] for v in plugin["suppressedViolations"] for c in v["violatingConstructs"]}
+    assert paths, "nothing acknowledged: is cdk-nag running?"
+    assert not [p for p in paths if "/Protection/" in p or "ProtectLambda" in p]
+    assert {v["ruleName"].split("[")[0] for v in plugin["suppressedViolations"]} == {
+        "AwsSolutions-IAM4", "AwsSolutions-L1"}
+
+
+def test_aspect_app_snapshot(aspect_assembly: cx_api.CloudAssembly, snapshot: Any) -> None:
+    from syrupy.extensions.json import JSONSnapshotExtension
+
+    from .templates import normalised
+
+    for stack in ("MixedStack", "OtherStack"):
+        assert normalised(_template(aspect_assembly, stack)) == snapshot(
+            name=stack, extension_class=JSONSnapshotExtension)
+    warnings = {stack: _warnings(aspect_assembly, stack) for stack in ("MixedStack", "OtherStack")}
+    assert warnings == snapshot(name="warnings", extension_class=JSONSnapshotExtension)
+
+
+def test_include_by_path_and_tag() -> None:
+    from aws_cdk import App, Aspects, Stack, Tags
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk.assertions import Template
+
+    from protect_lambda_construct import ProtectLambdas
+
+    from .apps import python_function_props
+
+    app = App()
+    stack = Stack(app, "IncludeStack")
+    for name in ("PaymentsApi", "PaymentsWorker", "Reports"):
+        lambda_.Function(stack, name, **python_function_props())
+    Tags.of(stack.node.find_child("PaymentsWorker")).add("team", "payments")
+    Tags.of(stack.node.find_child("Reports")).add("team", "payments")
+    Aspects.of(app).add(ProtectLambdas(include=["*/Payments*"], include_tags={"team": "payments"}))
+    functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
+    protected = sorted(key for key, value in functions.items()
+                       if value["Properties"]["Handler"] == contract.WRAPPER_HANDLER)
+    # both filters must hold: PaymentsApi has no tag, Reports does not match the path
+    assert [key.rstrip("0123456789ABCDEF") for key in protected] == ["PaymentsWorker"]

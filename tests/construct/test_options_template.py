@@ -128,3 +128,25 @@ def test_user_topic_and_dashboard_are_used(own_resources_template: dict[str, Any
     assert list(dashboards) and all(key.startswith("OwnDashboard") for key in dashboards)
     body = json.dumps(next(iter(dashboards.values())))
     assert "Violations: WithOwn" in body
+
+
+def test_encrypted_topic_lets_cloudwatch_use_the_key(encrypted_template: dict[str, Any]) -> None:
+    (topic_id, topic), = resources(encrypted_template, "AWS::SNS::Topic").items()
+    (key_id, key), = resources(encrypted_template, "AWS::KMS::Key").items()
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    granted = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert granted, "CloudWatch cannot publish to the encrypted topic"
+    actions = {a for s in granted for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= actions
+
+
+def test_lambda_subscription_and_dashboard_name(encrypted_template: dict[str, Any]) -> None:
+    (subscription,) = [s["Properties"] for s in resources(encrypted_template, "AWS::SNS::Subscription").values()]
+    assert subscription["Protocol"] == "lambda"
+    pager = [key for key in resources(encrypted_template, "AWS::Lambda::Function") if key.startswith("Pager")]
+    assert subscription["Endpoint"] == {"Fn::GetAtt": [pager[0], "Arn"]}
+    permissions = [p["Properties"] for p in resources(encrypted_template, "AWS::Lambda::Permission").values()]
+    assert any(p["Principal"] == "sns.amazonaws.com" for p in permissions)
+    (dashboard,) = resources(encrypted_template, "AWS::CloudWatch::Dashboard").values()
+    assert dashboard["Properties"]["DashboardName"] == "orders-security"

@@ -145,3 +145,19 @@ def test_protected_function_is_a_drop_in_function(stack: Stack) -> None:
     template.has_resource_properties("AWS::Lambda::Version", {})
     template.has_resource_properties("AWS::Lambda::Function", {"Handler": contract.WRAPPER_HANDLER})
     template.resource_count_is("AWS::Lambda::EventSourceMapping", 1)
+
+
+def test_batch_sources_without_batch_item_failures_are_flagged(stack: Stack) -> None:
+    from aws_cdk import aws_lambda_event_sources as sources
+    from aws_cdk import aws_sqs as sqs
+    from aws_cdk.assertions import Annotations, Match
+
+    reporting = ProtectedFunction(stack, "Reporting", **python_function_props())
+    reporting.add_event_source(sources.SqsEventSource(sqs.Queue(stack, "Good"), report_batch_item_failures=True))
+    silent = ProtectedFunction(stack, "Silent", **python_function_props())
+    silent.add_event_source(sources.SqsEventSource(sqs.Queue(stack, "Bad")))
+    warnings = Annotations.from_stack(stack).find_warning(
+        "*", Match.string_like_regexp("ReportBatchItemFailures"))
+    assert len(warnings) == 1
+    assert warnings[0].id.startswith("/ValidationStack/Silent/SqsEventSource")
+    assert "report_batch_item_failures=True" in str(warnings[0].entry.data)
