@@ -194,3 +194,18 @@ def test_include_by_path_and_tag() -> None:
                        if value["Properties"]["Handler"] == contract.WRAPPER_HANDLER)
     # both filters must hold: PaymentsApi has no tag, Reports does not match the path
     assert [key.rstrip("0123456789ABCDEF") for key in protected] == ["PaymentsWorker"]
+
+
+def test_every_python_runtime_cdk_knows_is_covered() -> None:
+    """Fails when aws-cdk-lib learns a new Python runtime: test it, then add it to the guard's list."""
+    import re
+
+    from aws_cdk import aws_lambda as lambda_
+
+    from protect_lambda_construct.layer import SUPPORTED_PYTHON_RUNTIMES
+
+    known = sorted((name for name in dir(lambda_.Runtime)
+                    if re.fullmatch(r"PYTHON_3_\d+", name) and int(name.rsplit("_", 1)[1]) >= 10),
+                   key=lambda name: int(name.rsplit("_", 1)[1]))
+    assert tuple(known) == PYTHON_RUNTIMES
+    assert [getattr(lambda_.Runtime, name).name for name in known] == list(SUPPORTED_PYTHON_RUNTIMES)
