@@ -83,21 +83,26 @@ class _SynthWidget:
 
     @property
     def width(self) -> jsii.Number:
+        """Width in dashboard grid units (24 is the full width)."""
         return self._width
 
     @property
     def height(self) -> jsii.Number:
+        """Height in dashboard grid units."""
         return self._height
 
     @property
     def warnings(self) -> Optional[list[str]]:
+        """No warnings."""
         return None
 
     @property
     def warnings_v2(self) -> Optional[dict[str, str]]:
+        """No warnings."""
         return None
 
     def position(self, x: jsii.Number, y: jsii.Number) -> None:
+        """Where the dashboard placed the widget (called before ``to_json``)."""
         self._x, self._y = x, y
 
     def _frame(self, kind: str, width: int, height: int, dx: float, dy: float,
@@ -119,6 +124,7 @@ class LogsInsightsWidget(_SynthWidget):
         self.log_group_names: list[str] = []
 
     def to_json(self) -> list[Any]:
+        """The widget as CloudWatch dashboard JSON, over the log groups added so far."""
         sources = " | ".join(f"SOURCE '{name}'" for name in self.log_group_names)
         return [self._frame("log", self._width, self._height, 0, 0, {
             "query": f"{sources} | {self.query}", "title": self.title, "view": self.view})]
@@ -133,6 +139,7 @@ class OverviewGraph(_SynthWidget):
         self.panels: list[FunctionPanel] = []
 
     def to_json(self) -> list[Any]:
+        """One stacked graph with a line per function."""
         return [self._frame("metric", self._width, self._height, 0, 0, {
             "title": "Violations: all protected functions", "view": "timeSeries", "stacked": True,
             "metrics": [panel.metric_line() for panel in self.panels], "yAxis": _Y_AXIS})]
@@ -148,9 +155,11 @@ class FunctionRows(_SynthWidget):
 
     @property
     def height(self) -> jsii.Number:
+        """One row height per function."""
         return ROW_HEIGHT * len(self.panels)
 
     def to_json(self) -> list[Any]:
+        """Two widgets per function (one when it has no alarm), row by row."""
         widgets = []
         for index, panel in enumerate(self.panels):
             top = index * ROW_HEIGHT

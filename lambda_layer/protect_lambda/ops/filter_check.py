@@ -44,6 +44,7 @@ class SampleResult:
 
     @property
     def ok(self) -> bool:
+        """Whether CloudWatch Logs matched the sample exactly when it should."""
         return self.aws_match == self.sample.should_match
 
 
@@ -58,6 +59,7 @@ class FilterResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the filter is wired as the contract says and every sample came out right."""
         return not self.problems and all(r.ok for r in self.results)
 
 

@@ -48,22 +48,27 @@ class Clients:
 
     @property
     def cloudformation(self) -> CloudFormationClient:
+        """The CloudFormation client (created on first use)."""
         return self._get("cloudformation")  # type: ignore[no-any-return]
 
     @property
     def lambda_(self) -> LambdaClient:
+        """The Lambda client (created on first use)."""
         return self._get("lambda")  # type: ignore[no-any-return]
 
     @property
     def logs(self) -> CloudWatchLogsClient:
+        """The CloudWatch Logs client (created on first use)."""
         return self._get("logs")  # type: ignore[no-any-return]
 
     @property
     def cloudwatch(self) -> CloudWatchClient:
+        """The CloudWatch client (created on first use)."""
         return self._get("cloudwatch")  # type: ignore[no-any-return]
 
     @property
     def sns(self) -> SNSClient:
+        """The SNS client (created on first use)."""
         return self._get("sns")  # type: ignore[no-any-return]
 
 
