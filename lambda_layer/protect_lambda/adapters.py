@@ -27,13 +27,11 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
 from collections.abc import Mapping
 from typing import Any, Callable, Final, Iterable, NamedTuple
-from urllib.parse import parse_qsl
 
 SOURCES: Final = (
     "apigw-rest", "apigw-http", "alb", "function-url", "sqs", "sns", "eventbridge", "s3",
@@ -41,7 +39,12 @@ SOURCES: Final = (
 )
 RESPONSE_SOURCE: Final = "response"
 #: An AWS ARN (skipped by the generic walk): no quotes, spaces, brackets or dot-dot.
-_ARN: Final = re.compile(r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,30}:[0-9]{0,12}:(?:[\w+=,@/:-]|\.(?!\.)){1,400}")
+_ARN_PATTERN: Final = r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,30}:[0-9]{0,12}:(?:[\w+=,@/:-]|\.(?!\.)){1,400}"
+
+
+def _is_arn(value: str) -> bool:
+    # compiled on first use (re's own cache keeps it): most events never reach the generic walk
+    return value.startswith("arn:aws") and re.fullmatch(_ARN_PATTERN, value) is not None
 
 #: Header names whose values AWS or the client platform sets (not worth scanning).
 PLUMBING_HEADERS: Final = frozenset(
@@ -167,7 +170,7 @@ def walk(
                 walk(parsed, location, budget, record_index, depth + 1, skip_keys=skip_keys,
                      numbers=numbers)
                 return
-        if value and not (skip_keys and _ARN.fullmatch(value)):
+        if value and not (skip_keys and _is_arn(value)):
             budget.add(location, value, record_index)
     elif isinstance(value, Mapping):
         for key, item in value.items():
@@ -200,7 +203,8 @@ def _try_json(text: str) -> Any:
 
 def _b64(text: str) -> str:
     try:
-        return base64.b64decode(text, validate=False).decode("utf-8", "replace")
+        # base64.b64decode(text) without importing base64; a non-ASCII str raises ValueError
+        return binascii.a2b_base64(text).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
         return text
 
@@ -232,6 +236,8 @@ def walk_body(body: Any, location: str, budget: Budget, record_index: int | None
         _walk_multipart(body, boundary, location, budget, record_index)
         return
     if "x-www-form-urlencoded" in ctype or ("xml" not in ctype and _looks_like_form(body)):
+        from urllib.parse import parse_qsl  # imported on first use: cold start
+
         pairs = parse_qsl(body[: budget.limits.max_value_chars], keep_blank_values=True)
         if pairs:
             for key, value in pairs:
@@ -244,13 +250,13 @@ def walk_body(body: Any, location: str, budget: Budget, record_index: int | None
     budget.add(location, body, record_index)
 
 
-_BOUNDARY: Final = re.compile(r"boundary=\"?([^\";,\s]{1,200})", re.IGNORECASE)
+_BOUNDARY: Final = r"boundary=\"?([^\";,\s]{1,200})"
 
 
 def _multipart_boundary(ctype: str, body: str) -> str | None:
     """The multipart boundary from the content type, or from a body that starts with one."""
     if "multipart/" in ctype.lower():
-        m = _BOUNDARY.search(ctype)
+        m = re.search(_BOUNDARY, ctype, re.IGNORECASE)
         if m:
             return m.group(1)
     if body.startswith("--"):

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from typing import Any, Collection, Final, Iterable, Mapping
 
 from protect_lambda import contract
+from protect_lambda._record import FrozenRecord, _init
 from protect_lambda.errors import GuardConfigError
 
 #: Values a rule or category override may take.
@@ -52,8 +52,7 @@ MAX_CONFIG_FILE_BYTES: Final = 1 << 20
 _MAX_NAME = 128
 
 
-@dataclass(frozen=True)
-class GuardConfig:
+class GuardConfig(FrozenRecord):
     """The guard configuration of one function, as the wrapper uses it.
 
     Example:
@@ -61,12 +60,32 @@ class GuardConfig:
         ('block', 'open')
     """
 
-    mode: str = contract.MODE_BLOCK
-    fail_policy: str = contract.FAIL_OPEN
-    rule_overrides: Mapping[str, str] = field(default_factory=dict)
-    category_overrides: Mapping[str, str] = field(default_factory=dict)
+    __slots__ = _fields = (
+        "mode", "fail_policy", "rule_overrides", "category_overrides", "custom_rules",
+    )
+    mode: str
+    fail_policy: str
+    rule_overrides: Mapping[str, str]
+    category_overrides: Mapping[str, str]
     #: Custom rule definitions, validated with ``engine.Rule.from_dict``.
-    custom_rules: tuple[Mapping[str, Any], ...] = ()
+    custom_rules: tuple[Mapping[str, Any], ...]
+
+    def __init__(
+        self,
+        mode: str = contract.MODE_BLOCK,
+        fail_policy: str = contract.FAIL_OPEN,
+        rule_overrides: Mapping[str, str] | None = None,
+        category_overrides: Mapping[str, str] | None = None,
+        custom_rules: tuple[Mapping[str, Any], ...] = (),
+    ) -> None:
+        _init(
+            self,
+            mode,
+            fail_policy,
+            {} if rule_overrides is None else rule_overrides,
+            {} if category_overrides is None else category_overrides,
+            custom_rules,
+        )
 
 
 # --- validation (shared by synth time and run time) ---------------------------

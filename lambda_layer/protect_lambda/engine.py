@@ -19,12 +19,12 @@ Example:
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
 import os
+import re
 from typing import Any, Callable, Final, Literal, Mapping, Sequence
 
 from protect_lambda import contract
+from protect_lambda._record import FrozenRecord, _set
 from protect_lambda.normalize import base64_text, log4j_resolve, normalize, shell_squash
 
 Direction = Literal["inbound", "outbound"]
@@ -181,8 +181,7 @@ def _check_pattern(pattern: str) -> str | None:
 # --- rules ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(FrozenRecord):
     """One detection rule, loaded from data.
 
     ``validator`` names an entry of :data:`VALIDATORS` that a match must also
@@ -204,17 +203,47 @@ class Rule:
         'custom-001'
     """
 
+    __slots__ = _fields = (
+        "id", "category", "direction", "severity", "description", "pattern", "validator",
+        "case_sensitive", "tags", "transform", "triggers",
+    )
     id: str
     category: str
     direction: Direction
     severity: str
     description: str
     pattern: str
-    validator: str | None = None
-    case_sensitive: bool = False
-    tags: tuple[str, ...] = field(default=())
-    transform: str | None = None
-    triggers: tuple[str, ...] = field(default=())
+    validator: str | None
+    case_sensitive: bool
+    tags: tuple[str, ...]
+    transform: str | None
+    triggers: tuple[str, ...]
+
+    def __init__(
+        self,
+        id: str,
+        category: str,
+        direction: Direction,
+        severity: str,
+        description: str,
+        pattern: str,
+        validator: str | None = None,
+        case_sensitive: bool = False,
+        tags: tuple[str, ...] = (),
+        transform: str | None = None,
+        triggers: tuple[str, ...] = (),
+    ) -> None:
+        _set(self, "id", id)
+        _set(self, "category", category)
+        _set(self, "direction", direction)
+        _set(self, "severity", severity)
+        _set(self, "description", description)
+        _set(self, "pattern", pattern)
+        _set(self, "validator", validator)
+        _set(self, "case_sensitive", case_sensitive)
+        _set(self, "tags", tags)
+        _set(self, "transform", transform)
+        _set(self, "triggers", triggers)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, check_pattern: bool = True) -> "Rule":
@@ -282,8 +311,7 @@ class Rule:
         )
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(FrozenRecord):
     """A rule hit inside one scanned string.
 
     ``text`` is the (normalised) string the rule matched in and ``start``/``end``
@@ -291,10 +319,17 @@ class Match:
     excerpt from these and never copies the span itself.
     """
 
+    __slots__ = _fields = ("rule", "text", "start", "end")
     rule: Rule
     text: str
     start: int
     end: int
+
+    def __init__(self, rule: Rule, text: str, start: int, end: int) -> None:
+        _set(self, "rule", rule)
+        _set(self, "text", text)
+        _set(self, "start", start)
+        _set(self, "end", end)
 
 
 class _Compiled:
@@ -323,31 +358,42 @@ class _Group:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.compiled = tuple(_Compiled(r) for r in rules)
-        self.always = tuple(i for i, c in enumerate(self.compiled) if not c.triggers)
+        self.always = frozenset(i for i, c in enumerate(self.compiled) if not c.triggers)
         by_trigger: dict[tuple[bool, str], list[int]] = {}
         for i, c in enumerate(self.compiled):
             for t in c.triggers:
                 by_trigger.setdefault((c.folded, t), []).append(i)
-        # plain triggers grouped by first character: only the characters present are looked at
-        self.plain: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+        # plain triggers by first character, so only the characters present are looked at:
+        # one-character triggers select their rules outright; longer ones are (trigger, rule)
+        # pairs, searched only while their rule is not selected yet
+        self.single: dict[str, tuple[int, ...]] = {}
+        self.multi: dict[str, tuple[tuple[str, int], ...]] = {}
         for (folded, t), ix in sorted(by_trigger.items()):
-            if not folded:
-                self.plain.setdefault(t[0], []).append((t, tuple(ix)))
-        self.first_chars = frozenset(self.plain)
+            if folded:
+                continue
+            if len(t) == 1:
+                self.single[t] = tuple(ix)
+            else:
+                self.multi[t[0]] = (*self.multi.get(t[0], ()), *((t, i) for i in ix))
+        self.first_chars = frozenset(self.single) | frozenset(self.multi)
         self.folded = tuple((t, tuple(ix)) for (folded, t), ix in sorted(by_trigger.items()) if folded)
 
     def scan(self, text: str) -> list[Match]:
         selected = set(self.always)
-        plain = self.plain
+        single = self.single
+        multi = self.multi
         for char in self.first_chars.intersection(text):
-            for trigger, indices in plain[char]:
-                if len(trigger) == 1 or trigger in text:
-                    selected.update(indices)
+            indices = single.get(char)
+            if indices is not None:
+                selected.update(indices)
+            for trigger, i in multi.get(char, ()):
+                if i not in selected and trigger in text:
+                    selected.add(i)
         if self.folded:
             lowered = text.lower()
-            for trigger, indices in self.folded:
+            for trigger, ix in self.folded:
                 if trigger in lowered:
-                    selected.update(indices)
+                    selected.update(ix)
         found: list[Match] = []
         compiled = self.compiled
         for i in sorted(selected):
@@ -420,6 +466,10 @@ class RuleEngine:
             (TRANSFORMS[t], g) for (d, t), g in self._groups.items() if d == contract.DIRECTION_INBOUND and t
         ]
         self._cache: dict[tuple[str, str], list[Match]] = {}
+
+    def clear_cache(self) -> None:
+        """Forget the cached results of short values (benchmarks: time scanning, not the cache)."""
+        self._cache.clear()
 
     def compile_all(self) -> None:
         """Compile every rule now (rules are otherwise compiled on their first triggered use)."""

@@ -4,7 +4,9 @@ A line holds ``id``, ``category``, ``label`` (``attack``/``benign``),
 ``direction`` and ``event`` (plus ``response`` for outbound cases). An inbound
 case is inspected with ``inspect_event(event)``, an outbound one with
 ``inspect_response(response, event)``. An attack counts as caught when the
-verdict blocks; a benign case is a false positive when the verdict blocks.
+verdict blocks; a benign case is a false positive when the verdict blocks
+(:func:`scored_verdict`). ``protect-lambda scan`` judges a line as the wrapper
+would instead (:func:`inspect_case`): the event first, then the response.
 
 Example:
     >>> from protect_lambda import Guard
@@ -39,7 +41,34 @@ def read_cases(stream: IO[str]) -> Iterator[dict[str, Any]]:
 
 
 def inspect_case(guard: Guard, case: Mapping[str, Any]) -> Verdict:
-    """The verdict for one case: its response when it is outbound (or has one), else its event."""
+    """The verdict for one line as the wrapper reaches it (``protect-lambda scan``).
+
+    The event is inspected first: when it is blocked, that is the verdict (the
+    handler would not run, or not on the blocked records). Otherwise, when the
+    line has a ``response``, the verdict is the response's, with the event's own
+    findings (monitor mode, ``monitor`` overrides) listed first.
+
+    Example:
+        >>> from protect_lambda import Guard
+        >>> line = {"event": {"queryStringParameters": {"q": "<script>alert(1)</script>"}},
+        ...         "response": {"body": "ok"}}
+        >>> verdict = inspect_case(Guard(), line)
+        >>> verdict.blocked, {f.direction for f in verdict.findings}
+        (True, {'inbound'})
+    """
+    event = case.get("event")
+    inbound = guard.inspect_event(event)
+    if inbound.blocked or "response" not in case:
+        return inbound
+    outbound = guard.inspect_response(case.get("response"), event)
+    if not inbound.findings:
+        return outbound
+    return Verdict(outbound.blocked, outbound.source, [*inbound.findings, *outbound.findings])
+
+
+def scored_verdict(guard: Guard, case: Mapping[str, Any]) -> Verdict:
+    """The verdict a labelled case is scored on (``protect-lambda eval``): per the eval
+    README, an outbound case on its response, an inbound one on its event."""
     if case.get("direction") == contract.DIRECTION_OUTBOUND or (
         "response" in case and case.get("direction") != contract.DIRECTION_INBOUND
     ):
@@ -105,7 +134,7 @@ def score(guard: Guard, cases: Iterable[Mapping[str, Any]]) -> Report:
         name = str(case.get("category", "unknown"))
         s = categories.setdefault(name, CategoryScore())
         s.total += 1
-        blocked = inspect_case(guard, case).blocked
+        blocked = scored_verdict(guard, case).blocked
         if blocked:
             s.blocked += 1
         if blocked != (case.get("label") == "attack"):

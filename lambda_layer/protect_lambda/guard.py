@@ -29,10 +29,10 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final, Literal, Mapping, Sequence
 
 from protect_lambda import contract
+from protect_lambda._record import FrozenRecord, _init, _set
 from protect_lambda.adapters import (
     DEFAULT_LIMITS,
     RESPONSE_SOURCE,
@@ -64,14 +64,16 @@ OVERSIZE_RULES: Final = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(FrozenRecord):
     """One rule hit at one location of an event or response.
 
     ``match`` holds the normalised text and span for a redacted excerpt; never
     log ``match.text`` raw.
     """
 
+    __slots__ = _fields = (
+        "rule_id", "category", "direction", "severity", "location", "action", "record_index", "match",
+    )
     rule_id: str
     category: str
     direction: Direction
@@ -81,9 +83,28 @@ class Finding:
     record_index: int | None
     match: Match
 
+    def __init__(
+        self,
+        rule_id: str,
+        category: str,
+        direction: Direction,
+        severity: str,
+        location: str,
+        action: Action,
+        record_index: int | None,
+        match: Match,
+    ) -> None:
+        _set(self, "rule_id", rule_id)
+        _set(self, "category", category)
+        _set(self, "direction", direction)
+        _set(self, "severity", severity)
+        _set(self, "location", location)
+        _set(self, "action", action)
+        _set(self, "record_index", record_index)
+        _set(self, "match", match)
 
-@dataclass(frozen=True)
-class Verdict:
+
+class Verdict(FrozenRecord):
     """What the guard found in one event or response.
 
     Example:
@@ -91,9 +112,13 @@ class Verdict:
         frozenset()
     """
 
+    __slots__ = _fields = ("blocked", "source", "findings")
     blocked: bool
     source: str
     findings: list[Finding]
+
+    def __init__(self, blocked: bool, source: str, findings: list[Finding]) -> None:
+        _init(self, blocked, source, findings)
 
     @property
     def blocked_records(self) -> frozenset[int]:

@@ -25,13 +25,10 @@ Example:
 
 from __future__ import annotations
 
-import base64
+import binascii
 import codecs
-import html
 import re
-import unicodedata
 from typing import Final
-from urllib.parse import unquote_to_bytes
 
 #: Decoding rounds (URL, HTML, escapes) applied at most; attackers rarely go beyond 3.
 MAX_DECODE_ROUNDS: Final = 4
@@ -86,6 +83,8 @@ def url_decode(text: str) -> str:
     """
     if "%" not in text:
         return text
+    from urllib.parse import unquote_to_bytes  # imported on first use: cold start
+
     if "%u" in text or "%U" in text:
         text = _IIS_U.sub(lambda m: chr(int(m.group(1), 16)), text)
     return unquote_to_bytes(text).decode("utf-8", _ERRORS)
@@ -107,7 +106,9 @@ def decode(text: str) -> str:
         if "%" in text:
             text = url_decode(text)
         if "&" in text:
-            text = html.unescape(text)
+            from html import unescape  # imported on first use: html.entities is large
+
+            text = unescape(text)
         if "\\" in text:
             text = _js_unescape(text)
         if text == before:
@@ -131,10 +132,14 @@ def normalize(text: str) -> str:
         text = _TEXT_HEX.sub(lambda m: chr(int(m.group(1), 16)), text)
     if text.isascii():
         return text.replace("\x00", "").lower()
-    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    from unicodedata import normalize as unicode_normalize  # first non-ASCII text only
+
+    text = unicode_normalize("NFKC", text.translate(_INVISIBLE))
     return text.casefold()
 
 
+#: The URL-safe base64 alphabet's two characters mapped to the standard ones.
+_URLSAFE_TO_STANDARD: Final = {ord("-"): "+", ord("_"): "/"}
 _B64_VALUE: Final = re.compile(r"[A-Za-z0-9+/]{10,}={0,2}|[A-Za-z0-9_-]{10,}={0,2}")
 
 
@@ -147,9 +152,11 @@ def base64_text(text: str) -> str | None:
     """
     if len(text) % 4 or len(text) > 1 << 16 or not _B64_VALUE.fullmatch(text):
         return None
-    try:
-        raw = base64.b64decode(text, altchars=b"-_" if ("-" in text or "_" in text) else None)
-    except ValueError:
+    if "-" in text or "_" in text:
+        text = text.translate(_URLSAFE_TO_STANDARD)
+    try:  # what base64.b64decode does, without importing the base64 module
+        raw = binascii.a2b_base64(text)
+    except ValueError:  # binascii.Error is a ValueError
         return None
     if not raw or any(b < 9 or 13 < b < 32 or b > 126 for b in raw):
         return None

@@ -12,7 +12,10 @@ applies to it directly. It never carries the matched secret or the raw payload:
   group cannot survive);
 * inbound findings (attacks): a view of at most 80 characters around the match,
   with runs of 4+ digits masked with ``#`` and long tokens that mix letters and
-  digits (keys, tokens, JWTs) masked with ``*``.
+  digits (keys, tokens, JWTs) masked with ``*``;
+* the location: every key name in it that is not a plain, secret-free
+  identifier is replaced by ``[redacted]`` (:func:`redact_location`), since a
+  secret can be a key.
 
 Attacker-controlled text cannot forge or split a log line: the line is
 ``json.dumps(..., ensure_ascii=True)`` (no raw newline, no U+2028/U+2029, quotes
@@ -42,6 +45,13 @@ from protect_lambda import __version__, contract
 MAX_EXCERPT: Final = 80
 #: Longest location kept in a record (characters); longer ones are truncated.
 MAX_LOCATION: Final = 200
+#: What replaces a segment of a location (a key name) that may carry a secret or payload text.
+LOCATION_PLACEHOLDER: Final = "[redacted]"
+#: Longest key name shown as is in a location; longer ones are replaced.
+MAX_LOCATION_SEGMENT: Final = 40
+#: Suffixes the adapters give the location of a key (``#key``) or a ``name=value`` pair.
+LOCATION_SUFFIXES: Final = ("#key", "#pair")
+_MAX_INDEX_DIGITS = 6
 #: Longest function name / request id / rule id kept in a record.
 MAX_NAME: Final = 128
 #: Context kept on each side of a redacted outbound match.
@@ -71,7 +81,12 @@ class _Patterns:
         self.token = re.compile(r"[A-Za-z0-9+/=_-]+")
         self.plain_word = re.compile(r"[A-Za-z_-]{1,16}")
         self.digit_run = re.compile(r"[0-9]{4,}")
-        self.long_digit_run = re.compile(r"[0-9]{9,}")
+        self.plain_segment = re.compile(r"[$@]?[A-Za-z_][A-Za-z0-9_-]*")
+        self.upper_run = re.compile(r"[A-Z0-9]{16,}")
+        self.key_prefix = re.compile(
+            r"(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA|A3T[A-Z0-9])"
+            r"[A-Z0-9]{4,}|eyJ[A-Za-z0-9_-]{4,}"
+        )
         self.secret_token = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
         self.unsafe = re.compile(
             "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
@@ -191,6 +206,83 @@ def redact_excerpt(finding: FindingLike) -> str:
     return _safe(view, MAX_EXCERPT)
 
 
+def _plain_segment(name: str) -> bool:
+    """True when a key name of a location can be shown: a plain identifier, not secret-like."""
+    p = _p()
+    if len(name) > MAX_LOCATION_SEGMENT or not p.plain_segment.fullmatch(name):
+        return False  # long, or characters outside the safe set (spaces, quotes, '/', ...)
+    digits = sum(c.isdigit() for c in name)
+    if digits >= 5 or p.upper_run.search(name) or p.key_prefix.search(name):
+        return False  # digit runs with separators (cards, SSNs), AWS key ids, JWTs
+    letters = sum(c.isalpha() for c in name)
+    if len(name) >= 16 and digits and letters:
+        return False  # a random token: hex / base64 id, API key
+    if len(name) >= 20:
+        upper = sum(c.isupper() for c in name)
+        if 10 * upper >= 3 * letters and 10 * (letters - upper) >= 3 * letters:
+            return False  # mixed case throughout, as in base64, unlike camelCase names
+    return True
+
+
+def _split_indices(piece: str) -> tuple[str, str]:
+    """``name[1][2]`` -> ``("name", "[1][2]")``; only short decimal indices count as indices."""
+    end = len(piece)
+    while end and piece[end - 1] == "]":
+        start = piece.rfind("[", max(0, end - 2 - _MAX_INDEX_DIGITS), end - 1)
+        inner = piece[start + 1 : end - 1]
+        if start < 0 or not inner or not (inner.isascii() and inner.isdigit()):
+            break
+        end = start
+    return piece[:end], piece[end:]
+
+
+def redact_location(location: str) -> str:
+    """``location`` with every segment that may carry a secret or payload text replaced.
+
+    A location is key names joined by ``.``, with array indices ``[n]`` and an
+    optional ``#key`` / ``#pair`` suffix. Key names come from the event or the
+    response, so a secret used as a key (a card number, an SSN, an AWS key id,
+    a token) would otherwise reach the log. A name is kept only when it is a plain
+    identifier of at most :data:`MAX_LOCATION_SEGMENT` characters (letters,
+    digits, ``_``, ``-``; an optional leading ``$`` or ``@``) that does not look
+    like a secret (5+ digits, an upper-case run of 16+, an AWS key id or JWT
+    prefix, a long mix of letters and digits or of upper and lower case);
+    anything else becomes :data:`LOCATION_PLACEHOLDER` (consecutive ones merged).
+
+    Example:
+        >>> redact_location("Records[2].body.text")
+        'Records[2].body.text'
+        >>> redact_location("x[0].4111-1111-1111-1111#key")
+        'x[0].[redacted]#key'
+        >>> redact_location("queryStringParameters.AKIAIOSFODNN7EXAMPLE")
+        'queryStringParameters.[redacted]'
+    """
+    text = str(location)
+    suffix = ""
+    for candidate in LOCATION_SUFFIXES:
+        if text.endswith(candidate):
+            text, suffix = text[: -len(candidate)], candidate
+            break
+    parts: list[str] = []
+    size = len(suffix)
+    for position, piece in enumerate(text.split(".")):
+        name, indices = _split_indices(piece)
+        if not piece and parts and parts[-1] == LOCATION_PLACEHOLDER:
+            continue  # "..": part of the same key as the replaced name before it
+        if _plain_segment(name) or (not name and (position == 0 or not indices)):
+            part = name + indices
+        elif parts and parts[-1] == LOCATION_PLACEHOLDER:
+            continue  # merged with the previous placeholder ("10.0.0.1" -> one placeholder)
+        else:
+            # The brackets go too: after an odd name they may be part of the key ("[4111]").
+            part = LOCATION_PLACEHOLDER
+        parts.append(part)
+        size += len(part) + 1
+        if size > MAX_LOCATION:  # truncated by the caller; never judge a cut name
+            break
+    return ".".join(parts) + suffix
+
+
 def _name(value: object) -> str:
     return _safe(str(value), MAX_NAME) if value is not None else ""
 
@@ -214,8 +306,7 @@ def violation_record(
         >>> tuple(r) == contract.VIOLATION_FIELDS, r["event"]
         (True, 'Violation')
     """
-    location = str(finding.location)[: 2 * MAX_LOCATION]
-    location = _p().long_digit_run.sub(lambda m: "#" * len(m.group()), location)
+    location = redact_location(str(finding.location))
     return {
         contract.FIELD_EVENT: contract.VIOLATION_MARKER,
         contract.FIELD_ACTION: _name(finding.action),

@@ -11,8 +11,9 @@ provisioned concurrency and SnapStart pay it ahead), then on each invocation:
    the offending records, the handler getting only the clean ones; else a
    :class:`~protect_lambda.errors.GuardBlockedError`);
 2. calls the handler (its exceptions pass through untouched);
-3. inspects the result; a leaking result is withheld (HTTP 500; every batch
-   record failed; else ``GuardBlockedError``); otherwise it is returned as is.
+3. inspects the result; a leaking result is withheld (HTTP 500; for a batch,
+   only its valid ``batchItemFailures``; else ``GuardBlockedError``); otherwise
+   it is returned as is.
 
 If the guard itself fails, one GuardError record is printed and the fail policy
 decides: ``open`` (default) proceeds as if nothing matched, ``closed`` blocks as
@@ -195,6 +196,43 @@ def _blocking_rule_ids(findings: Sequence[FindingLike]) -> list[str]:
     return blocking or [f.rule_id for f in findings]
 
 
+def _sanitised_batch_failures(
+    source: str, records: Sequence[Any], result: Any, held: set[int]
+) -> list[dict[str, str]]:
+    """The failures of a batch whose result is withheld: the handler's own
+    ``batchItemFailures`` entries that name a record of the batch (as new entries
+    holding the event's identifier, in the handler's order; anything else it
+    returned is dropped), then the records ``held`` back inbound, without duplicates.
+
+    Example:
+        >>> records = [{"messageId": "a"}, {"messageId": "b"}, {"messageId": "c"}]
+        >>> own = {"batchItemFailures": [{"itemIdentifier": "c"}, {"itemIdentifier": "4111"}],
+        ...        "note": "leak"}
+        >>> _sanitised_batch_failures("sqs", records, own, {0})
+        [{'itemIdentifier': 'c'}, {'itemIdentifier': 'a'}]
+    """
+    known = {
+        responses.item_identifier(source, record): index for index, record in enumerate(records)
+    }
+    chosen: list[int] = []
+    own = result.get("batchItemFailures") if isinstance(result, Mapping) else None
+    if isinstance(own, (list, tuple)):
+        for entry in own:
+            identifier = entry.get("itemIdentifier") if isinstance(entry, Mapping) else None
+            index = known.get(identifier) if isinstance(identifier, str) else None
+            if index is not None:
+                chosen.append(index)
+    failures: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for index in [*chosen, *sorted(held)]:
+        if 0 <= index < len(records):
+            identifier = responses.item_identifier(source, records[index])
+            if identifier not in seen:
+                seen.add(identifier)
+                failures.append({"itemIdentifier": identifier})
+    return failures
+
+
 class ProtectedHandler:
     """A user handler behind the guard; the object :func:`handler` calls.
 
@@ -320,7 +358,7 @@ class ProtectedHandler:
             out = self.guard.inspect_response(result, event=plan.handler_event)
             self._report(out, source, call)
             if out.blocked:
-                return self._withhold(out, source, event, call)
+                return self._withhold(out, source, event, call, result, plan.held)
             if plan.held:
                 return responses.merge_batch_failures(
                     result, responses.batch_failures(source, plan.records, plan.held)
@@ -355,13 +393,32 @@ class ProtectedHandler:
         clean["Records"] = [record for index, record in enumerate(records) if index not in held]
         return _Plan(handler_event=clean, records=records, held=held)
 
-    def _withhold(self, out: VerdictLike, source: str, event: Any, call: _Invocation) -> Any:
-        """The answer instead of a leaking result."""
+    def _withhold(
+        self,
+        out: VerdictLike,
+        source: str,
+        event: Any,
+        call: _Invocation,
+        result: Any = None,
+        held: Optional[set[int]] = None,
+    ) -> Any:
+        """The answer instead of a leaking result.
+
+        HTTP sources get the generic 500. A batch's result only goes to the Lambda
+        service, which reads nothing but ``batchItemFailures``: the answer is
+        ``{"batchItemFailures": [...]}`` holding only the handler's own entries that
+        name a record of ``event`` and the records ``held`` back inbound, never the
+        rest of the result; clean records the handler processed are not retried.
+        """
         if responses.is_http(source):
             return responses.withheld(source, event, call.request_id)
         records = responses.records_of(event) if responses.is_batch(source) else None
         if records is not None:
-            return responses.batch_response(responses.batch_failures(source, records))
+            try:
+                failures = _sanitised_batch_failures(source, records, result, held or set())
+            except Exception:  # never let the leaking result through: fail every record
+                failures = responses.batch_failures(source, records)
+            return responses.batch_response(failures)
         raise GuardBlockedError(
             _blocking_rule_ids(out.findings), direction=contract.DIRECTION_OUTBOUND, source=source
         )
