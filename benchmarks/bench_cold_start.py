@@ -18,7 +18,8 @@ runs as the reference:
   every remaining rule (``compile_rest_ms``);
 * ``wall_ms``: the whole subprocess, compared with bare ``python -c pass``.
 
-Both with bytecode caches as they are (``warm-pyc``) and with no usable
+Every process runs ``python -S`` (see :data:`PYTHON`). Both with bytecode
+caches as they are (``warm-pyc``) and with no usable
 bytecode (``no-pyc``: a fresh empty ``PYTHONPYCACHEPREFIX`` and
 ``PYTHONDONTWRITEBYTECODE``, as on a read-only ``/opt`` layer shipped without
 ``.pyc`` files, where every module is compiled at each cold start).
@@ -41,6 +42,12 @@ from pathlib import Path
 from typing import Any
 
 TARGET_MS = 20.0
+#: The interpreter of every measured process. ``-S``: site-packages ``.pth`` files are not
+#: processed; a development machine's may import modules at startup (this one's imports
+#: ``certifi`` and with it ``typing``, ``importlib.resources``...) that Lambda's interpreter
+#: has not, which would hide their cost from the guard's figures. What the Lambda runtime
+#: has imported is added explicitly (:data:`LAMBDA_RUNTIME_IMPORTS`).
+PYTHON = (sys.executable, "-S")
 LAYER = Path(__file__).resolve().parents[1] / "lambda_layer"
 
 PROBE = (
@@ -127,19 +134,19 @@ def measure(runs: int, no_pyc: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as empty:
         env = _env(no_pyc, empty)
         if not no_pyc:
-            _run([sys.executable, "-c", PROBE], env)  # write the bytecode caches once
+            _run([*PYTHON, "-c", PROBE], env)  # write the bytecode caches once
         split: list[list[float]] = []
         net: list[list[float]] = []
         for _ in range(runs):
-            bare, _ = _run([sys.executable, "-c", "pass"], env)
-            wall, out = _run([sys.executable, "-c", PROBE], env)
+            bare, _ = _run([*PYTHON, "-c", "pass"], env)
+            wall, out = _run([*PYTHON, "-c", PROBE], env)
             bare_ms.append(bare)
             wall_ms.append(wall)
             guard_ms.append(float(out.strip()))
             split.append(
-                [float(x) for x in _run([sys.executable, "-c", SPLIT_PROBE], env)[1].split()]
+                [float(x) for x in _run([*PYTHON, "-c", SPLIT_PROBE], env)[1].split()]
             )
-            net.append([float(x) for x in _run([sys.executable, "-c", NET_PROBE], env)[1].split()])
+            net.append([float(x) for x in _run([*PYTHON, "-c", NET_PROBE], env)[1].split()])
     med_guard, med_wall, med_bare = (statistics.median(x) for x in (guard_ms, wall_ms, bare_ms))
     med_split = [round(statistics.median(column), 2) for column in zip(*split)]
     runtime_ms, net_ms, first_ms, rest_ms = (statistics.median(column) for column in zip(*net))
@@ -191,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['bytecode']:<9} {r['guard_ms_median']:>18.2f} {r['guard_ms_max']:>7.2f} "
                 f"{r['wall_ms_median']:>8.2f} {r['bare_python_ms_median']:>12.2f} "
                 f"{r['added_ms_median']:>7.2f} {r['wall_vs_bare_ratio']:>13.2f} "
-                f"{'<' if r['meets_target'] else '>='}{TARGET_MS:.0f}"
+                f"{'<' if r['meets_target'] else '>='}{TARGET_MS:.0f} (raw)"
             )
         for r in results:
             parts = ", ".join(f"{k} {v:.2f}" for k, v in r["split_ms_median"].items())
@@ -203,9 +210,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"guard import+build {r['net_ms_median']:.2f} (max {r['net_ms_max']:.2f}), "
                 f"first inspection {r['first_inspection_ms_median']:.2f}, "
                 f"import+build+first inspection {r['net_plus_first_inspection_ms_median']:.2f}, "
-                f"compiling the other rules {r['compile_rest_ms_median']:.2f}"
+                f"compiling the other rules {r['compile_rest_ms_median']:.2f}; "
+                f"import+build {'<' if r['net_meets_target'] else '>='}{TARGET_MS:.0f}"
             )
-    return 0 if results[0]["meets_target"] else 1
+    return 0 if results[0]["net_meets_target"] else 1
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NoReturn
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, NoReturn
 
 _set = object.__setattr__
 
@@ -43,7 +45,7 @@ def _frozen(name: str) -> NoReturn:
 
 
 class FrozenRecord:
-    """Base of an immutable record whose subclass lists its fields in ``__slots__`` and ``_fields``."""
+    """Base of an immutable record; a subclass lists its fields in ``__slots__`` and ``_fields``."""
 
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
@@ -73,9 +75,9 @@ class FrozenRecord:
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (type(self), self._values())
 
-    def __copy__(self) -> "FrozenRecord":
+    def __copy__(self) -> FrozenRecord:
         return self
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        setattr(cls, "__match_args__", cls._fields)
+        setattr(cls, "__match_args__", cls._fields)  # noqa: B010 (mypy rejects assigning it)

@@ -31,7 +31,12 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Callable, Final, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Any, Final, NamedTuple
+else:
+    from collections import namedtuple
 
 SOURCES: Final = (
     "apigw-rest", "apigw-http", "alb", "function-url", "sqs", "sns", "eventbridge", "s3",
@@ -45,6 +50,7 @@ _ARN_PATTERN: Final = r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,30}:[0-9
 def _is_arn(value: str) -> bool:
     # compiled on first use (re's own cache keeps it): most events never reach the generic walk
     return value.startswith("arn:aws") and re.fullmatch(_ARN_PATTERN, value) is not None
+
 
 #: Header names whose values AWS or the client platform sets (not worth scanning).
 PLUMBING_HEADERS: Final = frozenset(
@@ -97,18 +103,30 @@ class Limits:
 DEFAULT_LIMITS: Final = Limits()
 
 
-class Field(NamedTuple):
-    """One string to scan, with where it came from.
+if TYPE_CHECKING:
+
+    class Field(NamedTuple):
+        """One string to scan, with where it came from.
+
+        ``location`` ends in ``#key`` when the string is a key (of a JSON object,
+        query string or form), in ``#pair`` for ``name=value`` of a secret-named field
+        of a response; ``record_index`` is the index in ``event["Records"]``
+        for batch sources, else None.
+        """
+
+        location: str
+        value: str
+        record_index: int | None = None
+
+else:  # the same named tuple, without importing typing
+    Field = namedtuple("Field", ("location", "value", "record_index"), defaults=(None,))
+    Field.__doc__ = """One string to scan, with where it came from.
 
     ``location`` ends in ``#key`` when the string is a key (of a JSON object,
     query string or form), in ``#pair`` for ``name=value`` of a secret-named field
     of a response; ``record_index`` is the index in ``event["Records"]``
     for batch sources, else None.
     """
-
-    location: str
-    value: str
-    record_index: int | None = None
 
 
 class Budget:

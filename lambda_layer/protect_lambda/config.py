@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Collection, Final, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 from protect_lambda import contract
 from protect_lambda._record import FrozenRecord, _init

@@ -16,7 +16,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Final
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Final
 
 # --- handler redirect -------------------------------------------------------
 

@@ -21,13 +21,19 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Callable, Final, Literal, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Any, Final, Literal
 
 from protect_lambda import contract
 from protect_lambda._record import FrozenRecord, _set
 from protect_lambda.normalize import base64_text, log4j_resolve, normalize, shell_squash
 
-Direction = Literal["inbound", "outbound"]
+if TYPE_CHECKING:
+    Direction = Literal["inbound", "outbound"]
+else:
+    Direction = str
 
 DIRECTIONS: Final = (contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND)
 #: Upper bound on candidate matches a validated rule examines in one string.
@@ -341,8 +347,12 @@ class _Compiled:
         self.rule = rule
         self.folded = rule.direction == contract.DIRECTION_OUTBOUND and not rule.case_sensitive
         triggers = {t.lower() for t in rule.triggers} if self.folded else set(rule.triggers)
-        # a trigger containing another one of the same rule adds nothing
-        self.triggers = frozenset(t for t in triggers if not any(o != t and o in t for o in triggers))
+        # a trigger containing another one of the same rule adds nothing (shortest first)
+        kept: list[str] = []
+        for t in sorted(triggers, key=len):
+            if not any(o in t for o in kept):
+                kept.append(t)
+        self.triggers = frozenset(kept)
         self.validator = VALIDATORS[rule.validator] if rule.validator else None
         self._regex: re.Pattern[str] | None = None
 
@@ -415,9 +425,9 @@ class _Group:
 def load_builtin_rules(*, check: bool = False) -> list[Rule]:
     """The built-in rules from the package's ``rules/*.json`` files (sorted by file name).
 
-    The built-in patterns are verified by the test suite, so by default they
-    are not re-checked (parsed and compiled) at every cold start; ``check=True``
-    runs the full :meth:`Rule.from_dict` validation.
+    The built-in rule files are validated by the test suite (every field, and every
+    pattern parsed and compiled), so by default they are not validated again at every
+    cold start; ``check=True`` runs the full :meth:`Rule.from_dict` validation.
     """
     rules: list[Rule] = []
     for name in sorted(os.listdir(RULES_DIR)):
@@ -426,7 +436,16 @@ def load_builtin_rules(*, check: bool = False) -> list[Rule]:
         with open(os.path.join(RULES_DIR, name), encoding="utf-8") as fh:
             data = json.load(fh)
         for item in data["rules"]:
-            rules.append(Rule.from_dict(item, check_pattern=check))
+            if check:
+                rules.append(Rule.from_dict(item))
+                continue
+            get = item.get
+            rules.append(
+                Rule(item["id"], item["category"], item["direction"], item["severity"],
+                     item["description"], item["pattern"], get("validator"),
+                     get("case_sensitive", False), tuple(get("tags", ())), get("transform"),
+                     tuple(get("triggers", ())))
+            )
     return rules
 
 

@@ -29,7 +29,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Any, Final, Literal
 
 from protect_lambda import contract
 from protect_lambda._record import FrozenRecord, _init, _set
@@ -44,7 +47,10 @@ from protect_lambda.adapters import (
 )
 from protect_lambda.engine import Direction, Match, Rule, RuleEngine, RuleError
 
-Action = Literal["blocked", "detected"]
+if TYPE_CHECKING:
+    Action = Literal["blocked", "detected"]
+else:
+    Action = str
 OVERRIDE_VALUES: Final = ("block", "monitor", "off")
 OVERSIZE_CATEGORY: Final = "oversize"
 #: Default action of categories whose default is not the guard's mode.

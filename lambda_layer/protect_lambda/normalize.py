@@ -28,16 +28,19 @@ from __future__ import annotations
 import binascii
 import codecs
 import re
-from typing import Final
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Final
 
 #: Decoding rounds (URL, HTML, escapes) applied at most; attackers rarely go beyond 3.
 MAX_DECODE_ROUNDS: Final = 4
 
 _ERRORS: Final = "protect_lambda_overlong"
 _NEEDS_WORK: Final = re.compile(r"[%&\\\x00]|/\*|\*/|0[xX]")
-_IIS_U: Final = re.compile(r"%u([0-9a-fA-F]{4})")
-_JS_ESCAPE: Final = re.compile(r"\\(?:u\{?([0-9a-fA-F]{4})\}?|x([0-9a-fA-F]{2}))")
-_SQL_COMMENT: Final = re.compile(r"/\*(?!!)[^*]{0,200}\*/|/\*![0-9]{0,6}|\*/")
+# Patterns of the rarer decodings are compiled on first use (re caches them): cold start.
+_IIS_U: Final = r"%u([0-9a-fA-F]{4})"
+_JS_ESCAPE: Final = r"\\(?:u\{?([0-9a-fA-F]{4})\}?|x([0-9a-fA-F]{2}))"
+_SQL_COMMENT: Final = r"/\*(?!!)[^*]{0,200}\*/|/\*![0-9]{0,6}|\*/"
 _INVISIBLE: Final[dict[int, str | None]] = {
     **dict.fromkeys(
         map(ord, "\x00\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e"
@@ -51,7 +54,7 @@ _INVISIBLE: Final[dict[int, str | None]] = {
     **{ord(c): "\\" for c in "\u2216\u29f5\u29f9\u2572"},
 }
 #: Hex spelled out in text ("0x2e0x2e0x2f"): only the path characters, not followed by more hex.
-_TEXT_HEX: Final = re.compile(r"0x(2e|2f|5c)(?:(?![0-9a-f])|(?=0x))", re.IGNORECASE)
+_TEXT_HEX: Final = r"(?i)0x(2e|2f|5c)(?:(?![0-9a-f])|(?=0x))"
 
 
 def _overlong(exc: UnicodeError) -> tuple[str, int]:
@@ -86,12 +89,12 @@ def url_decode(text: str) -> str:
     from urllib.parse import unquote_to_bytes  # imported on first use: cold start
 
     if "%u" in text or "%U" in text:
-        text = _IIS_U.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = re.sub(_IIS_U, lambda m: chr(int(m.group(1), 16)), text)
     return unquote_to_bytes(text).decode("utf-8", _ERRORS)
 
 
 def _js_unescape(text: str) -> str:
-    return _JS_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return re.sub(_JS_ESCAPE, lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
 def decode(text: str) -> str:
@@ -127,9 +130,9 @@ def normalize(text: str) -> str:
         return text.lower()
     text = decode(text)
     if "/*" in text or "*/" in text:
-        text = _SQL_COMMENT.sub(" ", text)
+        text = re.sub(_SQL_COMMENT, " ", text)
     if "0x" in text or "0X" in text:
-        text = _TEXT_HEX.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = re.sub(_TEXT_HEX, lambda m: chr(int(m.group(1), 16)), text)
     if text.isascii():
         return text.replace("\x00", "").lower()
     from unicodedata import normalize as unicode_normalize  # first non-ASCII text only
@@ -179,7 +182,7 @@ def shell_squash(text: str) -> str:
 
 
 #: One Log4j lookup that only yields a literal: ${lower:j}, ${upper:J}, ${::-j}, ${env:X:-j}, ${date:'j'}.
-_LOG4J_LITERAL: Final = re.compile(r"\$\{(?!\s{0,5}jndi)(?:[a-z0-9_]{0,20}:){1,3}-?'?([^${}':]{0,20})'?\}")
+_LOG4J_LITERAL: Final = r"\$\{(?!\s{0,5}jndi)(?:[a-z0-9_]{0,20}:){1,3}-?'?([^${}':]{0,20})'?\}"
 #: Rounds of resolution (nesting depth handled).
 MAX_LOG4J_ROUNDS: Final = 4
 
@@ -194,7 +197,7 @@ def log4j_resolve(text: str) -> str:
     if "${" not in text:
         return text
     for _ in range(MAX_LOG4J_ROUNDS):
-        resolved = _LOG4J_LITERAL.sub(lambda m: m.group(1), text)
+        resolved = re.sub(_LOG4J_LITERAL, lambda m: m.group(1), text)
         if resolved == text:
             break
         text = resolved

@@ -18,7 +18,10 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any, Final, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 HTTP_SOURCES: Final = frozenset({"apigw-rest", "apigw-http", "alb", "function-url"})
 BATCH_SOURCES: Final = frozenset({"sqs", "kinesis", "dynamodb"})

@@ -37,7 +37,12 @@ import json
 import os
 import re
 import sys
-from typing import Any, Final, Mapping, Optional, Protocol, TextIO
+from collections.abc import Mapping
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Any, Final, Optional, Protocol, TextIO
+else:
+    Protocol = object  # the protocols below are plain classes at run time
 
 from protect_lambda import __version__, contract
 

@@ -37,7 +37,12 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any, Callable, Final, Mapping, Optional, Protocol, Sequence, TextIO
+from collections.abc import Callable, Mapping, Sequence
+TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
+if TYPE_CHECKING:
+    from typing import Any, Final, Optional, Protocol, TextIO
+else:
+    Protocol = object  # the protocols below are plain classes at run time
 
 from protect_lambda import contract, responses, violation
 from protect_lambda.config import GuardConfig, load_config, read_fail_policy
@@ -52,7 +57,7 @@ MAX_RECORDS_PER_DIRECTION: Final = 20
 #: (otherwise the phase is the direction being inspected: inbound / outbound).
 PHASE_CONFIG: Final = "config"
 
-Handler = Callable[[Any, Any], Any]
+Handler = Callable[["Any", "Any"], "Any"]
 
 
 class VerdictLike(Protocol):
