@@ -14,9 +14,9 @@ anything else is scanned as one string. Strings inside batch records that hold
 JSON (SQS bodies, SNS messages) are parsed and walked too.
 
 Limits (see :class:`Limits`): nesting beyond ``max_depth`` and strings beyond
-``max_fields`` are not walked, and each string is cut to ``max_value_chars``;
-when that happens the walk sets ``Budget.truncated`` and the Guard reports an
-``oversize`` finding (see ``docs/detection.md``).
+``max_fields`` are not walked (``Budget.skipped``: the Guard reports an
+``uninspected`` finding), and each string is cut to ``max_value_chars``
+(``Budget.truncated``: an ``oversize`` finding); see ``docs/detection.md``.
 
 Example:
     >>> source, fields = collect_event({"version": "2.0", "rawPath": "/a",
@@ -130,32 +130,41 @@ else:  # the same named tuple, without importing typing
 
 
 class Budget:
-    """Mutable counters of one inspection; ``truncated`` names the first limit hit."""
+    """Mutable counters of one inspection.
 
-    __slots__ = ("limits", "fields", "truncated", "truncated_location", "out")
+    ``truncated`` names the first value cut to ``max_value_chars`` (its start was
+    scanned); ``skipped`` names the first limit that left content unscanned
+    altogether (nesting deeper than ``max_depth``, values beyond ``max_fields``).
+    """
+
+    __slots__ = ("limits", "fields", "truncated", "truncated_location", "skipped", "skipped_location", "out")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         self.fields = 0
         self.truncated: str | None = None
         self.truncated_location = ""
+        self.skipped: str | None = None
+        self.skipped_location = ""
         self.out: list[Field] = []
 
     def add(self, location: str, value: str, record_index: int | None) -> None:
         """Record one string to scan, enforcing the limits."""
         if self.fields >= self.limits.max_fields:
-            self._hit("too many values", location)
+            self._skip("too many values", location)
             return
         self.fields += 1
         if len(value) > self.limits.max_value_chars:
-            self._hit("value too large", location)
+            if self.truncated is None:
+                self.truncated = "value too large"
+                self.truncated_location = location
             value = value[: self.limits.max_value_chars]
         self.out.append(Field(location, value, record_index))
 
-    def _hit(self, what: str, location: str) -> None:
-        if self.truncated is None:
-            self.truncated = what
-            self.truncated_location = location
+    def _skip(self, what: str, location: str) -> None:
+        if self.skipped is None:
+            self.skipped = what
+            self.skipped_location = location
 
 
 def _join(prefix: str, key: str) -> str:
@@ -179,7 +188,7 @@ def walk(
     also scans integers (outbound: a card number returned as a JSON number).
     """
     if depth > budget.limits.max_depth:
-        budget._hit("nesting too deep", location)
+        budget._skip("nesting too deep", location)
         return
     if isinstance(value, str):
         if parse_json_strings and value[:1] in ("{", "[") and depth < budget.limits.max_depth:

@@ -70,6 +70,11 @@ FIELD_GUARD_VERSION: Final = "guard_version"
 VIOLATION_MARKER: Final = "Violation"
 #: Value of ``event`` that marks a failure of the guard itself (never counted as a violation).
 GUARD_ERROR_MARKER: Final = "GuardError"
+#: Value of ``event`` for a record about the inspection, not the content: input beyond the
+#: guard's limits that did not block (same fields as a Violation; never counted).
+INSPECTION_LIMIT_MARKER: Final = "InspectionLimit"
+#: Categories of the guard's own limit findings.
+LIMIT_CATEGORIES: Final = ("oversize", "uninspected")
 
 ACTION_BLOCKED: Final = "blocked"
 ACTION_DETECTED: Final = "detected"

@@ -36,8 +36,6 @@ else:
     Direction = str
 
 DIRECTIONS: Final = (contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND)
-#: Upper bound on candidate matches a validated rule examines in one string.
-MAX_VALIDATED_CANDIDATES: Final = 64
 _REQUIRED: Final = ("id", "category", "direction", "severity", "description", "pattern")
 _ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
@@ -413,12 +411,18 @@ class _Group:
                 if m is not None:
                     found.append(Match(c.rule, text, m.start(), m.end()))
                 continue
-            for n, m in enumerate(c.regex.finditer(text)):
-                if n >= MAX_VALIDATED_CANDIDATES:
-                    break
+            # Every candidate is checked, overlapping ones too: after a candidate fails, the
+            # search resumes one character after its start (lookbehinds still see the text
+            # before), so a real card is found behind any number of invalid digit runs, even
+            # one a longer failed candidate ran into. Candidates are a few dozen characters
+            # at most, so this stays linear.
+            search = c.regex.search
+            m = search(text)
+            while m is not None:
                 if c.validator(m.group(0)):
                     found.append(Match(c.rule, text, m.start(), m.end()))
                     break
+                m = search(text, m.start() + 1)
         return found
 
 

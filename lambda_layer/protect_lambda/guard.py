@@ -12,11 +12,20 @@ guard's mode. ``"off"`` removes the rule; ``"monitor"`` reports it as
 over the mode, so ``Guard(mode="monitor", rule_overrides={"sqli-001": "block"})``
 blocks only on ``sqli-001``.
 
-Oversized input (see :class:`protect_lambda.adapters.Limits`): the part within
-the limits is scanned as usual and one extra finding with rule id
-``limit-001`` (inbound) or ``limit-002`` (outbound), category ``oversize``, is
-added; it is ``detected`` by default and blocks only with
-``category_overrides={"oversize": "block"}`` (fail closed on oversized input).
+Input beyond the limits (see :class:`protect_lambda.adapters.Limits`): the part
+within them is scanned as usual and one extra finding is added.
+
+- A value longer than ``max_value_chars`` (its start was scanned): rule
+  ``limit-001`` (inbound) / ``limit-002`` (outbound), category ``oversize``,
+  ``detected`` by default (large legitimate uploads); blocks only with
+  ``category_overrides={"oversize": "block"}``.
+- Content not scanned at all (nesting deeper than ``max_depth``, more than
+  ``max_fields`` strings): rule ``limit-003`` (inbound), category
+  ``uninspected``, follows the mode like any attack rule (blocked in block
+  mode: burying a payload under 40 levels of JSON must not get it through);
+  ``limit-004`` (outbound) is ``detected`` by default, since withholding a large
+  legitimate response would break the function. Relax or tighten with
+  ``category_overrides={"uninspected": ...}`` or ``rule_overrides``.
 
 Example:
     >>> guard = Guard()
@@ -53,8 +62,11 @@ else:
     Action = str
 OVERRIDE_VALUES: Final = ("block", "monitor", "off")
 OVERSIZE_CATEGORY: Final = "oversize"
+UNINSPECTED_CATEGORY: Final = "uninspected"
 #: Default action of categories whose default is not the guard's mode.
 CATEGORY_DEFAULTS: Final[Mapping[str, str]] = {OVERSIZE_CATEGORY: contract.MODE_MONITOR}
+#: Default action of rules whose default is neither their category's nor the mode.
+RULE_DEFAULTS: Final[Mapping[str, str]] = {"limit-004": contract.MODE_MONITOR}
 
 OVERSIZE_RULES: Final = {
     contract.DIRECTION_INBOUND: Rule(
@@ -68,6 +80,21 @@ OVERSIZE_RULES: Final = {
         pattern="(?!)",
     ),
 }
+
+UNINSPECTED_RULES: Final = {
+    contract.DIRECTION_INBOUND: Rule(
+        id="limit-003", category=UNINSPECTED_CATEGORY, direction="inbound", severity="high",
+        description="part of the event was not inspected (nesting too deep or too many values)",
+        pattern="(?!)",
+    ),
+    contract.DIRECTION_OUTBOUND: Rule(
+        id="limit-004", category=UNINSPECTED_CATEGORY, direction="outbound", severity="low",
+        description="part of the response was not inspected (nesting too deep or too many values)",
+        pattern="(?!)",
+    ),
+}
+#: Every limit rule: findings about the inspection itself, not about the content.
+LIMIT_RULES: Final = (*OVERSIZE_RULES.values(), *UNINSPECTED_RULES.values())
 
 
 class Finding(FrozenRecord):
@@ -190,7 +217,7 @@ class Guard:
         else:
             self.engine = default
         self._actions: dict[str, Action] = {r.id: self._action(r) for r in kept}
-        for rule in OVERSIZE_RULES.values():
+        for rule in LIMIT_RULES:
             if self._setting(rule) != "off":
                 self._actions[rule.id] = self._action(rule)
 
@@ -198,6 +225,7 @@ class Guard:
         return (
             self.rule_overrides.get(rule.id)
             or self.category_overrides.get(rule.category)
+            or RULE_DEFAULTS.get(rule.id)
             or CATEGORY_DEFAULTS.get(rule.category)
             or self.mode
         )
@@ -236,13 +264,14 @@ class Guard:
                     Finding(rule.id, rule.category, direction, rule.severity, item.location,
                             self._actions[rule.id], item.record_index, m)
                 )
-        oversize = OVERSIZE_RULES[direction]
-        if budget.truncated is not None and oversize.id in self._actions:
-            note = budget.truncated
-            findings.append(
-                Finding(oversize.id, oversize.category, direction, oversize.severity,
-                        budget.truncated_location, self._actions[oversize.id], None,
-                        Match(oversize, note, 0, 0))
-            )
+        for limit, note, location in (
+            (OVERSIZE_RULES[direction], budget.truncated, budget.truncated_location),
+            (UNINSPECTED_RULES[direction], budget.skipped, budget.skipped_location),
+        ):
+            if note is not None and limit.id in self._actions:
+                findings.append(
+                    Finding(limit.id, limit.category, direction, limit.severity, location,
+                            self._actions[limit.id], None, Match(limit, note, 0, 0))
+                )
         blocked = any(f.action == "blocked" for f in findings)
         return Verdict(blocked=blocked, source=source, findings=findings)

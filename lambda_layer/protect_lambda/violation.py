@@ -302,6 +302,10 @@ def violation_record(
 ) -> dict[str, str]:
     """The Violation record of one finding, with exactly the contract's fields.
 
+    A limit finding that did not block (input beyond the guard's limits, reported
+    only) carries ``event = contract.INSPECTION_LIMIT_MARKER`` instead, so that it
+    is logged but not counted by the violations metric.
+
     Example:
         >>> from types import SimpleNamespace as NS
         >>> f = NS(rule_id="xss-001", category="xss", direction="inbound", severity="high",
@@ -312,8 +316,10 @@ def violation_record(
         (True, 'Violation')
     """
     location = redact_location(str(finding.location))
+    limit_note = (_name(finding.category) in contract.LIMIT_CATEGORIES
+                  and _name(finding.action) != contract.ACTION_BLOCKED)
     return {
-        contract.FIELD_EVENT: contract.VIOLATION_MARKER,
+        contract.FIELD_EVENT: contract.INSPECTION_LIMIT_MARKER if limit_note else contract.VIOLATION_MARKER,
         contract.FIELD_ACTION: _name(finding.action),
         contract.FIELD_DIRECTION: _name(finding.direction),
         contract.FIELD_RULE_ID: _name(finding.rule_id),

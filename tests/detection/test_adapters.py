@@ -143,23 +143,24 @@ def test_generic_walk_skips_arns_but_not_lookalikes() -> None:
     assert values["note"] == "n"
 
 
-def test_depth_limit_sets_truncated() -> None:
+def test_depth_limit_sets_skipped() -> None:
     deep: object = "bottom"
     for _ in range(50):
         deep = {"k": deep}
     source, budget = collect_event_budget(deep, Limits(max_depth=10))
-    assert budget.truncated == "nesting too deep"
+    assert budget.skipped == "nesting too deep" and budget.truncated is None
     assert budget.out == []
 
 
-def test_field_limit_sets_truncated() -> None:
+def test_field_limit_sets_skipped() -> None:
     _, budget = collect_event_budget({"items": [str(i) for i in range(100)]}, Limits(max_fields=10))
-    assert len(budget.out) == 10 and budget.truncated == "too many values"
+    assert len(budget.out) == 10 and budget.skipped == "too many values"
 
 
 def test_value_limit_cuts_and_sets_truncated() -> None:
     _, budget = collect_event_budget({"big": "a" * 100}, Limits(max_value_chars=10))
     assert budget.out[0].value == "a" * 10 and budget.truncated == "value too large"
+    assert budget.skipped is None
 
 
 def test_response_http_shape() -> None:

@@ -88,10 +88,43 @@ def test_json_body_of_many_values(guard: Guard) -> None:
     assert {f.location for f in verdict.findings if f.category == "path_traversal"} == {"body.k2399"}
 
 
-def test_json_body_beyond_the_value_limit_is_reported(guard: Guard) -> None:
+def test_json_body_beyond_the_value_limit_is_blocked(guard: Guard) -> None:
     doc = {f"k{i}": f"v{i}" for i in range(30_000)}  # 60 000 strings, keys and values
     verdict = guard.inspect_event(events.apigw_http(body=json.dumps(doc)))
-    assert [(f.rule_id, f.action) for f in verdict.findings] == [("limit-001", "detected")]
+    # strings beyond max_fields are not inspected at all: that blocks in block mode
+    assert [(f.rule_id, f.category, f.action) for f in verdict.findings] == [
+        ("limit-003", "uninspected", "blocked")]
+    assert verdict.blocked
+
+
+def test_payload_buried_deeper_than_the_depth_limit_is_blocked(guard: Guard) -> None:
+    doc: object = "<script>alert(1)</script>"
+    for _ in range(40):
+        doc = [doc]
+    verdict = guard.inspect_event(events.apigw_http(body=json.dumps(doc)))
+    assert verdict.blocked
+    assert ("limit-003", "blocked") in [(f.rule_id, f.action) for f in verdict.findings]
+
+
+def test_payload_after_too_many_fields_is_blocked(guard: Guard) -> None:
+    doc = {f"k{i}": "v" for i in range(5_100)}
+    doc["zzz"] = "<script>alert(1)</script>"
+    assert guard.inspect_event(events.apigw_http(body=json.dumps(doc))).blocked
+
+
+def test_uninspected_response_parts_are_only_reported(guard: Guard) -> None:
+    deep: object = "fine"
+    for _ in range(40):
+        deep = [deep]
+    verdict = guard.inspect_response({"statusCode": 200, "body": json.dumps(deep)})
+    assert [(f.rule_id, f.action) for f in verdict.findings] == [("limit-004", "detected")]
+    assert not verdict.blocked
+
+
+def test_uninspected_can_be_relaxed() -> None:
+    relaxed = Guard(category_overrides={"uninspected": "monitor"})
+    doc = {f"k{i}": f"v{i}" for i in range(30_000)}
+    assert not relaxed.inspect_event(events.apigw_http(body=json.dumps(doc))).blocked
 
 
 def test_value_beyond_the_limit_is_reported_oversize(guard: Guard) -> None:
@@ -103,12 +136,12 @@ def test_value_beyond_the_limit_is_reported_oversize(guard: Guard) -> None:
 def test_digit_runs_against_the_card_validator(guard: Guard) -> None:
     digits = _big("4111 1111 1111 1112 ", MB // 4)  # Luhn-invalid candidates, again and again
     assert not guard.inspect_response({"statusCode": 200, "body": digits}).blocked
-    leak = guard.inspect_response({"statusCode": 200, "body": digits + "4111 1111 1111 1111"})
-    assert not leak.blocked  # candidate cap: only the first 64 candidates of one value are validated
+    leak = guard.inspect_response({"statusCode": 200, "body": digits + " 4111 1111 1111 1111"})
+    assert leak.blocked  # no candidate cap: a real card is found behind any number of invalid ones
     assert guard.inspect_response({"statusCode": 200, "body": "4111 1111 1111 1111 " + digits}).blocked
 
 
 def test_deeply_nested_json_is_bounded(guard: Guard) -> None:
     body = "[" * 5000 + "]" * 5000
     verdict = guard.inspect_event(events.apigw_http(body=body))
-    assert verdict.findings == [] or {f.category for f in verdict.findings} <= {"oversize"}
+    assert verdict.findings == [] or {f.category for f in verdict.findings} <= {"oversize", "uninspected"}

@@ -25,7 +25,7 @@ import pytest
 from protect_lambda import contract, wrapper
 from protect_lambda.filter_pattern import matches
 
-from .conftest import XSS, LambdaContext, UserApp, apigw_http, printed_lines
+from .conftest import XSS, LambdaContext, UserApp, apigw_http, printed_lines, printed_records
 
 PATTERN = contract.VIOLATION_FILTER_PATTERN
 HANDLER = (
@@ -178,3 +178,28 @@ def test_forged_record_inside_attacker_text_is_counted_once(
     assert len(matched) == len(
         [line for line in printed_lines(out) if '"event":"Violation"' in line[:20]]
     )
+
+
+def test_limit_notes_are_logged_but_not_counted(invoke: Callable[..., tuple[object, str]]) -> None:
+    """A value beyond the size limit is scanned in part and reported, not blocked: its record is
+    an InspectionLimit, which the filter does not count (large uploads must not page anyone)."""
+    big = "a" * ((1 << 20) + 10)
+    result, out = invoke(apigw_http("hello", body=big))
+    assert isinstance(result, dict) and result["statusCode"] == 200
+    notes = printed_records(out, contract.INSPECTION_LIMIT_MARKER)
+    assert [(r[contract.FIELD_RULE_ID], r[contract.FIELD_ACTION]) for r in notes] == [
+        ("limit-001", contract.ACTION_DETECTED)]
+    assert not [line for line in printed_lines(out) if matches(PATTERN, line)]
+
+
+def test_uninspected_input_that_blocks_is_a_counted_violation(
+    invoke: Callable[..., tuple[object, str]]
+) -> None:
+    buried: object = "hello"
+    for _ in range(40):
+        buried = [buried]
+    result, out = invoke(apigw_http("hello", body=json.dumps(buried)))
+    assert isinstance(result, dict) and result["statusCode"] == 403
+    counted = [json.loads(line) for line in printed_lines(out) if matches(PATTERN, line)]
+    assert [(r[contract.FIELD_RULE_ID], r[contract.FIELD_CATEGORY]) for r in counted] == [
+        ("limit-003", "uninspected")]
