@@ -1,8 +1,8 @@
 """``protect-lambda scan FILE.jsonl``: one JSON verdict per input line.
 
 Each input line holds an ``event`` and optionally a ``response`` (the format of
-the evaluation cases). A line with a response (or ``"direction": "outbound"``)
-is judged on its response, otherwise on its event. Output, one line each:
+the evaluation cases). As the wrapper does, the event is inspected first (a
+blocked event is the verdict), then the response. Output, one line each:
 ``{"id", "blocked", "source", "findings": [{"rule_id", "category", "direction",
 "severity", "location", "action", "record_index"}]}`` (no matched text: the
 output may end up in logs).
