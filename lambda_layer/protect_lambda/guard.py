@@ -68,30 +68,29 @@ CATEGORY_DEFAULTS: Final[Mapping[str, str]] = {OVERSIZE_CATEGORY: contract.MODE_
 #: Default action of rules whose default is neither their category's nor the mode.
 RULE_DEFAULTS: Final[Mapping[str, str]] = {"limit-004": contract.MODE_MONITOR}
 
-OVERSIZE_RULES: Final = {
-    contract.DIRECTION_INBOUND: Rule(
-        id="limit-001", category=OVERSIZE_CATEGORY, direction="inbound", severity="low",
-        description="event exceeds the inspection limits; only the part within them was scanned",
-        pattern="(?!)",
-    ),
-    contract.DIRECTION_OUTBOUND: Rule(
-        id="limit-002", category=OVERSIZE_CATEGORY, direction="outbound", severity="low",
-        description="response exceeds the inspection limits; only the part within them was scanned",
-        pattern="(?!)",
-    ),
-}
 
+
+def _limit_rule(rule_id: str, category: str, direction: Direction, severity: str, what: str) -> Rule:
+    """A rule that never matches text: the guard adds its findings when a limit was hit."""
+    return Rule(id=rule_id, category=category, direction=direction, severity=severity,
+                description=what, pattern="(?!)")
+
+
+OVERSIZE_RULES: Final = {
+    contract.DIRECTION_INBOUND: _limit_rule(
+        "limit-001", OVERSIZE_CATEGORY, "inbound", "low",
+        "event exceeds the inspection limits; only the part within them was scanned"),
+    contract.DIRECTION_OUTBOUND: _limit_rule(
+        "limit-002", OVERSIZE_CATEGORY, "outbound", "low",
+        "response exceeds the inspection limits; only the part within them was scanned"),
+}
 UNINSPECTED_RULES: Final = {
-    contract.DIRECTION_INBOUND: Rule(
-        id="limit-003", category=UNINSPECTED_CATEGORY, direction="inbound", severity="high",
-        description="part of the event was not inspected (nesting too deep or too many values)",
-        pattern="(?!)",
-    ),
-    contract.DIRECTION_OUTBOUND: Rule(
-        id="limit-004", category=UNINSPECTED_CATEGORY, direction="outbound", severity="low",
-        description="part of the response was not inspected (nesting too deep or too many values)",
-        pattern="(?!)",
-    ),
+    contract.DIRECTION_INBOUND: _limit_rule(
+        "limit-003", UNINSPECTED_CATEGORY, "inbound", "high",
+        "part of the event was not inspected (nesting too deep or too many values)"),
+    contract.DIRECTION_OUTBOUND: _limit_rule(
+        "limit-004", UNINSPECTED_CATEGORY, "outbound", "low",
+        "part of the response was not inspected (nesting too deep or too many values)"),
 }
 #: Every limit rule: findings about the inspection itself, not about the content.
 LIMIT_RULES: Final = (*OVERSIZE_RULES.values(), *UNINSPECTED_RULES.values())
