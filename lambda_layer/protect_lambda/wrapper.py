@@ -3,8 +3,9 @@
 ``protect_lambda.wrapper.handler`` (:data:`~protect_lambda.contract.WRAPPER_HANDLER`)
 loads the user's handler named in
 :data:`~protect_lambda.contract.ORIGINAL_HANDLER_ENV` and the guard
-configuration once per cold start (at import, i.e. in Lambda's init phase, so
-provisioned concurrency and SnapStart pay it ahead), then on each invocation:
+configuration once per cold start (at import, i.e. in Lambda's init phase; the
+rules compile on their first triggered use, or all at init with provisioned
+concurrency and SnapStart), then on each invocation:
 
 1. inspects the event; a Violation record is printed per finding; a blocked
    event gets the source's block response (HTTP 403; batch item failures for
@@ -131,8 +132,17 @@ def load_handler(name: str) -> Handler:
     return handler
 
 
+#: Lambda's variable telling how the execution environment was initialised.
+INITIALIZATION_TYPE_ENV = "AWS_LAMBDA_INITIALIZATION_TYPE"
+#: Initialisations that happen ahead of traffic, where compiling every rule costs no request anything.
+PREWARMED_INITIALIZATIONS = ("provisioned-concurrency", "snap-start")
+
+
 def build_guard(config: GuardConfig) -> GuardLike:
-    """The :class:`~protect_lambda.Guard` for ``config`` (compiles the rules).
+    """The :class:`~protect_lambda.Guard` for ``config``.
+
+    Rules compile on their first triggered use; with provisioned concurrency or
+    SnapStart (init ahead of traffic) they are all compiled here.
 
     Example:
         >>> guard = build_guard(GuardConfig(mode="monitor"))
@@ -141,12 +151,17 @@ def build_guard(config: GuardConfig) -> GuardLike:
     """
     from protect_lambda.guard import Guard
 
-    guard: GuardLike = Guard(
+    built = Guard(
         mode=config.mode,
         custom_rules=list(config.custom_rules),
         rule_overrides=dict(config.rule_overrides),
         category_overrides=dict(config.category_overrides),
     )
+    if os.environ.get(INITIALIZATION_TYPE_ENV) in PREWARMED_INITIALIZATIONS:
+        # Provisioned concurrency and SnapStart run the init phase ahead of traffic:
+        # compile every rule there instead of on first use during a request.
+        built.engine.compile_all()
+    guard: GuardLike = built
     return guard
 
 
