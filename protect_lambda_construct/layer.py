@@ -34,7 +34,8 @@ _IGNORED_DIRS = {"__pycache__"}
 _IGNORED_SUFFIXES = (".pyc", ".pyo")
 #: Parts of the package that run on a developer's machine (CLI, boto3 operations,
 #: evaluation), never inside Lambda: left out of the layer.
-DEV_ONLY = frozenset({"commands", "ops", "cli.py", "evaluation.py", "filter_pattern.py", "local_invoke.py"})
+DEV_ONLY = frozenset({"commands", "ops", "cli.py", "evaluation.py", "filter_pattern.py", "local_invoke.py",
+                      "local_template.py"})
 
 
 def guard_package_dir() -> Path:

@@ -22,8 +22,10 @@ from protect_lambda.local_invoke import (
     FunctionSpec,
     Invocation,
     LocalInvokeError,
-    function_from_template,
     invoke,
+)
+from protect_lambda.local_template import (
+    function_from_template,
     load_template,
     monitoring_from_template,
     protected_functions,

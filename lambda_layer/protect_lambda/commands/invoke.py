@@ -31,9 +31,11 @@ from protect_lambda.local_invoke import (
     FunctionSpec,
     Invocation,
     LocalInvokeError,
+    invoke,
+)
+from protect_lambda.local_template import (
     Monitoring,
     function_from_template,
-    invoke,
     load_template,
     monitoring_from_template,
 )

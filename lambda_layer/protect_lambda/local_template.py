@@ -1,0 +1,434 @@
+"""Read a synthesized template for a local invocation: which function, and what its records drive.
+
+:func:`function_from_template` gives the handler, environment, code and layer
+asset directories of one function in ``cdk.out`` (a :class:`FunctionSpec` for
+:func:`protect_lambda.local_invoke.invoke`); :func:`monitoring_from_template`
+gives the chain its Violation records drive: the metric filter on its log group,
+the metric, the alarms watching that metric and the SNS topics (with their
+subscriptions) they notify.
+
+Pure standard library. A developer tool: it is not shipped in the Lambda layer.
+
+Example:
+    >>> template = load_template("cdk.out/ProtectLambdaExample.template.json")  # doctest: +SKIP
+    >>> spec = function_from_template(template, "OrdersApi", "cdk.out")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from protect_lambda import contract
+from protect_lambda.filter_pattern import FilterPatternError, matches
+from protect_lambda.local_invoke import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_REGION,
+    DEFAULT_TIMEOUT_S,
+    FunctionSpec,
+    LocalInvokeError,
+    Template,
+    guard_root,
+)
+
+__all__ = [
+    "AlarmRoute",
+    "Monitoring",
+    "Topic",
+    "function_from_template",
+    "load_template",
+    "monitoring_from_template",
+    "protected_functions",
+    "resolve_function",
+]
+
+
+# --- reading a synthesized template ------------------------------------------------------
+
+
+def load_template(path: str | Path) -> Template:
+    """The CloudFormation template at ``path`` (a ``*.template.json`` of ``cdk.out``).
+
+    Example:
+        >>> load_template("no/such.template.json")
+        Traceback (most recent call last):
+        ...
+        protect_lambda.local_invoke.LocalInvokeError: no/such.template.json: no such file (run `npx cdk synth` first)
+    """
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LocalInvokeError(f"{path}: no such file (run `npx cdk synth` first)") from None
+    except (OSError, ValueError) as exc:
+        raise LocalInvokeError(f"{path}: not a readable JSON template ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        raise LocalInvokeError(f"{path}: not a CloudFormation template (no Resources)")
+    return data
+
+
+def _resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in template.get("Resources", {}).items()
+            if isinstance(value, dict) and value.get("Type") == resource_type}
+
+
+def _ref(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            return str(target[0] if isinstance(target, list) else str(target).split(".")[0])
+    return None
+
+
+def _construct_path(resource: Mapping[str, Any]) -> str:
+    return str(resource.get("Metadata", {}).get("aws:cdk:path", ""))
+
+
+def protected_functions(template: Template) -> list[str]:
+    """Logical ids of the functions whose handler is the guard wrapper.
+
+    Example:
+        >>> protected_functions({"Resources": {"F": {"Type": "AWS::Lambda::Function",
+        ...     "Properties": {"Handler": "protect_lambda.wrapper.handler"}}}})
+        ['F']
+    """
+    return [key for key, resource in _resources(template, "AWS::Lambda::Function").items()
+            if resource.get("Properties", {}).get("Handler") == contract.WRAPPER_HANDLER]
+
+
+def resolve_function(template: Template, name: str) -> str:
+    """The logical id of the function ``name``: a logical id, a construct path, or a construct id.
+
+    Example:
+        >>> template = {"Resources": {"OrdersApi48294D44": {"Type": "AWS::Lambda::Function",
+        ...     "Metadata": {"aws:cdk:path": "Stack/OrdersApi/Resource"}}}}
+        >>> resolve_function(template, "OrdersApi")
+        'OrdersApi48294D44'
+    """
+    functions = _resources(template, "AWS::Lambda::Function")
+    if name in functions:
+        return name
+    found = []
+    # without path metadata (synthesized in-process), the logical id is the path (minus the
+    # stack and "Resource"), alphanumerics only, plus an 8-character hash
+    bare = [re.sub("[^A-Za-z0-9]", "", name), re.sub("[^A-Za-z0-9]", "", name.partition("/")[2])]
+    for key, resource in functions.items():
+        path = _construct_path(resource).removesuffix("/Resource")
+        if path and name in (path, path.rpartition("/")[2]) or not path and any(b and re.fullmatch(re.escape(b) + "[0-9A-F]{8}", key) for b in bare):
+            found.append(key)
+    if len(found) == 1:
+        return found[0]
+    known = ", ".join(
+        f"{key} ({_construct_path(r).removesuffix('/Resource').rpartition('/')[2] or '?'})"
+        for key, r in sorted(functions.items())
+    ) or "none"
+    if found:
+        raise LocalInvokeError(f"function {name!r} is ambiguous: {', '.join(found)}")
+    raise LocalInvokeError(f"no function {name!r} in the template; functions: {known}")
+
+
+def _asset_dir(template_dir: Path, resource: Mapping[str, Any], content_key: str, what: str) -> Path:
+    """The staged asset directory of a function's code or a layer's content."""
+    metadata = resource.get("Metadata", {})
+    candidates: list[Path] = []
+    asset_path = metadata.get("aws:asset:path")
+    if isinstance(asset_path, str):
+        candidates.append(template_dir / asset_path)
+    s3_key = resource.get("Properties", {}).get(content_key, {}).get("S3Key")
+    if isinstance(s3_key, str):
+        candidates.append(template_dir / f"asset.{s3_key.removesuffix('.zip')}")
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    if not candidates:
+        raise LocalInvokeError(f"{what}: no code asset in the template (inline or image code is not supported)")
+    raise LocalInvokeError(f"{what}: asset directory {candidates[-1]} not found (synthesize again)")
+
+
+def _literal(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def function_from_template(
+    template_path: str | Path,
+    function: str,
+    *,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    name: str = "",
+) -> FunctionSpec:
+    """The function ``function`` of a synthesized template, ready for :func:`invoke`.
+
+    Handler, literal environment variables, memory, timeout and runtime come from
+    its properties; its code is the asset directory next to the template
+    (``asset.<hash>``, from the ``S3Key``); each layer defined in the template is
+    its asset directory. The name is the ``FunctionName`` property, otherwise
+    ``<stack>-<logical id>`` (CloudFormation adds a random suffix when deploying).
+
+    Example:
+        >>> spec = function_from_template("cdk.out/ProtectLambdaExample.template.json", "OrdersApi")  # doctest: +SKIP
+        >>> spec.handler, spec.environment["PROTECT_LAMBDA_ORIGINAL_HANDLER"]  # doctest: +SKIP
+        ('protect_lambda.wrapper.handler', 'orders_api.handler')
+    """
+    path = Path(template_path)
+    template = load_template(path)
+    logical_id = resolve_function(template, function)
+    resource = template["Resources"][logical_id]
+    props = resource.get("Properties", {})
+    notes: list[str] = []
+    stack = path.name.removesuffix(".json").removesuffix(".template")
+    code_dir = _asset_dir(path.parent, resource, "Code", f"function {logical_id}")
+
+    env: dict[str, str] = {}
+    for key, value in props.get("Environment", {}).get("Variables", {}).items():
+        text = _literal(value)
+        if text is None:
+            notes.append(f"environment variable {key} is not a literal ({json.dumps(value)}): left unset")
+        else:
+            env[key] = text
+
+    layers: list[Path] = []
+    layer_resources = _resources(template, "AWS::Lambda::LayerVersion")
+    for layer in props.get("Layers", []):
+        layer_id = _ref(layer)
+        if layer_id in layer_resources:
+            layers.append(_asset_dir(path.parent, layer_resources[layer_id], "Content", f"layer {layer_id}"))
+        else:
+            notes.append(f"layer {json.dumps(layer)} is not defined in the template: not available locally")
+    python_path: tuple[Path, ...] = ()
+    if props.get("Handler") == contract.WRAPPER_HANDLER and not layers:
+        python_path = (guard_root(),)
+        notes.append("no guard layer in the template: the local protect_lambda package is used")
+
+    group_name = ""
+    group_id = _ref(props.get("LoggingConfig", {}).get("LogGroup"))
+    if group_id is not None:
+        group = template["Resources"].get(group_id, {}).get("Properties", {})
+        group_name = _literal(group.get("LogGroupName")) or f"{stack}-{group_id}"
+    elif isinstance(props.get("LoggingConfig", {}).get("LogGroup"), str):
+        group_name = props["LoggingConfig"]["LogGroup"]
+
+    runtime = str(props.get("Runtime", "python3.14"))
+    if not runtime.startswith("python"):
+        raise LocalInvokeError(f"function {logical_id}: runtime {runtime} is not a Python runtime")
+    return FunctionSpec(
+        name=name or _literal(props.get("FunctionName")) or f"{stack}-{logical_id}"[:64],
+        handler=str(props.get("Handler", "")),
+        code_dir=code_dir,
+        layer_dirs=tuple(layers),
+        python_path=python_path,
+        environment=env,
+        memory_mb=int(props.get("MemorySize", DEFAULT_MEMORY_MB)),
+        timeout_s=float(props.get("Timeout", DEFAULT_TIMEOUT_S)),
+        runtime=runtime,
+        region=region,
+        account=account,
+        log_group_name=group_name,
+        logical_id=logical_id,
+        notes=tuple(notes),
+    )
+
+
+# --- what a record drives: metric filter, metric, alarms, topics ------------------------
+
+
+@dataclass(frozen=True)
+class Topic:
+    """An SNS topic an alarm notifies, with its subscriptions (``protocol:endpoint``)."""
+
+    id: str
+    subscriptions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlarmRoute:
+    """An alarm watching the metric the filter emits, and where it sends notifications."""
+
+    id: str
+    statistic: str
+    comparison: str
+    threshold: float
+    period_s: int
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    dimensions: Mapping[str, str]
+    topics: tuple[Topic, ...]
+
+    def breached_by(self, count: int) -> bool:
+        """Whether ``count`` violations within one period breach the alarm (Sum statistic).
+
+        Example:
+            >>> AlarmRoute("A", "Sum", "GreaterThanOrEqualToThreshold", 1, 300, 1, 1, {}, ()).breached_by(1)
+            True
+        """
+        if self.statistic not in ("Sum", "SampleCount"):
+            return False
+        compare = {
+            "GreaterThanOrEqualToThreshold": count >= self.threshold,
+            "GreaterThanThreshold": count > self.threshold,
+            "LessThanThreshold": count < self.threshold,
+            "LessThanOrEqualToThreshold": count <= self.threshold,
+        }
+        return compare.get(self.comparison, False) and self.datapoints_to_alarm <= 1
+
+    def describe(self) -> str:
+        """One line: statistic, comparison, threshold and period."""
+        sign = {"GreaterThanOrEqualToThreshold": ">=", "GreaterThanThreshold": ">",
+                "LessThanThreshold": "<", "LessThanOrEqualToThreshold": "<="}.get(self.comparison, "?")
+        minutes = self.period_s / 60
+        period = f"{int(minutes)} min" if minutes == int(minutes) else f"{self.period_s} s"
+        return (f"{self.statistic} {sign} {self.threshold:g} over {period}, "
+                f"{self.datapoints_to_alarm} of {self.evaluation_periods} period(s)")
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """The metric filter on a function's log group and the alarms its metric drives.
+
+    Example:
+        >>> m = Monitoring("F", "LG", "MF", contract.VIOLATION_FILTER_PATTERN, "ProtectLambda",
+        ...                "Violations", "1", {"FunctionName": "$.function_name"}, ())
+        >>> m.matches('{"event":"Violation","function_name":"orders"}'), m.matches("START RequestId: 1")
+        (True, False)
+        >>> m.datapoint({"function_name": "orders"})
+        {'FunctionName': 'orders'}
+    """
+
+    function_id: str
+    log_group_id: str
+    filter_id: str
+    filter_pattern: str
+    namespace: str
+    metric_name: str
+    metric_value: str
+    dimensions: Mapping[str, str]
+    alarms: tuple[AlarmRoute, ...]
+
+    def matches(self, log_event: str) -> bool:
+        """Whether the metric filter counts ``log_event`` (CloudWatch Logs filter-pattern semantics)."""
+        return matches(self.filter_pattern, log_event)
+
+    def datapoint(self, record: Mapping[str, Any]) -> dict[str, str]:
+        """The dimensions of the datapoint the filter emits for ``record`` (``$.field`` resolved)."""
+        values = {}
+        for key, source in self.dimensions.items():
+            if source.startswith("$."):
+                value: Any = record
+                for part in source[2:].split("."):
+                    value = value.get(part) if isinstance(value, Mapping) else None
+                values[key] = "" if value is None else str(value)
+            else:
+                values[key] = source
+        return values
+
+    def metric_text(self, dimensions: Mapping[str, str] | None = None) -> str:
+        """``Namespace/Name {Key=value}``."""
+        dims = dimensions if dimensions is not None else self.dimensions
+        inner = ",".join(f"{k}={v}" for k, v in dims.items())
+        return f"{self.namespace}/{self.metric_name} {{{inner}}}"
+
+    def alarms_for(self, datapoint: Mapping[str, str]) -> list[AlarmRoute]:
+        """The alarms watching exactly the metric of ``datapoint`` (same dimensions, as CloudWatch requires)."""
+        return [alarm for alarm in self.alarms if dict(alarm.dimensions) == dict(datapoint)]
+
+
+def _subscriptions(template: Template, topic_id: str) -> tuple[str, ...]:
+    found = []
+    for resource in _resources(template, "AWS::SNS::Subscription").values():
+        props = resource.get("Properties", {})
+        if _ref(props.get("TopicArn")) == topic_id:
+            endpoint = props.get("Endpoint")
+            shown = endpoint if isinstance(endpoint, str) else (_ref(endpoint) or json.dumps(endpoint))
+            found.append(f"{props.get('Protocol')}:{shown}")
+    inline = _resources(template, "AWS::SNS::Topic").get(topic_id, {}).get("Properties", {})
+    for item in inline.get("Subscription", []):
+        endpoint = item.get("Endpoint")
+        found.append(f"{item.get('Protocol')}:{endpoint if isinstance(endpoint, str) else _ref(endpoint)}")
+    return tuple(sorted(found))
+
+
+def monitoring_from_template(template: Template, function: str, function_name: str) -> Monitoring | None:
+    """The metric filter on ``function``'s log group and the alarms on its metric, or None without a filter.
+
+    ``function_name`` is the name the function runs under (what a ``Ref`` to it
+    resolves to, and what the guard writes in ``function_name``).
+
+    Example:
+        >>> t = load_template("cdk.out/ProtectLambdaExample.template.json")  # doctest: +SKIP
+        >>> monitoring_from_template(t, "OrdersApi", "orders").filter_pattern  # doctest: +SKIP
+        '{ $.event = "Violation" }'
+    """
+    logical_id = resolve_function(template, function)
+    props = template["Resources"][logical_id].get("Properties", {})
+    group_id = _ref(props.get("LoggingConfig", {}).get("LogGroup")) or ""
+    filters = _resources(template, "AWS::Logs::MetricFilter")
+    found = next(((key, r["Properties"]) for key, r in sorted(filters.items())
+                  if group_id and _ref(r.get("Properties", {}).get("LogGroupName")) == group_id), None)
+    if found is None:
+        return None
+    filter_id, filter_props = found
+    transformation = filter_props.get("MetricTransformations", [{}])[0]
+    dimensions = {str(d["Key"]): str(d["Value"]) for d in transformation.get("Dimensions", [])}
+    namespace = str(transformation.get("MetricNamespace", ""))
+    metric_name = str(transformation.get("MetricName", ""))
+
+    topics = _resources(template, "AWS::SNS::Topic")
+    alarms = []
+    for alarm_id, alarm in sorted(_resources(template, "AWS::CloudWatch::Alarm").items()):
+        a = alarm.get("Properties", {})
+        if a.get("Namespace") != namespace or a.get("MetricName") != metric_name:
+            continue
+        alarm_dims = {}
+        for dimension in a.get("Dimensions", []):
+            value = dimension.get("Value")
+            ref = _ref(value)
+            alarm_dims[str(dimension.get("Name"))] = (
+                function_name if ref == logical_id else str(value) if isinstance(value, str) else None
+            )
+        if None in alarm_dims.values():  # watches another resource (another function's alarm)
+            continue
+        alarm_topics = []
+        for action in a.get("AlarmActions", []):
+            topic_id = _ref(action)
+            if topic_id in topics:
+                alarm_topics.append(Topic(topic_id, _subscriptions(template, topic_id)))
+            else:
+                alarm_topics.append(Topic(topic_id or str(action), ()))
+        alarms.append(AlarmRoute(
+            id=alarm_id,
+            statistic=str(a.get("Statistic", "")),
+            comparison=str(a.get("ComparisonOperator", "")),
+            threshold=float(a.get("Threshold", 0)),
+            period_s=int(a.get("Period", 0)),
+            evaluation_periods=int(a.get("EvaluationPeriods", 1)),
+            datapoints_to_alarm=int(a.get("DatapointsToAlarm", a.get("EvaluationPeriods", 1))),
+            dimensions={key: str(value) for key, value in alarm_dims.items()},
+            topics=tuple(alarm_topics),
+        ))
+    pattern = str(filter_props.get("FilterPattern", ""))
+    try:
+        matches(pattern, "")
+    except FilterPatternError as exc:
+        raise LocalInvokeError(f"metric filter {filter_id}: cannot evaluate pattern {pattern!r}: {exc}") from None
+    return Monitoring(
+        function_id=logical_id,
+        log_group_id=group_id,
+        filter_id=filter_id,
+        filter_pattern=pattern,
+        namespace=namespace,
+        metric_name=metric_name,
+        metric_value=str(transformation.get("MetricValue", "")),
+        dimensions=dimensions,
+        alarms=tuple(alarms),
+    )
