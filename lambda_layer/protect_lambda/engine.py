@@ -407,7 +407,7 @@ class _Group:
         for i in sorted(selected):
             c = compiled[i]
             if c.validator is None:
-                m = c.regex.search(text)
+                m = (c._regex or c.regex).search(text)
                 if m is not None:
                     found.append(Match(c.rule, text, m.start(), m.end()))
                 continue
