@@ -14,9 +14,17 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Optional, Sequence
 
 from protect_lambda import contract
+from protect_lambda.local_template import (
+    AlarmRoute,
+    Monitoring,
+    logical_ref,
+    monitoring_from_template,
+    protected_functions,
+    resources_of_type,
+)
 
 Template = dict[str, Any]
 
@@ -43,62 +51,41 @@ class ProtectedFunctionSummary:
     dashboards: list[str] = field(default_factory=list)
 
 
-def _ref(value: Any) -> str | None:
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return str(value["Ref"])
-        if "Fn::GetAtt" in value:
-            return str(value["Fn::GetAtt"][0])
-    return None
+def _alarm_text(route: AlarmRoute) -> str:
+    return f"{route.id}: {route.describe()}"
 
 
-def _of_type(template: Template, resource_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    for logical_id, resource in template.get("Resources", {}).items():
-        if resource.get("Type") == resource_type:
-            yield logical_id, resource.get("Properties", {})
-
-
-def _subscriptions(template: Template, topic: str) -> list[str]:
-    found = []
-    for _, properties in _of_type(template, "AWS::SNS::Subscription"):
-        if _ref(properties.get("TopicArn")) == topic:
-            endpoint = properties.get("Endpoint")
-            shown = endpoint if isinstance(endpoint, str) else (_ref(endpoint) or "?")
-            found.append(f"{properties.get('Protocol')}:{shown}")
-    return sorted(found)
+def _targets(monitoring: Optional[Monitoring]) -> list[str]:
+    targets = []
+    for route in monitoring.alarms if monitoring is not None else ():
+        for topic in route.topics:
+            subscribers = ", ".join(topic.subscriptions) or "no subscribers"
+            targets.append(f"{topic.id} -> {subscribers}")
+    return targets
 
 
 def summarise_template(stack: str, template: Template) -> list[ProtectedFunctionSummary]:
-    """One summary per protected function (handler redirected into the guard) in ``template``."""
+    """One summary per protected function (handler redirected into the guard) in ``template``.
+
+    The chain a function's records drive (metric filter, metric, alarm, topics) is read
+    the way ``protect-lambda invoke`` reads it (:mod:`protect_lambda.local_template`).
+    """
     summaries = []
-    filters = dict(_of_type(template, "AWS::Logs::MetricFilter"))
-    alarms = dict(_of_type(template, "AWS::CloudWatch::Alarm"))
-    groups = dict(_of_type(template, "AWS::Logs::LogGroup"))
-    dashboards = dict(_of_type(template, "AWS::CloudWatch::Dashboard"))
-    for logical_id, properties in _of_type(template, "AWS::Lambda::Function"):
-        if properties.get("Handler") != contract.WRAPPER_HANDLER:
-            continue
+    groups = resources_of_type(template, "AWS::Logs::LogGroup")
+    dashboards = resources_of_type(template, "AWS::CloudWatch::Dashboard")
+    functions = resources_of_type(template, "AWS::Lambda::Function")
+    for logical_id in protected_functions(template):
+        properties = functions[logical_id].get("Properties", {})
         env = properties.get("Environment", {}).get("Variables", {})
-        log_group = _ref(properties.get("LoggingConfig", {}).get("LogGroup")) or "?"
-        metric_filter = next((p for p in filters.values() if _ref(p.get("LogGroupName")) == log_group), None)
+        log_group = logical_ref(properties.get("LoggingConfig", {}).get("LogGroup")) or "?"
+        # a Ref to the function stands for its name: the name the alarm's dimension resolves to
+        monitoring = monitoring_from_template(template, logical_id, function_name=logical_id)
         metric = None
-        if metric_filter is not None:
-            transformation = metric_filter["MetricTransformations"][0]
-            dimensions = ",".join(f"{d['Key']}={d['Value']}" for d in transformation.get("Dimensions", []))
-            metric = f"{transformation['MetricNamespace']}/{transformation['MetricName']} {{{dimensions}}}"
-        alarm_id, alarm = next(
-            ((key, p) for key, p in alarms.items()
-             if any(_ref(d.get("Value")) == logical_id for d in p.get("Dimensions", []))), (None, None))
-        alarm_text, targets = None, []
-        if alarm is not None:
-            alarm_text = (f"{alarm_id}: {alarm.get('Statistic')} >= {alarm.get('Threshold')} over "
-                          f"{int(alarm.get('Period', 0)) // 60} min, {alarm.get('EvaluationPeriods')} period(s), "
-                          f"missing data {alarm.get('TreatMissingData')}")
-            for action in alarm.get("AlarmActions", []):
-                topic = _ref(action) or str(action)
-                subscribers = _subscriptions(template, topic)
-                targets.append(f"{topic} -> {', '.join(subscribers) if subscribers else 'no subscribers'}")
-        shown_on = [key for key, p in dashboards.items() if logical_id in json.dumps(p)]
+        if monitoring is not None:
+            dimensions = ",".join(f"{key}={value}" for key, value in monitoring.dimensions.items())
+            metric = f"{monitoring.namespace}/{monitoring.metric_name} {{{dimensions}}}"
+        alarm = monitoring.alarms[0] if monitoring is not None and monitoring.alarms else None
+        shown_on = [key for key, d in dashboards.items() if logical_id in json.dumps(d)]
         config = ("inline" if contract.CONFIG_ENV in env else
                   f"file {env[contract.CONFIG_FILE_ENV]}" if contract.CONFIG_FILE_ENV in env else "built-in rules")
         summaries.append(ProtectedFunctionSummary(
@@ -107,16 +94,16 @@ def summarise_template(stack: str, template: Template) -> list[ProtectedFunction
             runtime=str(properties.get("Runtime")),
             architecture=",".join(properties.get("Architectures", ["x86_64"])),
             original_handler=str(env.get(contract.ORIGINAL_HANDLER_ENV)),
-            layers=[_ref(layer) or str(layer) for layer in properties.get("Layers", [])],
+            layers=[logical_ref(layer) or str(layer) for layer in properties.get("Layers", [])],
             mode=str(env.get(contract.MODE_ENV, contract.MODE_BLOCK)),
             fail_policy=str(env.get(contract.FAIL_POLICY_ENV, contract.FAIL_OPEN)),
             config=config,
             log_group=log_group,
-            retention_days=groups.get(log_group, {}).get("RetentionInDays", "imported"),
-            filter_pattern=metric_filter.get("FilterPattern") if metric_filter else None,
+            retention_days=groups.get(log_group, {}).get("Properties", {}).get("RetentionInDays", "imported"),
+            filter_pattern=monitoring.filter_pattern if monitoring is not None else None,
             metric=metric,
-            alarm=alarm_text,
-            alarm_targets=targets,
+            alarm=_alarm_text(alarm) if alarm is not None else None,
+            alarm_targets=_targets(monitoring),
             dashboards=shown_on,
         ))
     return summaries

@@ -42,9 +42,11 @@ __all__ = [
     "Topic",
     "function_from_template",
     "load_template",
+    "logical_ref",
     "monitoring_from_template",
     "protected_functions",
     "resolve_function",
+    "resources_of_type",
 ]
 
 
@@ -72,12 +74,24 @@ def load_template(path: str | Path) -> Template:
     return data
 
 
-def _resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+def resources_of_type(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    """The template's resources of one type, by logical id.
+
+    Example:
+        >>> list(resources_of_type({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}, "AWS::SNS::Topic"))
+        ['T']
+    """
     return {key: value for key, value in template.get("Resources", {}).items()
             if isinstance(value, dict) and value.get("Type") == resource_type}
 
 
-def _ref(value: Any) -> str | None:
+def logical_ref(value: Any) -> str | None:
+    """The logical id a ``Ref`` or ``Fn::GetAtt`` points at, else None.
+
+    Example:
+        >>> logical_ref({"Fn::GetAtt": ["Queue4709902F", "Arn"]}), logical_ref("literal")
+        ('Queue4709902F', None)
+    """
     if isinstance(value, dict):
         if "Ref" in value:
             return str(value["Ref"])
@@ -99,7 +113,7 @@ def protected_functions(template: Template) -> list[str]:
         ...     "Properties": {"Handler": "protect_lambda.wrapper.handler"}}}})
         ['F']
     """
-    return [key for key, resource in _resources(template, "AWS::Lambda::Function").items()
+    return [key for key, resource in resources_of_type(template, "AWS::Lambda::Function").items()
             if resource.get("Properties", {}).get("Handler") == contract.WRAPPER_HANDLER]
 
 
@@ -112,7 +126,7 @@ def resolve_function(template: Template, name: str) -> str:
         >>> resolve_function(template, "OrdersApi")
         'OrdersApi48294D44'
     """
-    functions = _resources(template, "AWS::Lambda::Function")
+    functions = resources_of_type(template, "AWS::Lambda::Function")
     if name in functions:
         return name
     found = []
@@ -199,9 +213,9 @@ def function_from_template(
             env[key] = text
 
     layers: list[Path] = []
-    layer_resources = _resources(template, "AWS::Lambda::LayerVersion")
+    layer_resources = resources_of_type(template, "AWS::Lambda::LayerVersion")
     for layer in props.get("Layers", []):
-        layer_id = _ref(layer)
+        layer_id = logical_ref(layer)
         if layer_id in layer_resources:
             layers.append(_asset_dir(path.parent, layer_resources[layer_id], "Content", f"layer {layer_id}"))
         else:
@@ -212,7 +226,7 @@ def function_from_template(
         notes.append("no guard layer in the template: the local protect_lambda package is used")
 
     group_name = ""
-    group_id = _ref(props.get("LoggingConfig", {}).get("LogGroup"))
+    group_id = logical_ref(props.get("LoggingConfig", {}).get("LogGroup"))
     if group_id is not None:
         group = template["Resources"].get(group_id, {}).get("Properties", {})
         group_name = _literal(group.get("LogGroupName")) or f"{stack}-{group_id}"
@@ -345,16 +359,16 @@ class Monitoring:
 
 def _subscriptions(template: Template, topic_id: str) -> tuple[str, ...]:
     found = []
-    for resource in _resources(template, "AWS::SNS::Subscription").values():
+    for resource in resources_of_type(template, "AWS::SNS::Subscription").values():
         props = resource.get("Properties", {})
-        if _ref(props.get("TopicArn")) == topic_id:
+        if logical_ref(props.get("TopicArn")) == topic_id:
             endpoint = props.get("Endpoint")
-            shown = endpoint if isinstance(endpoint, str) else (_ref(endpoint) or json.dumps(endpoint))
+            shown = endpoint if isinstance(endpoint, str) else (logical_ref(endpoint) or json.dumps(endpoint))
             found.append(f"{props.get('Protocol')}:{shown}")
-    inline = _resources(template, "AWS::SNS::Topic").get(topic_id, {}).get("Properties", {})
+    inline = resources_of_type(template, "AWS::SNS::Topic").get(topic_id, {}).get("Properties", {})
     for item in inline.get("Subscription", []):
         endpoint = item.get("Endpoint")
-        found.append(f"{item.get('Protocol')}:{endpoint if isinstance(endpoint, str) else _ref(endpoint)}")
+        found.append(f"{item.get('Protocol')}:{endpoint if isinstance(endpoint, str) else logical_ref(endpoint)}")
     return tuple(sorted(found))
 
 
@@ -371,10 +385,10 @@ def monitoring_from_template(template: Template, function: str, function_name: s
     """
     logical_id = resolve_function(template, function)
     props = template["Resources"][logical_id].get("Properties", {})
-    group_id = _ref(props.get("LoggingConfig", {}).get("LogGroup")) or ""
-    filters = _resources(template, "AWS::Logs::MetricFilter")
+    group_id = logical_ref(props.get("LoggingConfig", {}).get("LogGroup")) or ""
+    filters = resources_of_type(template, "AWS::Logs::MetricFilter")
     found = next(((key, r["Properties"]) for key, r in sorted(filters.items())
-                  if group_id and _ref(r.get("Properties", {}).get("LogGroupName")) == group_id), None)
+                  if group_id and logical_ref(r.get("Properties", {}).get("LogGroupName")) == group_id), None)
     if found is None:
         return None
     filter_id, filter_props = found
@@ -383,16 +397,16 @@ def monitoring_from_template(template: Template, function: str, function_name: s
     namespace = str(transformation.get("MetricNamespace", ""))
     metric_name = str(transformation.get("MetricName", ""))
 
-    topics = _resources(template, "AWS::SNS::Topic")
+    topics = resources_of_type(template, "AWS::SNS::Topic")
     alarms = []
-    for alarm_id, alarm in sorted(_resources(template, "AWS::CloudWatch::Alarm").items()):
+    for alarm_id, alarm in sorted(resources_of_type(template, "AWS::CloudWatch::Alarm").items()):
         a = alarm.get("Properties", {})
         if a.get("Namespace") != namespace or a.get("MetricName") != metric_name:
             continue
         alarm_dims = {}
         for dimension in a.get("Dimensions", []):
             value = dimension.get("Value")
-            ref = _ref(value)
+            ref = logical_ref(value)
             alarm_dims[str(dimension.get("Name"))] = (
                 function_name if ref == logical_id else str(value) if isinstance(value, str) else None
             )
@@ -400,7 +414,7 @@ def monitoring_from_template(template: Template, function: str, function_name: s
             continue
         alarm_topics = []
         for action in a.get("AlarmActions", []):
-            topic_id = _ref(action)
+            topic_id = logical_ref(action)
             if topic_id in topics:
                 alarm_topics.append(Topic(topic_id, _subscriptions(template, topic_id)))
             else:
