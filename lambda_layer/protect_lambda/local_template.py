@@ -17,8 +17,9 @@ Example:
 from __future__ import annotations
 
 import json
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,6 +266,15 @@ class Topic:
     subscriptions: tuple[str, ...]
 
 
+#: CloudWatch comparison operators: their sign and their test.
+_COMPARISONS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "GreaterThanOrEqualToThreshold": (">=", operator.ge),
+    "GreaterThanThreshold": (">", operator.gt),
+    "LessThanThreshold": ("<", operator.lt),
+    "LessThanOrEqualToThreshold": ("<=", operator.le),
+}
+
+
 @dataclass(frozen=True)
 class AlarmRoute:
     """An alarm watching the metric the filter emits, and where it sends notifications."""
@@ -286,20 +296,13 @@ class AlarmRoute:
             >>> AlarmRoute("A", "Sum", "GreaterThanOrEqualToThreshold", 1, 300, 1, 1, {}, ()).breached_by(1)
             True
         """
-        if self.statistic not in ("Sum", "SampleCount"):
+        if self.statistic not in ("Sum", "SampleCount") or self.comparison not in _COMPARISONS:
             return False
-        compare = {
-            "GreaterThanOrEqualToThreshold": count >= self.threshold,
-            "GreaterThanThreshold": count > self.threshold,
-            "LessThanThreshold": count < self.threshold,
-            "LessThanOrEqualToThreshold": count <= self.threshold,
-        }
-        return compare.get(self.comparison, False) and self.datapoints_to_alarm <= 1
+        return _COMPARISONS[self.comparison][1](count, self.threshold) and self.datapoints_to_alarm <= 1
 
     def describe(self) -> str:
         """One line: statistic, comparison, threshold and period."""
-        sign = {"GreaterThanOrEqualToThreshold": ">=", "GreaterThanThreshold": ">",
-                "LessThanThreshold": "<", "LessThanOrEqualToThreshold": "<="}.get(self.comparison, "?")
+        sign = _COMPARISONS[self.comparison][0] if self.comparison in _COMPARISONS else "?"
         minutes = self.period_s / 60
         period = f"{int(minutes)} min" if minutes == int(minutes) else f"{self.period_s} s"
         return (f"{self.statistic} {sign} {self.threshold:g} over {period}, "
