@@ -154,7 +154,7 @@ class Protection(Construct):
                 f"{function.node.path}: handler: already {contract.WRAPPER_HANDLER} but "
                 f"{contract.ORIGINAL_HANDLER_ENV} is not set; set it to your handler")
         apply_guard_config(self, function, options.guard)  # validates the guard options first
-        function.add_layers(guard_layer(stack, function.architecture))
+        function.add_layers(guard_layer(stack, function.architecture, function.runtime))
         if preset is None:  # a handler variable the user set is respected, not overwritten
             function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler)
         cfn.handler = contract.WRAPPER_HANDLER

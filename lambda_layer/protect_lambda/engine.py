@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 from protect_lambda import contract
 from protect_lambda._record import FrozenRecord, _set
 from protect_lambda.normalize import base64_text, log4j_resolve, normalize, shell_squash
+from protect_lambda.regex_cache import compile_pattern
 
 if TYPE_CHECKING:
     Direction = Literal["inbound", "outbound"]
@@ -336,14 +337,26 @@ class Match(FrozenRecord):
         _set(self, "end", end)
 
 
-class _Compiled:
-    """A rule with its regex compiled on first use (most rules never fire on most values)."""
+def rule_flags(rule: Rule) -> int:
+    """The ``re`` flags ``rule``'s pattern is compiled with (outbound rules ignore case unless case-sensitive)."""
+    if rule.direction == contract.DIRECTION_OUTBOUND and not rule.case_sensitive:
+        return int(re.IGNORECASE)
+    return 0
 
-    __slots__ = ("rule", "triggers", "folded", "validator", "_regex")
+
+class _Compiled:
+    """A rule with its regex compiled on first use (most rules never fire on most values).
+
+    Built-in rules come from the layer's precompiled recording when it matches the
+    interpreter (:mod:`protect_lambda.regex_cache`), others from ``re.compile``.
+    """
+
+    __slots__ = ("rule", "triggers", "flags", "folded", "validator", "_regex")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
-        self.folded = rule.direction == contract.DIRECTION_OUTBOUND and not rule.case_sensitive
+        self.flags = rule_flags(rule)
+        self.folded = bool(self.flags)
         triggers = {t.lower() for t in rule.triggers} if self.folded else set(rule.triggers)
         # a trigger containing another one of the same rule adds nothing (shortest first)
         kept: list[str] = []
@@ -357,7 +370,7 @@ class _Compiled:
     @property
     def regex(self) -> re.Pattern[str]:
         if self._regex is None:
-            self._regex = re.compile(self.rule.pattern, re.IGNORECASE if self.folded else 0)
+            self._regex = compile_pattern(self.rule.pattern, self.flags)
         return self._regex
 
 

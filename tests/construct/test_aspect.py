@@ -51,13 +51,19 @@ def test_every_python_runtime_on_both_architectures(aspect_assembly: cx_api.Clou
     layers = resources(template, "AWS::Lambda::LayerVersion")
     (layer_ref,) = [ref["Ref"] for ref in properties["Layers"]]
     assert layers[layer_ref]["Properties"]["CompatibleArchitectures"] == [architecture]
+    assert layers[layer_ref]["Properties"]["CompatibleRuntimes"] == [properties["Runtime"]]
     assert properties["Environment"]["Variables"][contract.ORIGINAL_HANDLER_ENV] == "orders_api.handler"
 
 
-def test_one_layer_per_architecture_per_stack(aspect_assembly: cx_api.CloudAssembly) -> None:
-    mixed = resources(_template(aspect_assembly, "MixedStack"), "AWS::Lambda::LayerVersion")
-    assert sorted(layer["Properties"]["CompatibleArchitectures"][0] for layer in mixed.values()) == [
-        "arm64", "x86_64"]
+def test_one_layer_per_runtime_and_architecture_per_stack(aspect_assembly: cx_api.CloudAssembly) -> None:
+    template = _template(aspect_assembly, "MixedStack")
+    mixed = resources(template, "AWS::Lambda::LayerVersion")
+    pairs = sorted((layer["Properties"]["CompatibleRuntimes"][0], layer["Properties"]["CompatibleArchitectures"][0])
+                   for layer in mixed.values())
+    protected = sorted({(f["Properties"]["Runtime"], f["Properties"].get("Architectures", ["x86_64"])[0])
+                        for f in resources(template, "AWS::Lambda::Function").values() if _is_protected(f["Properties"])})
+    assert pairs == protected  # one layer each, shared by the functions of that runtime and architecture
+    assert len(pairs) == len(PYTHON_RUNTIMES) * len(ARCHITECTURES)
     other = resources(_template(aspect_assembly, "OtherStack"), "AWS::Lambda::LayerVersion")
     assert len(other) == 1
 

@@ -8,7 +8,9 @@ from typing import Any
 from aws_cdk import cx_api
 from aws_cdk.assertions import Match, Template
 
+from example.stack import STACK_NAME
 from protect_lambda import contract
+from protect_lambda_construct.layer import DEV_ONLY, NO_BYTECODE_WARNING
 
 from .conftest import asset_dir
 from .templates import one, resources
@@ -17,7 +19,7 @@ from .templates import one, resources
 def test_resource_counts(example_template: dict[str, Any]) -> None:
     template = Template.from_json(example_template)
     template.resource_count_is("AWS::Lambda::Function", 2)
-    template.resource_count_is("AWS::Lambda::LayerVersion", 1)  # shared: one per stack and architecture
+    template.resource_count_is("AWS::Lambda::LayerVersion", 1)  # shared: one per stack, runtime and architecture
     template.resource_count_is("AWS::Logs::LogGroup", 2)
     template.resource_count_is("AWS::Logs::MetricFilter", 2)
     template.resource_count_is("AWS::CloudWatch::Alarm", 2)
@@ -47,14 +49,19 @@ def test_guard_layer(example_template: dict[str, Any], example_assembly: cx_api.
     _, layer = one(example_template, "AWS::Lambda::LayerVersion")
     properties = layer["Properties"]
     assert properties["CompatibleArchitectures"] == ["arm64"]
-    assert {"python3.10", "python3.11", "python3.12", "python3.13", "python3.14"} <= set(
-        properties["CompatibleRuntimes"])
+    assert properties["CompatibleRuntimes"] == ["python3.14"]  # one layer per runtime: its bytecode is per version
     # the layer's asset holds the guard where Lambda mounts it: /opt/python/protect_lambda
     staged = asset_dir(example_assembly, properties["Content"]["S3Key"]) / "python" / "protect_lambda"
     for name in ("wrapper.py", "contract.py", "guard.py", "engine.py"):
         assert (staged / name).is_file(), name
     assert list((staged / "rules").glob("*.json")), "rules data missing from the layer"
-    assert not list(staged.rglob("__pycache__")), "byte code must not be shipped"
+    for name in DEV_ONLY:  # developer tools, and the bytecode builder, stay out
+        assert not (staged / name).exists(), name
+    # the test apps are built without a bytecode interpreter (tests/conftest.py): sources only, and a warning
+    assert not list(staged.rglob("__pycache__")) and not (staged / "precompiled").exists()
+    warnings = [m for m in example_assembly.get_stack_by_name(STACK_NAME).messages
+                if m.level == cx_api.SynthesisMessageLevel.WARNING and NO_BYTECODE_WARNING in str(m.entry.data)]
+    assert len(warnings) == 1 and "PROTECT_LAMBDA_PYTHON_3_14" in str(warnings[0].entry.data)
 
 
 def test_log_groups_have_retention(example_template: dict[str, Any]) -> None:

@@ -1,12 +1,9 @@
 """Cold-start budget (benchmark; run explicitly: ``pytest -m benchmark tests/guard``).
 
-Fresh processes import the wrapper (which builds the Guard) with warm bytecode
-caches, after the imports the Lambda Python runtime has already made (its
-``bootstrap``); the median must stay under the 20 ms target. Printed with it:
-the raw figure (with the standard library the guard needs, ``re``, ``json``...,
-which the Lambda runtime has imported already), bare ``python -S -c pass`` of
-the same run, and the first inspection after the cold start (where rules are
-compiled on first use), which is not asserted.
+Fresh processes import the wrapper (which builds the Guard) and compile every rule
+from a staged read-only layer with its bytecode, after the imports the Lambda
+Python runtime has already made; the median must stay under the 20 ms target, and
+the layer without bytecode (sources only) is the reference it must beat.
 """
 
 from __future__ import annotations
@@ -33,8 +30,9 @@ def _bench() -> ModuleType:
 @pytest.mark.benchmark
 def test_cold_start_under_target() -> None:
     bench = _bench()
-    result = bench.measure(runs=10, no_pyc=False)
-    print(result)
-    # The wrapper side (config, responses, records) costs well under a bare interpreter start.
-    assert result["wrapper_side_vs_bare_ratio"] < 0.3, result
-    assert result["net_ms_median"] < bench.TARGET_MS, result
+    with_bytecode = bench.measure(runs=10, bytecode=True)
+    sources_only = bench.measure(runs=10, bytecode=False)
+    print(with_bytecode, sources_only)
+    assert with_bytecode["cold_start_ms_median"] < bench.TARGET_MS, with_bytecode
+    # a same-run reference: the bytecode must at least halve the cold start
+    assert with_bytecode["cold_start_ms_median"] * 2 < sources_only["cold_start_ms_median"]

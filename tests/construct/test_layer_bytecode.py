@@ -1,0 +1,207 @@
+"""The guard layer's bytecode: made at synth by an interpreter of the runtime's version, used by the guard.
+
+The other test apps are built without a bytecode interpreter (tests/conftest.py); this
+module builds one with the interpreter running the tests, for the runtime of its version.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack, cx_api
+from aws_cdk import aws_lambda as lambda_
+
+from protect_lambda import regex_cache
+from protect_lambda.engine import load_builtin_rules, rule_flags
+from protect_lambda_construct import ProtectedFunction
+from protect_lambda_construct import layer as layer_module
+from protect_lambda_construct.layer import (
+    DEV_ONLY,
+    NO_BYTECODE_WARNING,
+    BytecodeError,
+    bytecode_interpreter,
+    staged_layer_dir,
+)
+
+from .apps import python_function_props
+from .conftest import asset_dir
+from .templates import resources
+
+VERSION = "%d.%d" % sys.version_info[:2]
+VARIABLE = "PROTECT_LAMBDA_PYTHON_" + VERSION.replace(".", "_")
+TAG = sys.implementation.cache_tag
+RUNTIME = getattr(lambda_.Runtime, "PYTHON_" + VERSION.replace(".", "_"), None)
+pytestmark = pytest.mark.skipif(RUNTIME is None, reason=f"aws-cdk-lib has no Lambda runtime python{VERSION}")
+GUARD_MODULES = ("__init__", "wrapper", "guard", "engine", "adapters", "normalize", "violation",
+                 "responses", "config", "contract", "errors", "_record", "regex_cache")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_interpreter_lookup() -> Iterator[None]:
+    bytecode_interpreter.cache_clear()
+    yield
+    bytecode_interpreter.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def bytecode_assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
+    """One stack: a function on this interpreter's runtime (bytecode made), one on another (none)."""
+    other = "3.10" if VERSION != "3.10" else "3.12"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(VARIABLE)
+        bytecode_interpreter.cache_clear()
+        app = App(outdir=str(tmp_path_factory.mktemp("bytecode-cdk-out")))
+        stack = Stack(app, "BytecodeStack")
+        ProtectedFunction(stack, "Same", **python_function_props(runtime=RUNTIME))
+        ProtectedFunction(stack, "SameToo", **python_function_props(runtime=RUNTIME))
+        ProtectedFunction(stack, "Other", **python_function_props(
+            runtime=getattr(lambda_.Runtime, "PYTHON_" + other.replace(".", "_"))))
+        assembly = app.synth()
+    bytecode_interpreter.cache_clear()
+    return assembly
+
+
+def _layers(assembly: cx_api.CloudAssembly) -> dict[str, dict[str, Any]]:
+    template = assembly.get_stack_by_name("BytecodeStack").template
+    return {layer["Properties"]["CompatibleRuntimes"][0]: layer["Properties"]
+            for layer in resources(template, "AWS::Lambda::LayerVersion").values()}
+
+
+def _staged(assembly: cx_api.CloudAssembly, runtime: str) -> Path:
+    return asset_dir(assembly, _layers(assembly)[runtime]["Content"]["S3Key"]) / "python" / "protect_lambda"
+
+
+def test_layer_of_the_synth_interpreters_version_carries_its_bytecode(
+        bytecode_assembly: cx_api.CloudAssembly) -> None:
+    layers = _layers(bytecode_assembly)
+    assert len(layers) == 2  # the two functions on the same runtime share one
+    staged = _staged(bytecode_assembly, f"python{VERSION}")
+    for module in GUARD_MODULES:
+        assert (staged / "__pycache__" / f"{module}.{TAG}.pyc").is_file(), module
+    assert {p.name.split(".")[-2] for p in staged.rglob("*.pyc")} == {TAG}  # no other version's
+    assert [p.name for p in (staged / "precompiled").iterdir()] == [f"rules.{TAG}.marshal"]
+    recorded = regex_cache.load(str(staged / "precompiled" / f"rules.{TAG}.marshal"))
+    assert set(recorded) == {(rule.pattern, rule_flags(rule)) for rule in load_builtin_rules()}
+    for name in DEV_ONLY:
+        assert not (staged / name).exists() and not list(staged.rglob(f"{Path(name).stem}.*.pyc")), name
+    assert "with bytecode" in layers[f"python{VERSION}"]["Description"]
+
+
+def test_layer_of_a_version_without_interpreter_is_sources_only_with_a_warning(
+        bytecode_assembly: cx_api.CloudAssembly) -> None:
+    (other,) = [runtime for runtime in _layers(bytecode_assembly) if runtime != f"python{VERSION}"]
+    staged = _staged(bytecode_assembly, other)
+    assert (staged / "wrapper.py").is_file()
+    assert not list(staged.rglob("*.pyc")) and not (staged / "precompiled").exists()
+    messages = [str(m.entry.data) for m in bytecode_assembly.get_stack_by_name("BytecodeStack").messages
+                if m.level == cx_api.SynthesisMessageLevel.WARNING and NO_BYTECODE_WARNING in str(m.entry.data)]
+    assert len(messages) == 1 and other.removeprefix("python") in messages[0]
+
+
+def _run_guard(site_dir: Path, code: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh ``python -S`` whose only path to the guard is the layer, as in Lambda."""
+    env = {"PYTHONPATH": str(site_dir), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-S", *flags, "-c", code], env=env, capture_output=True,
+                          text=True, check=True, timeout=120)
+
+
+def test_the_guard_loads_its_modules_from_the_bytecode(bytecode_assembly: cx_api.CloudAssembly) -> None:
+    site_dir = _staged(bytecode_assembly, f"python{VERSION}").parent
+    done = _run_guard(site_dir, "import protect_lambda.wrapper", "-v")
+    for module in ("wrapper", "guard", "engine", "adapters", "normalize", "regex_cache"):
+        assert f"code object from '{site_dir}/protect_lambda/__pycache__/{module}.{TAG}.pyc'" in done.stderr, module
+
+
+def test_the_guard_compiles_every_rule_from_the_recording(bytecode_assembly: cx_api.CloudAssembly) -> None:
+    site_dir = _staged(bytecode_assembly, f"python{VERSION}").parent
+    # re.compile refuses the rules' patterns: only the recording can compile them
+    code = (
+        "import json, re\n"
+        "from protect_lambda import engine\n"
+        "patterns = {r.pattern for r in engine.load_builtin_rules()}\n"
+        "real = re.compile\n"
+        "def refuse(pattern, flags=0):\n"
+        "    assert pattern not in patterns, 'compiled by re: ' + pattern[:40]\n"
+        "    return real(pattern, flags)\n"
+        "re.compile = refuse\n"
+        "from protect_lambda.guard import Guard\n"
+        "g = Guard(); g.engine.compile_all()\n"
+        "v = g.inspect_event({'queryStringParameters': {'q': \"1' OR '1'='1\"}})\n"
+        "print(json.dumps([f.rule_id for f in v.findings]))\n"
+    )
+    assert "sqli-" in _run_guard(site_dir, code).stdout
+    # and a source-only layer compiles them with re, like any other pattern
+    other_site = [_staged(bytecode_assembly, r).parent for r in _layers(bytecode_assembly) if r != f"python{VERSION}"]
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        _run_guard(other_site[0], code)
+    assert "compiled by re" in refused.value.stderr
+
+
+def test_bytecode_is_deterministic(tmp_path: Path) -> None:
+    """Two builds of the same guard with the same Python give the same bytes (stable asset hash)."""
+    first = staged_layer_dir(sys.executable)
+    copy = tmp_path / "again"
+    shutil.copytree(first, copy, ignore=shutil.ignore_patterns("__pycache__", "precompiled"))
+    layer_module._precompile(copy / "python", sys.executable)
+    comparison = filecmp.dircmp(first, copy)
+    differences: list[str] = []
+
+    def collect(cmp: filecmp.dircmp[str]) -> None:
+        differences.extend(cmp.left_only + cmp.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
+        differences.extend(mismatch + errors)
+        for sub in cmp.subdirs.values():
+            collect(sub)
+
+    collect(comparison)
+    assert differences == []
+    assert list(first.rglob(f"*.{TAG}.pyc"))
+
+
+def test_bytecode_paths_are_lambdas(bytecode_assembly: cx_api.CloudAssembly) -> None:
+    """Tracebacks name /opt/python/..., where Lambda mounts the layer, not the synth machine's folders."""
+    site_dir = _staged(bytecode_assembly, f"python{VERSION}").parent
+    code = ("import marshal, importlib.util\n"
+            f"data = open({str(site_dir / 'protect_lambda' / '__pycache__' / f'engine.{TAG}.pyc')!r}, 'rb').read()\n"
+            "print(marshal.loads(data[16:]).co_filename)\n")
+    assert _run_guard(site_dir, code).stdout.strip() == "/opt/python/protect_lambda/engine.py"
+
+
+def test_interpreter_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(VARIABLE)
+    assert bytecode_interpreter(VERSION) == sys.executable
+    bytecode_interpreter.cache_clear()
+    monkeypatch.setenv(VARIABLE, "none")
+    assert bytecode_interpreter(VERSION) is None
+    bytecode_interpreter.cache_clear()
+    monkeypatch.setenv(VARIABLE, sys.executable)
+    assert bytecode_interpreter(VERSION) == sys.executable
+    # a variable naming the wrong Python, or nothing that runs, fails synth naming the variable and the fix
+    other = "3.10" if VERSION != "3.10" else "3.12"
+    monkeypatch.setenv("PROTECT_LAMBDA_PYTHON_" + other.replace(".", "_"), sys.executable)
+    with pytest.raises(BytecodeError, match=rf"PROTECT_LAMBDA_PYTHON_{other.replace('.', '_')}=.*Python {VERSION}, "
+                                            rf"not {other}.*'none'"):
+        bytecode_interpreter(other)
+    monkeypatch.setenv(VARIABLE, os.devnull)
+    bytecode_interpreter.cache_clear()
+    with pytest.raises(BytecodeError, match="cannot be run"):
+        bytecode_interpreter(VERSION)
+
+
+def test_a_failing_precompile_leaves_no_staged_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    failing = tmp_path / "python-that-fails"
+    failing.write_text(f"#!/bin/sh\nif [ \"$1\" = -S ] && [ \"$2\" = -c ]; then exec {sys.executable} \"$@\"; fi\n"
+                       "echo 'boom' >&2; exit 3\n")
+    failing.chmod(0o755)
+    monkeypatch.setattr(layer_module.tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(BytecodeError, match="could not precompile the guard layer:\nboom"):
+        staged_layer_dir(str(failing))
+    assert [p.name for p in tmp_path.iterdir()] == ["python-that-fails"]
