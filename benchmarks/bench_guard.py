@@ -16,11 +16,10 @@ Three measurements, all in this process except the cold start:
    value is never served from the cache because the same event went through
    before (values repeating *within* a pass, like common headers, still hit it,
    as they do in real traffic).
-2. **Cold start**: fresh subprocesses that first import what the Lambda Python
-   runtime has imported before the handler's module, then time ``from
-   protect_lambda import Guard; Guard()``, the first inspection of a clean event
-   (rules are compiled on first use: this is where that is paid) and compiling
-   every remaining rule; medians over runs.
+2. **Cold start**: fresh subprocesses on the guard staged as a layer with its
+   bytecode, as ``cdk synth`` builds it: import, compiling every rule, first
+   inspection (``benchmarks/bench_cold_start.py``, which also measures the layer
+   without bytecode).
 3. **Linearity**: inspection time of one value of 64 KiB, 256 KiB and 1 MiB, for
    benign text and for adversarial runs crafted against the rules; the time per
    KiB should stay flat as the size grows.
@@ -221,55 +220,11 @@ def per_event(cases: list[dict[str, Any]], use_ddwaf: bool, rounds: int = 3) -> 
     return report
 
 
-COLD_SNIPPET = """
-import time
-t0 = time.perf_counter()
-import {runtime_imports}  # what the Lambda Python runtime imported before the handler module
-t1 = time.perf_counter()
-from protect_lambda import Guard
-guard = Guard()
-t2 = time.perf_counter()
-guard.inspect_event({first_event!r})
-t3 = time.perf_counter()
-guard.engine.compile_all()
-t4 = time.perf_counter()
-print((t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000, (t4 - t3) * 1000)
-"""
-
-
 def cold_start(runs: int) -> dict[str, Any]:
-    """Import + Guard() in fresh interpreters, with compiled bytecode (a primed private pycache).
+    """Cold start from a staged layer with its bytecode: ``bench_cold_start.measure`` (see there)."""
+    from bench_cold_start import measure
 
-    Each interpreter (``python -S``: no site-packages ``.pth`` side effects, see
-    ``bench_cold_start.PYTHON``) first imports what the Lambda Python runtime has imported before the
-    handler's module (``bench_cold_start.LAMBDA_RUNTIME_IMPORTS``, timed as
-    ``runtime_imports_ms``), then times ``from protect_lambda import Guard; Guard()``
-    (``import_and_guard_ms``, net of the runtime's imports), the first inspection of a small
-    clean event (which compiles the rules its strings trigger: ``first_inspection_ms``) and
-    compiling all remaining rules (``compile_rest_ms``). Medians.
-    """
-    import tempfile
-
-    from bench_cold_start import FIRST_EVENT, LAMBDA_RUNTIME_IMPORTS
-
-    snippet = COLD_SNIPPET.format(runtime_imports=", ".join(LAMBDA_RUNTIME_IMPORTS),
-                                  first_event=FIRST_EVENT)
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="protect-lambda-pycache-")
-    subprocess.run([sys.executable, "-S", "-c", snippet], env=env, capture_output=True, check=True)  # prime
-    rows = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-S", "-c", snippet], env=env, capture_output=True, text=True,
-                             check=True)
-        rows.append([float(x) for x in out.stdout.split()])
-    names = ("runtime_imports_ms", "import_and_guard_ms", "first_inspection_ms", "compile_rest_ms")
-    result: dict[str, Any] = {
-        name: round(statistics.median(r[i] for r in rows), 2) for i, name in enumerate(names)
-    }
-    result["import_guard_and_first_inspection_ms"] = round(statistics.median(r[1] + r[2] for r in rows), 2)
-    result["runs"] = runs
-    return result
+    return measure(runs, bytecode=True)
 
 
 ADVERSARIAL_UNITS = ("' or 1=1 ", "<a href=", "${${", "../", "%25", "select ", "1=1 ", "http://", "cast(",

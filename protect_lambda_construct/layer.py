@@ -190,19 +190,25 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture,
     if isinstance(existing, lambda_.LayerVersion):
         return existing
     interpreter = bytecode_interpreter(version)
+    variable = INTERPRETER_ENV_PREFIX + version.replace(".", "_")
+    why = (f"{variable} is 'none'" if variable in os.environ
+           else f"no Python {version} interpreter was found at synth")
+    try:
+        staged = staged_layer_dir(interpreter)
+    except BytecodeError as error:  # an optimisation failed: the layer still works with sources only
+        why = f"{interpreter} could not build it: {str(error).splitlines()[-1][:300]}"
+        interpreter = None
+        staged = staged_layer_dir(None)
     layer = lambda_.LayerVersion(
         stack,
         layer_id,
-        code=lambda_.Code.from_asset(str(staged_layer_dir(interpreter))),
+        code=lambda_.Code.from_asset(str(staged)),
         compatible_runtimes=[runtime],
         compatible_architectures=[architecture],
         description=(f"protect-lambda runtime guard {protect_lambda.__version__} ({runtime.name}, "
                      f"{architecture.name}{', with bytecode' if interpreter else ''})"),
     )
     if interpreter is None:
-        variable = INTERPRETER_ENV_PREFIX + version.replace(".", "_")
-        why = (f"{variable} is 'none'" if variable in os.environ
-               else f"no Python {version} interpreter was found at synth")
         Annotations.of(layer).add_warning_v2(
             NO_BYTECODE_WARNING,
             f"This guard layer carries no bytecode ({why}): every cold start of its {runtime.name} functions "

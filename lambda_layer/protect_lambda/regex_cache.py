@@ -24,12 +24,11 @@ Example:
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]  # re's C engine (no stub)
 import marshal
 import os
 import re
 import sys
-
-import _sre  # type: ignore[import-not-found]  # re's C engine (no stub)
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
@@ -84,7 +83,7 @@ def compile_pattern(pattern: str, flags: int) -> re.Pattern[str]:
         try:
             compiled: re.Pattern[str] = _sre.compile(*args)
             return compiled
-        except Exception:  # noqa: BLE001 - a damaged entry: compile it the ordinary way
+        except Exception:  # noqa: BLE001, S110 - a damaged entry: compile it the ordinary way
             pass
     return re.compile(pattern, flags)
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack, cx_api
 from aws_cdk import aws_lambda as lambda_
-
 from protect_lambda import regex_cache
 from protect_lambda.engine import load_builtin_rules, rule_flags
+
 from protect_lambda_construct import ProtectedFunction
 from protect_lambda_construct import layer as layer_module
 from protect_lambda_construct.layer import (
@@ -196,7 +196,7 @@ def test_interpreter_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
         bytecode_interpreter(VERSION)
 
 
-def test_a_failing_precompile_leaves_no_staged_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_precompile_leaves_no_staged_layer_and_the_layer_falls_back_to_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     failing = tmp_path / "python-that-fails"
     failing.write_text(f"#!/bin/sh\nif [ \"$1\" = -S ] && [ \"$2\" = -c ]; then exec {sys.executable} \"$@\"; fi\n"
                        "echo 'boom' >&2; exit 3\n")
@@ -205,3 +205,15 @@ def test_a_failing_precompile_leaves_no_staged_layer(tmp_path: Path, monkeypatch
     with pytest.raises(BytecodeError, match="could not precompile the guard layer:\nboom"):
         staged_layer_dir(str(failing))
     assert [p.name for p in tmp_path.iterdir()] == ["python-that-fails"]
+    # in an app, the layer falls back to sources only, and the warning says why
+    monkeypatch.setenv(VARIABLE, str(failing))
+    app = App(outdir=str(tmp_path / "cdk.out"))
+    stack = Stack(app, "FallbackStack")
+    ProtectedFunction(stack, "Fn", **python_function_props(runtime=RUNTIME))
+    assembly = app.synth()
+    (layer,) = resources(assembly.get_stack_by_name("FallbackStack").template, "AWS::Lambda::LayerVersion").values()
+    staged = asset_dir(assembly, layer["Properties"]["Content"]["S3Key"]) / "python" / "protect_lambda"
+    assert (staged / "wrapper.py").is_file() and not list(staged.rglob("*.pyc"))
+    (message,) = [str(m.entry.data) for m in assembly.get_stack_by_name("FallbackStack").messages
+                  if NO_BYTECODE_WARNING in str(m.entry.data)]
+    assert f"{failing} could not build it: boom" in message

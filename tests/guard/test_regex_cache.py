@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from protect_lambda import regex_cache
 from protect_lambda.engine import RuleEngine, load_builtin_rules, rule_flags
 
@@ -62,7 +61,7 @@ def test_unrecorded_pattern_is_compiled_by_re(cache_dir: Path, re_compile_calls:
     assert regex_cache.compile_pattern("zz[0-9]+zz", 0).search("a zz42zz b")
     assert re_compile_calls == ["zz[0-9]+zz"]
     # the same text with other flags is another pattern
-    pattern, flags = next((p, f) for p, f in PATTERNS if f == 0)
+    pattern = next(p for p, f in PATTERNS if f == 0)
     regex_cache.compile_pattern(pattern, int(re.IGNORECASE))
     assert re_compile_calls[-1] == pattern
 
