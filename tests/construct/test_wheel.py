@@ -22,7 +22,8 @@ APP = textwrap.dedent('''
 
     app = App(outdir="cdk.out")
     stack = Stack(app, "OutsideStack")
-    ProtectedFunction(stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
+    runtime = getattr(lambda_.Runtime, "PYTHON_%d_%d" % sys.version_info[:2])  # this Python's: bytecode is built
+    ProtectedFunction(stack, "Fn", runtime=runtime, handler="index.handler",
                       code=lambda_.Code.from_asset("src"))
     app.synth()
     print(json.dumps({"guard": protect_lambda.__file__, "construct": protect_lambda_construct.__file__}))
@@ -41,6 +42,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contents(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("protect_lambda/wrapper.py", "protect_lambda/contract.py", "protect_lambda/py.typed",
+                     "protect_lambda/bytecode.py", "protect_lambda/regex_cache.py",
                      "protect_lambda_construct/protected_function.py", "protect_lambda_construct/py.typed"):
         assert required in names, required
     assert any(name.startswith("protect_lambda/rules/") and name.endswith(".json") for name in names)
@@ -58,6 +60,7 @@ def test_app_outside_the_repository_synthesizes_with_the_layer(wheel: Path, tmp_
     (app_dir / "src" / "index.py").write_text("def handler(event, context):\n    return {}\n")
     (app_dir / "app.py").write_text(APP)
     env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("PROTECT_LAMBDA_PYTHON_%d_%d" % sys.version_info[:2])  # tests/conftest.py's "none": build it here
     result = subprocess.run([sys.executable, "app.py"], cwd=app_dir, env=env, check=True,
                             capture_output=True, text=True)
     imported = json.loads(result.stdout.strip().splitlines()[-1])
@@ -69,3 +72,8 @@ def test_app_outside_the_repository_synthesizes_with_the_layer(wheel: Path, tmp_
     asset = app_dir / "cdk.out" / f"asset.{layer['Properties']['Content']['S3Key'].removesuffix('.zip')}"
     assert (asset / "python" / "protect_lambda" / "wrapper.py").is_file()
     assert list((asset / "python" / "protect_lambda" / "rules").glob("*.json"))
+    # the layer's bytecode, built by the wheel's bytecode.py with this interpreter
+    tag = sys.implementation.cache_tag
+    assert (asset / "python" / "protect_lambda" / "__pycache__" / f"wrapper.{tag}.pyc").is_file()
+    assert (asset / "python" / "protect_lambda" / "precompiled" / f"rules.{tag}.marshal").is_file()
+    assert not (asset / "python" / "protect_lambda" / "bytecode.py").exists()
