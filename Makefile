@@ -14,13 +14,14 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 # the CLI asks the npm registry for newer versions when run on a terminal: not here
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help install demo synth test test-aws typecheck snapshot-update bench eval clean
+.PHONY: help install demo synth test test-aws test-py314 typecheck snapshot-update bench eval clean
 
 help:
 	@echo "make demo             set up, synthesize the example app and summarise what was created"
 	@echo "make test             set up and run the whole test suite (pytest, then mypy --strict)"
 	@echo "make test-aws         deploy the example to a real account and test the alarm chain (opt-in)"
 	@echo "make snapshot-update  rewrite the template snapshots after an intended change"
+	@echo "make test-py314       run the guard's tests on CPython 3.14 (Pyodide, under Node)"
 	@echo "make bench            run the benchmarks (not part of make test)"
 	@echo "make eval CASES=...   score the guard on a labelled cases file"
 
@@ -50,6 +51,26 @@ test: install
 test-aws: install
 	$(BIN)/python -m pytest -m aws tests/aws -rs
 
+# The guard's tests on CPython 3.14 (no python3.14 here): Pyodide, CPython compiled to WebAssembly,
+# run by the project's Node. Pure-Python test tools, pinned, unpacked from their wheels.
+PY314 := .py314
+PYODIDE_VERSION := 314.0.7
+PY314_WHEELS := pytest==9.2.0 pluggy==1.7.0 iniconfig==2.3.1 packaging==26.4 pygments==2.21.0 \
+	hypothesis==6.155.7 sortedcontainers==2.4.0
+
+$(PY314)/.installed: Makefile
+	rm -rf $(PY314)
+	npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error --prefix $(PY314) \
+		pyodide@$(PYODIDE_VERSION)
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.14 \
+		--platform any --dest $(PY314)/wheels $(PY314_WHEELS)
+	for wheel in $(PY314)/wheels/*.whl; do $(BIN)/python -m zipfile -e $$wheel $(PY314)/site; done
+	@touch $@
+
+test-py314: install $(PY314)/.installed
+	$(NODE_BIN)/node tests/py314/run_pyodide.mjs $(PY314)/node_modules/pyodide $(PY314)/site \
+		-q tests/guard tests/detection
+
 snapshot-update: install
 	$(BIN)/python -m pytest tests/construct --snapshot-update
 
@@ -63,4 +84,4 @@ eval: install
 	$(BIN)/protect-lambda eval $(CASES)
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache $(PY314)

@@ -8,13 +8,16 @@ Lambda mounts layers read-only, so Python cannot cache bytecode there: the
 layer carries it, made at synth by an interpreter of the runtime's Python
 version (:func:`bytecode_interpreter`; :mod:`protect_lambda.bytecode`): the
 modules' ``.pyc`` files and the rules' compiled regexes, which take the guard's
-cold start from about 60 ms to about 12 ms (docs/guard.md). Without such an
+cold start (import plus every rule compiled) from 110 – 130 ms to about 15 ms (docs/guard.md). Without such an
 interpreter the layer holds the sources only, works the same, and synth warns
 (``protect-lambda:no-bytecode``).
 
-The staging directory is named by a hash of the content and the Python
-version, so synthesizing twice reuses it and the asset hash only changes when
-the guard (or the bytecode's Python version) does.
+The staging directory (in a folder only this user can write to) is named by a
+hash of the content and the building interpreter's exact version, so
+synthesizing twice reuses it, and the asset hash only changes when the guard or
+that interpreter does. Which interpreters a machine has decides whether a layer
+gets bytecode: pin ``PROTECT_LAMBDA_PYTHON_3_X`` (or ``none``) in CI so every
+machine builds the same layers.
 
 Example:
     >>> layer = guard_layer(stack, aws_lambda.Architecture.ARM_64, aws_lambda.Runtime.PYTHON_3_13)  # doctest: +SKIP
@@ -25,13 +28,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from aws_cdk import Annotations, Stack
 from aws_cdk import aws_lambda as lambda_
@@ -81,15 +85,47 @@ def _package_files(root: Path) -> list[Path]:
     return files
 
 
-def _python_version(interpreter: str) -> Optional[str]:
-    """``"3.13"`` for an interpreter that runs, else ``None``."""
+#: Run by a candidate interpreter: what it is (the bytecode is only for 64-bit CPython, as Lambda runs).
+_DESCRIBE = ("import json, sys; print(json.dumps({'version': '%d.%d' % sys.version_info[:2], "
+             "'full_version': sys.version, 'implementation': sys.implementation.name, "
+             "'bits64': sys.maxsize > 2**32, 'executable': sys.executable}))")
+#: Seconds one interpreter may take to precompile the layer before synth goes on without bytecode.
+PRECOMPILE_TIMEOUT_S = 300
+#: Written last into a staged layer: a staging without it (interrupted, emptied by a temp cleaner) is not
+#: reused. Not part of the layer's content (excluded from the asset).
+_STAGED_MARKER = ".protect-lambda-staged"
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of the interpreters run at synth: the user's (pyenv, Nix, conda need theirs),
+    without ``PYTHON*`` variables, with a fixed hash seed and no bytecode written on import."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.update(PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+@functools.lru_cache(maxsize=None)
+def _describe(interpreter: str) -> Optional[dict[str, Any]]:
+    """What ``interpreter`` reports about itself (version, implementation, executable), or ``None`` if it cannot run."""
     try:
-        done = subprocess.run(
-            [interpreter, "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
+        done = subprocess.run([interpreter, "-S", "-c", _DESCRIBE], env=_child_env(),
+                              capture_output=True, text=True, timeout=60, check=False)
+        described: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    return described if done.returncode == 0 else None
+
+
+def _unusable(described: Optional[dict[str, Any]], version: str) -> Optional[str]:
+    """Why an interpreter cannot make the bytecode for Python ``version``, or ``None`` if it can."""
+    if described is None:
+        return "cannot be run"
+    if described.get("implementation") != "cpython" or not described.get("bits64"):
+        return (f"that is {described.get('implementation')} "
+                f"({'64' if described.get('bits64') else '32'}-bit), not 64-bit CPython as in Lambda")
+    if described.get("version") != version:
+        return f"that is Python {described.get('version')}, not {version}"
+    return None
 
 
 @functools.lru_cache(maxsize=None)
@@ -98,7 +134,8 @@ def bytecode_interpreter(version: str) -> Optional[str]:
 
     In order: the variable ``PROTECT_LAMBDA_PYTHON_3_13`` (a path, or ``none``),
     the interpreter running the synth if it is that version, ``python3.13`` on
-    ``PATH`` (if it runs and is that version).
+    ``PATH``; each must be 64-bit CPython of that version (as Lambda runs). The
+    path returned is the interpreter's own executable (a pyenv shim resolved).
 
     Example:
         >>> bytecode_interpreter("%d.%d" % sys.version_info[:2]) == sys.executable
@@ -109,35 +146,59 @@ def bytecode_interpreter(version: str) -> Optional[str]:
     if configured is not None:
         if configured.strip().lower() in ("", "none"):
             return None
-        found_version = _python_version(configured)
-        if found_version != version:
+        described = _describe(configured)
+        problem = _unusable(described, version)
+        if problem is not None or described is None:
             raise BytecodeError(
-                f"{variable}={configured}: " + (f"that is Python {found_version}, not {version}"
-                                                if found_version else "cannot be run")
-                + f"; set it to a Python {version} interpreter, or to 'none' for a layer without bytecode")
-        return configured
-    if "%d.%d" % sys.version_info[:2] == version:
+                f"{variable}={configured}: {problem}; set it to a 64-bit CPython {version} interpreter, "
+                f"or to 'none' for a layer without bytecode")
+        return str(described["executable"] or configured)
+    if ("%d.%d" % sys.version_info[:2] == version and sys.implementation.name == "cpython"
+            and sys.maxsize > 2**32):
         return sys.executable
     on_path = shutil.which(f"python{version}")
-    if on_path is not None and _python_version(on_path) == version:
-        return on_path
+    if on_path is not None:
+        described = _describe(on_path)
+        if described is not None and _unusable(described, version) is None:
+            return str(described["executable"] or on_path)
     return None
 
 
 def _precompile(site_dir: Path, interpreter: str) -> None:
     script = guard_package_dir() / "bytecode.py"
-    done = subprocess.run(
-        [interpreter, "-S", str(script), str(site_dir)],
-        env={"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"},  # deterministic output
-        capture_output=True, text=True, timeout=300, check=False)
+    try:
+        done = subprocess.run([interpreter, "-S", str(script), str(site_dir)], env=_child_env(),
+                              capture_output=True, text=True, timeout=PRECOMPILE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise BytecodeError(f"{interpreter} did not precompile the guard layer within "
+                            f"{PRECOMPILE_TIMEOUT_S} s") from None
+    except (OSError, subprocess.SubprocessError) as error:
+        raise BytecodeError(f"{interpreter} could not be run to precompile the guard layer: {error}") from None
     if done.returncode != 0:
         raise BytecodeError(f"{interpreter} could not precompile the guard layer:\n{done.stderr.strip()}")
+
+
+def _staging_root() -> Optional[Path]:
+    """This user's folder of staged layers (created private), or ``None`` if it cannot be trusted for reuse."""
+    getuid = getattr(os, "getuid", None)
+    root = Path(tempfile.gettempdir()) / f"protect-lambda-{getuid() if getuid else 'user'}"
+    try:
+        root.mkdir(mode=0o700, exist_ok=True)
+        info = root.stat()
+    except OSError:
+        return None
+    if getuid is not None and (info.st_uid != getuid() or info.st_mode & 0o022):
+        return None  # not ours, or others may write into it: stage afresh, never reuse
+    return root
 
 
 def staged_layer_dir(interpreter: Optional[str] = None) -> Path:
     """A directory ``<dir>/python/protect_lambda`` holding the guard, ready for ``Code.from_asset``.
 
-    With ``interpreter``, the guard's bytecode for that interpreter's version is included.
+    With ``interpreter``, the guard's bytecode for that interpreter's version is
+    included. The directory is reused by later synths while its content key (the
+    guard's files, the bytecode builder and the interpreter's exact version)
+    matches, in a folder only this user can write to.
     """
     source = guard_package_dir()
     files = _package_files(source)
@@ -146,28 +207,50 @@ def staged_layer_dir(interpreter: Optional[str] = None) -> Path:
         digest.update(path.relative_to(source).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
-    version = _python_version(interpreter) if interpreter else None
-    if interpreter and version is None:
-        raise BytecodeError(f"{interpreter}: cannot be run to precompile the guard layer")
-    suffix = f"-py{version.replace('.', '')}" if version else ""  # no dot: the asset would keep it as an extension
-    target = Path(tempfile.gettempdir()) / f"protect-lambda-layer-{digest.hexdigest()[:16]}{suffix}"
-    if not (target / "python" / "protect_lambda").is_dir():
-        staging = Path(tempfile.mkdtemp(prefix="protect-lambda-layer-staging-"))
+    suffix = ""
+    if interpreter:
+        described = _describe(interpreter)
+        if described is None:
+            raise BytecodeError(f"{interpreter}: cannot be run to precompile the guard layer")
+        digest.update(b"\0bytecode\0" + (source / "bytecode.py").read_bytes())
+        digest.update(f"\0{described['implementation']} {described['full_version']}".encode())
+        suffix = f"-py{str(described['version']).replace('.', '')}"  # no dot: the asset would keep it as an extension
+    key = digest.hexdigest()
+    root = _staging_root()
+    target = root / f"layer-{key[:16]}{suffix}" if root else None
+    if target is not None and _is_staged(target, key):
+        return target
+    staging = Path(tempfile.mkdtemp(prefix="protect-lambda-layer-staging-", dir=root))
+    try:
         for path in files:
             destination = staging / "python" / "protect_lambda" / path.relative_to(source)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
         if interpreter:
-            try:
-                _precompile(staging / "python", interpreter)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-        try:
-            staging.rename(target)
-        except OSError:  # another process staged it first
-            shutil.rmtree(staging, ignore_errors=True)
+            _precompile(staging / "python", interpreter)
+        (staging / _STAGED_MARKER).write_text(key)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if target is None:
+        return staging  # nowhere safe to keep it for reuse: this synth's own copy
+    if target.exists() and not _is_staged(target, key):
+        shutil.rmtree(target, ignore_errors=True)  # an interrupted or emptied staging: replace it
+    try:
+        staging.rename(target)
+    except OSError:  # another synth staged it first
+        shutil.rmtree(staging, ignore_errors=True)
+        if not _is_staged(target, key):
+            raise BytecodeError(f"{target}: could not stage the guard layer there") from None
     return target
+
+
+def _is_staged(target: Path, key: str) -> bool:
+    marker = target / _STAGED_MARKER
+    try:
+        return marker.read_text() == key and (target / "python" / "protect_lambda" / "wrapper.py").is_file()
+    except OSError:
+        return False
 
 
 def _architecture_suffix(architecture: lambda_.Architecture) -> str:
@@ -196,13 +279,13 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture,
     try:
         staged = staged_layer_dir(interpreter)
     except BytecodeError as error:  # an optimisation failed: the layer still works with sources only
-        why = f"{interpreter} could not build it: {str(error).splitlines()[-1][:300]}"
+        why = f"{interpreter} could not build it: {' / '.join(str(error).splitlines()[-3:])[:600]}"
         interpreter = None
         staged = staged_layer_dir(None)
     layer = lambda_.LayerVersion(
         stack,
         layer_id,
-        code=lambda_.Code.from_asset(str(staged)),
+        code=lambda_.Code.from_asset(str(staged), exclude=[_STAGED_MARKER]),
         compatible_runtimes=[runtime],
         compatible_architectures=[architecture],
         description=(f"protect-lambda runtime guard {protect_lambda.__version__} ({runtime.name}, "
@@ -212,7 +295,7 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture,
         Annotations.of(layer).add_warning_v2(
             NO_BYTECODE_WARNING,
             f"This guard layer carries no bytecode ({why}): every cold start of its {runtime.name} functions "
-            f"compiles the guard's modules and then its rules as they are first used (up to about 100 ms "
-            f"instead of about 15 ms; docs/guard.md). Put python{version} on PATH or set {variable} to "
+            f"compiles the guard's modules and then its rules as they are first used (about 110 ms once every "
+            f"rule is compiled, instead of about 15 ms; docs/guard.md). Put python{version} on PATH or set {variable} to "
             f"a Python {version} interpreter, and synthesize again.")
     return layer

@@ -22,10 +22,15 @@ Usage:
 
 from __future__ import annotations
 
-import compileall
-import os
-import py_compile
 import sys
+
+if __name__ == "__main__":
+    # run as a script: its own folder (the package itself) must not shadow standard modules below
+    del sys.path[0]
+
+import compileall  # noqa: E402
+import os  # noqa: E402
+import py_compile  # noqa: E402
 
 #: Where Lambda mounts a layer's ``python`` folder.
 LAMBDA_SITE_DIR = "/opt/python"
@@ -71,6 +76,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # run as a script: its own folder (the package itself) must not shadow top-level modules
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p) != os.path.dirname(os.path.abspath(__file__))]
     sys.exit(main())

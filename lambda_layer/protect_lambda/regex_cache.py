@@ -9,13 +9,18 @@ for every built-in rule with an interpreter of the function's Python version
 (:func:`record`, run by :mod:`protect_lambda.bytecode`) and the guard replays
 them (:func:`compile_pattern`): the same ``Pattern`` object in microseconds.
 
-A recording is used only where it is certain to be right: the file is named by
-the interpreter's cache tag (``rules.cpython-313.marshal``) and carries the
-regex engine's version (``_sre.MAGIC``), code unit size and limits, all checked
-when it is loaded; an entry is looked up by the exact pattern text and flags;
-and the build checks that each replayed pattern equals (same compiled code) the
-one ``re.compile`` makes. Anything else (no file, another version, a pattern
-that is not recorded, custom rules) is compiled by ``re.compile`` as usual.
+What is checked: the file is named by the interpreter's cache tag
+(``rules.cpython-313.marshal``) and carries the regex engine's version
+(``_sre.MAGIC``, which changes whenever its code format does), code unit size
+and limits, all compared when it is loaded; an entry is looked up by the exact
+pattern text and flags; the build checks that each replayed pattern equals the
+one ``re.compile`` makes (same compiled code, groups and group names); and an
+entry the engine refuses is compiled by ``re.compile``. Anything else (no file,
+another version, a pattern that is not recorded, custom rules) is compiled by
+``re.compile`` as usual. What is assumed: a replayed pattern is compiled as the
+*build* interpreter's ``re`` compiles it; a patch release of the same Python
+version could compile some construct differently (3.11.5 changed possessive
+quantifiers), which the built-in rules do not use.
 
 Example:
     >>> compile_pattern(r"\\bunion\\s+select\\b", 0).search("1 union select 2") is not None
@@ -134,9 +139,12 @@ def record(patterns: Iterable[tuple[str, int]]) -> bytes:
     finally:
         setattr(compiler_module, "_sre", real)  # noqa: B010
     for (pattern, flags), args in entries.items():
-        if _sre.compile(*args) != re.compile(pattern, flags):
+        replayed, compiled = _sre.compile(*args), re.compile(pattern, flags)
+        # Pattern equality compares flags and code only: the group tables are compared too
+        if (replayed != compiled or replayed.groups != compiled.groups
+                or replayed.groupindex != compiled.groupindex):
             raise ValueError(f"pattern {pattern[:60]!r}: the replayed pattern differs from re.compile's")
-    return marshal.dumps({"engine": engine_signature(), "patterns": entries})
+    return marshal.dumps({"engine": engine_signature(), "built_by": sys.version, "patterns": entries})
 
 
 def _plain(value: Any) -> Any:

@@ -7,6 +7,7 @@ module builds one with the interpreter running the tests, for the runtime of its
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import shutil
 import subprocess
@@ -116,7 +117,7 @@ def _run_guard(site_dir: Path, code: str, *flags: str) -> subprocess.CompletedPr
 def test_the_guard_loads_its_modules_from_the_bytecode(bytecode_assembly: cx_api.CloudAssembly) -> None:
     site_dir = _staged(bytecode_assembly, f"python{VERSION}").parent
     done = _run_guard(site_dir, "import protect_lambda.wrapper", "-v")
-    for module in ("wrapper", "guard", "engine", "adapters", "normalize", "regex_cache"):
+    for module in GUARD_MODULES:
         assert f"code object from '{site_dir}/protect_lambda/__pycache__/{module}.{TAG}.pyc'" in done.stderr, module
 
 
@@ -175,14 +176,27 @@ def test_bytecode_paths_are_lambdas(bytecode_assembly: cx_api.CloudAssembly) -> 
     assert _run_guard(site_dir, code).stdout.strip() == "/opt/python/protect_lambda/engine.py"
 
 
-def test_interpreter_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fake_python(directory: Path, name: str, *, precompile: str = "exit 0", **describe: Any) -> Path:
+    """A stand-in interpreter: answers the lookup's question as this Python would (or with ``describe``'s
+    overrides), with itself as executable, and runs the shell ``precompile`` when asked to precompile."""
+    script = directory / name
+    info = {"version": VERSION, "full_version": sys.version, "implementation": "cpython", "bits64": True,
+            "executable": str(script), **describe}
+    script.write_text("#!/bin/sh\nif [ \"$1\" = -S ] && [ \"$2\" = -c ]; then\n  cat <<'JSON'\n"
+                      f"{json.dumps(info)}\nJSON\n  exit 0\nfi\n{precompile}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_interpreter_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(VARIABLE)
     assert bytecode_interpreter(VERSION) == sys.executable
     bytecode_interpreter.cache_clear()
     monkeypatch.setenv(VARIABLE, "none")
     assert bytecode_interpreter(VERSION) is None
     bytecode_interpreter.cache_clear()
-    monkeypatch.setenv(VARIABLE, sys.executable)
+    # a launcher (a pyenv shim, say) is resolved to the interpreter it runs
+    monkeypatch.setenv(VARIABLE, str(_fake_python(tmp_path, "shim", executable=sys.executable)))
     assert bytecode_interpreter(VERSION) == sys.executable
     # a variable naming the wrong Python, or nothing that runs, fails synth naming the variable and the fix
     other = "3.10" if VERSION != "3.10" else "3.12"
@@ -190,21 +204,32 @@ def test_interpreter_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(BytecodeError, match=rf"PROTECT_LAMBDA_PYTHON_{other.replace('.', '_')}=.*Python {VERSION}, "
                                             rf"not {other}.*'none'"):
         bytecode_interpreter(other)
+    for name, overrides, expected in (("pypy", {"implementation": "pypy"}, "pypy .64-bit., not 64-bit CPython"),
+                                      ("py32", {"bits64": False}, "cpython .32-bit., not 64-bit CPython")):
+        monkeypatch.setenv(VARIABLE, str(_fake_python(tmp_path, name, **overrides)))
+        bytecode_interpreter.cache_clear()
+        with pytest.raises(BytecodeError, match=rf"{VARIABLE}=.*{expected}"):
+            bytecode_interpreter(VERSION)
     monkeypatch.setenv(VARIABLE, os.devnull)
     bytecode_interpreter.cache_clear()
     with pytest.raises(BytecodeError, match="cannot be run"):
         bytecode_interpreter(VERSION)
 
 
-def test_a_failing_precompile_leaves_no_staged_layer_and_the_layer_falls_back_to_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    failing = tmp_path / "python-that-fails"
-    failing.write_text(f"#!/bin/sh\nif [ \"$1\" = -S ] && [ \"$2\" = -c ]; then exec {sys.executable} \"$@\"; fi\n"
-                       "echo 'boom' >&2; exit 3\n")
-    failing.chmod(0o755)
-    monkeypatch.setattr(layer_module.tempfile, "tempdir", str(tmp_path))
+@pytest.fixture
+def staging_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Layers are staged under ``tmp_path`` (the user's private folder there)."""
+    monkeypatch.setattr(layer_module.tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    return tmp_path / "tmp" / f"protect-lambda-{os.getuid()}"
+
+
+def test_a_failing_precompile_leaves_no_staged_layer_and_the_layer_falls_back_to_sources(
+        tmp_path: Path, staging_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    failing = _fake_python(tmp_path, "python-that-fails", precompile="echo 'boom' >&2; exit 3")
     with pytest.raises(BytecodeError, match="could not precompile the guard layer:\nboom"):
         staged_layer_dir(str(failing))
-    assert [p.name for p in tmp_path.iterdir()] == ["python-that-fails"]
+    assert list(staging_root.iterdir()) == []
     # in an app, the layer falls back to sources only, and the warning says why
     monkeypatch.setenv(VARIABLE, str(failing))
     app = App(outdir=str(tmp_path / "cdk.out"))
@@ -212,8 +237,36 @@ def test_a_failing_precompile_leaves_no_staged_layer_and_the_layer_falls_back_to
     ProtectedFunction(stack, "Fn", **python_function_props(runtime=RUNTIME))
     assembly = app.synth()
     (layer,) = resources(assembly.get_stack_by_name("FallbackStack").template, "AWS::Lambda::LayerVersion").values()
-    staged = asset_dir(assembly, layer["Properties"]["Content"]["S3Key"]) / "python" / "protect_lambda"
-    assert (staged / "wrapper.py").is_file() and not list(staged.rglob("*.pyc"))
+    staged = asset_dir(assembly, layer["Properties"]["Content"]["S3Key"])
+    assert (staged / "python" / "protect_lambda" / "wrapper.py").is_file() and not list(staged.rglob("*.pyc"))
+    assert not (staged / ".protect-lambda-staged").exists()  # the staging marker is not part of the layer
     (message,) = [str(m.entry.data) for m in assembly.get_stack_by_name("FallbackStack").messages
                   if NO_BYTECODE_WARNING in str(m.entry.data)]
-    assert f"{failing} could not build it: boom" in message
+    assert f"{failing} could not build it:" in message and "boom" in message
+
+
+def test_a_precompile_that_hangs_is_stopped(tmp_path: Path, staging_root: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layer_module, "PRECOMPILE_TIMEOUT_S", 1)
+    hanging = _fake_python(tmp_path, "python-that-hangs", precompile="exec sleep 30")
+    with pytest.raises(BytecodeError, match="did not precompile the guard layer within 1 s"):
+        staged_layer_dir(str(hanging))
+    assert list(staging_root.iterdir()) == []
+
+
+def test_an_incomplete_staging_is_not_reused(staging_root: Path) -> None:
+    first = staged_layer_dir(None)
+    assert first.parent == staging_root
+    (first / "python" / "protect_lambda" / "engine.py").unlink()  # a temp cleaner took files, say
+    (first / ".protect-lambda-staged").unlink()
+    again = staged_layer_dir(None)
+    assert again == first and (again / "python" / "protect_lambda" / "engine.py").is_file()
+    assert staged_layer_dir(None) == first  # complete now: reused
+
+
+def test_a_staging_folder_others_can_write_is_not_reused(staging_root: Path) -> None:
+    staging_root.mkdir(mode=0o700)
+    staging_root.chmod(0o777)
+    first, second = staged_layer_dir(None), staged_layer_dir(None)
+    assert first != second and first.parent != staging_root
+    assert (first / "python" / "protect_lambda" / "wrapper.py").is_file()

@@ -86,6 +86,7 @@ def test_guard_config_mappings_default_to_fresh_dicts() -> None:
     assert a.rule_overrides is not b.rule_overrides
 
 
+@pytest.mark.skipif(sys.platform == "emscripten", reason="starts a process (Pyodide has none)")
 def test_cold_start_imports_stay_lean() -> None:
     """Importing the wrapper (Lambda's init) loads none of the heavy modules only rare paths need."""
     code = (

@@ -1,15 +1,22 @@
-"""The rules' precompiled regexes: recorded once per Python version, replayed only when certain to be right."""
+"""The rules' precompiled regexes: recorded once per Python version, replayed only where they match."""
 
 from __future__ import annotations
 
 import marshal
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from protect_lambda import regex_cache
 from protect_lambda.engine import RuleEngine, load_builtin_rules, rule_flags
+from tests.detection.rule_examples import EXAMPLES
+
+LAYER = Path(__file__).resolve().parents[2] / "lambda_layer"
 
 RULES = load_builtin_rules()
 PATTERNS = [(rule.pattern, rule_flags(rule)) for rule in RULES]
@@ -67,7 +74,8 @@ def test_unrecorded_pattern_is_compiled_by_re(cache_dir: Path, re_compile_calls:
 
 
 @pytest.mark.parametrize("field, value", [
-    ("cache_tag", "cpython-299"), ("sre_magic", 1), ("codesize", 2), ("maxgroups", 7), ("format", 0),
+    ("cache_tag", "cpython-299"), ("sre_magic", 1), ("codesize", 2), ("maxrepeat", 65535), ("maxgroups", 7),
+    ("format", 0),
 ])
 def test_recording_of_another_engine_is_ignored(cache_dir: Path, field: str, value: object,
                                                 re_compile_calls: list[str]) -> None:
@@ -104,8 +112,49 @@ def test_damaged_entry_falls_back_to_re(cache_dir: Path, re_compile_calls: list[
     assert re_compile_calls[0] == pattern
 
 
-def test_recording_is_deterministic() -> None:
-    assert regex_cache.record(PATTERNS) == regex_cache.record(PATTERNS)
+@pytest.mark.skipif(sys.platform == "emscripten", reason="starts a process (Pyodide has none)")
+def test_recording_is_deterministic_across_processes() -> None:
+    """Another process (another hash seed) records the same bytes: the layer's asset hash is stable."""
+    code = ("import sys\n"
+            "from protect_lambda import regex_cache\n"
+            "from protect_lambda.engine import load_builtin_rules, rule_flags\n"
+            "data = regex_cache.record((r.pattern, rule_flags(r)) for r in load_builtin_rules())\n"
+            "sys.stdout.buffer.write(data)\n")
+    env = {**os.environ, "PYTHONPATH": str(LAYER), "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
+    assert done.stdout == regex_cache.record(PATTERNS)
+
+
+def test_a_replay_with_other_group_names_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pattern equality ignores group tables; the build compares them as well."""
+    real = regex_cache._plain
+
+    def renaming(value: object) -> object:
+        plain = real(value)
+        return {"renamed": index for index in plain.values()} if isinstance(plain, dict) and plain else plain
+
+    monkeypatch.setattr(regex_cache, "_plain", renaming)
+    with pytest.raises(ValueError, match="differs from re.compile's"):
+        regex_cache.record([("(?P<word>select)\\s+1", 0)])
+
+
+def test_rule_examples_give_the_same_findings_from_the_recording(cache_dir: Path) -> None:
+    """Every rule's positive and negative examples: same rules, same spans, replayed or compiled by re."""
+    replayed = RuleEngine(RULES)
+    replayed.compile_all()
+    regex_cache.reset()
+    regex_cache._loaded = {}  # nothing recorded: re.compile for every rule
+    compiled = RuleEngine(RULES)
+    compiled.compile_all()
+    directions = {rule.id: rule.direction for rule in RULES}
+    checked = 0
+    for rule_id, (positives, negatives) in EXAMPLES.items():
+        for text in (*positives, *negatives):
+            a = [(m.rule.id, m.start, m.end) for m in replayed.scan(text, directions[rule_id])]
+            b = [(m.rule.id, m.start, m.end) for m in compiled.scan(text, directions[rule_id])]
+            assert a == b, (rule_id, text)
+            checked += 1
+    assert checked > 2 * len(RULES)
 
 
 def test_recording_holds_each_pattern_once() -> None:
