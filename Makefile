@@ -47,6 +47,7 @@ demo: synth
 test: install
 	$(BIN)/python -m pytest
 	$(BIN)/python -m mypy
+	$(MAKE) --no-print-directory test-py314
 
 test-aws: install
 	$(BIN)/python -m pytest -m aws tests/aws -rs
