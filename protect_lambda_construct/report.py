@@ -72,6 +72,7 @@ def summarise_template(stack: str, template: Template) -> list[ProtectedFunction
     """
     summaries = []
     groups = resources_of_type(template, "AWS::Logs::LogGroup")
+    layer_resources = resources_of_type(template, "AWS::Lambda::LayerVersion")
     dashboards = resources_of_type(template, "AWS::CloudWatch::Dashboard")
     functions = resources_of_type(template, "AWS::Lambda::Function")
     for logical_id in protected_functions(template):
@@ -94,7 +95,7 @@ def summarise_template(stack: str, template: Template) -> list[ProtectedFunction
             runtime=str(properties.get("Runtime")),
             architecture=",".join(properties.get("Architectures", ["x86_64"])),
             original_handler=str(env.get(contract.ORIGINAL_HANDLER_ENV)),
-            layers=[logical_ref(layer) or str(layer) for layer in properties.get("Layers", [])],
+            layers=[_layer_text(layer, layer_resources) for layer in properties.get("Layers", [])],
             mode=str(env.get(contract.MODE_ENV, contract.MODE_BLOCK)),
             fail_policy=str(env.get(contract.FAIL_POLICY_ENV, contract.FAIL_OPEN)),
             config=config,
@@ -107,6 +108,17 @@ def summarise_template(stack: str, template: Template) -> list[ProtectedFunction
             dashboards=shown_on,
         ))
     return summaries
+
+
+def _layer_text(layer: Any, layer_resources: dict[str, Any]) -> str:
+    """A layer's logical id; for a guard layer, whether it carries its bytecode (cold start, docs/guard.md)."""
+    logical_id = logical_ref(layer)
+    if logical_id is None:
+        return str(layer)
+    description = str(layer_resources.get(logical_id, {}).get("Properties", {}).get("Description", ""))
+    if not description.startswith("protect-lambda runtime guard"):
+        return logical_id
+    return f"{logical_id} ({'with bytecode' if 'with bytecode' in description else 'no bytecode: see the warning'})"
 
 
 def load_assembly(directory: Path) -> dict[str, Template]:

@@ -31,6 +31,7 @@ from protect_lambda_construct.layer import (
     bytecode_interpreter,
     staged_layer_dir,
 )
+from protect_lambda_construct.report import summarise_template
 
 from .apps import python_function_props
 from .conftest import asset_dir
@@ -94,6 +95,11 @@ def test_layer_of_the_synth_interpreters_version_carries_its_bytecode(
     for name in DEV_ONLY:
         assert not (staged / name).exists() and not list(staged.rglob(f"{Path(name).stem}.*.pyc")), name
     assert "with bytecode" in layers[f"python{VERSION}"]["Description"]
+    # make demo's summary says which layers carry it
+    summaries = summarise_template("BytecodeStack", bytecode_assembly.get_stack_by_name("BytecodeStack").template)
+    assert {s.runtime: s.layers[0].rsplit(" (", 1)[1] for s in summaries} == {
+        f"python{VERSION}": "with bytecode)", **{r: "no bytecode: see the warning)" for r in layers
+                                                if r != f"python{VERSION}"}}
 
 
 def test_layer_of_a_version_without_interpreter_is_sources_only_with_a_warning(
