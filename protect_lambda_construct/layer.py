@@ -8,7 +8,7 @@ Lambda mounts layers read-only, so Python cannot cache bytecode there: the
 layer carries it, made at synth by an interpreter of the runtime's Python
 version (:func:`bytecode_interpreter`; :mod:`protect_lambda.bytecode`): the
 modules' ``.pyc`` files and the rules' compiled regexes, which take the guard's
-cold start (import plus every rule compiled) from 110 – 130 ms to about 15 ms (docs/guard.md). Without such an
+cold start (import plus every rule compiled) from 80 – 130 ms to about 15 ms (docs/guard.md). Without such an
 interpreter the layer holds the sources only, works the same, and synth warns
 (``protect-lambda:no-bytecode``).
 
@@ -295,7 +295,7 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture,
         Annotations.of(layer).add_warning_v2(
             NO_BYTECODE_WARNING,
             f"This guard layer carries no bytecode ({why}): every cold start of its {runtime.name} functions "
-            f"compiles the guard's modules and then its rules as they are first used (about 110 ms once every "
+            f"compiles the guard's modules and then its rules as they are first used (80 – 130 ms once every "
             f"rule is compiled, instead of about 15 ms; docs/guard.md). Put python{version} on PATH or set {variable} to "
             f"a Python {version} interpreter, and synthesize again.")
     return layer
