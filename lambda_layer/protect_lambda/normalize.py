@@ -52,6 +52,8 @@ _INVISIBLE: Final[dict[int, str | None]] = {
     **{ord(c): '"' for c in "\u201c\u201d\u201e\u201f\u2033\u02ba"},
     **{ord(c): "/" for c in "\u2215\u2044\u29f8\u2571"},
     **{ord(c): "\\" for c in "\u2216\u29f5\u29f9\u2572"},
+    # ideographic and halfwidth full stops, which some URL parsers take as dots in host names
+    **{ord(c): "." for c in "\u3002\uff61"},
 }
 #: Hex spelled out in text ("0x2e0x2e0x2f"): only the path characters, not followed by more hex.
 _TEXT_HEX: Final = r"(?i)0x(2e|2f|5c)(?:(?![0-9a-f])|(?=0x))"
@@ -166,7 +168,7 @@ def base64_text(text: str) -> str | None:
     return raw.decode("ascii")
 
 
-_SHELL_NOISE: Final = re.compile(r"``|\$\(\)|['\"\\^]|\$(?:[@*!_]|\{[a-z_]{0,10}\}|[a-z](?![a-z0-9_{]))|\[([a-z])\]|(\+)")
+_SHELL_NOISE: Final = re.compile(r"``|\$\(\)|['\"\\^]|\$(?:[@*!_?$-]|\{[a-z_]{0,10}\}|[a-z](?![a-z0-9_{]))|\[([a-z])\]|(\+)")
 
 
 def shell_squash(text: str) -> str:
