@@ -99,6 +99,14 @@ def _js_unescape(text: str) -> str:
     return re.sub(_JS_ESCAPE, lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
+_CASELESS_ENTITY: Final = re.compile(r"&(tab|newline|colon);", re.IGNORECASE)
+_CASELESS_ENTITY_TEXT: Final = {"tab": "\t", "newline": "\n", "colon": ":"}
+
+
+def _caseless_entity(m: re.Match[str]) -> str:
+    return _CASELESS_ENTITY_TEXT[m.group(1).lower()]
+
+
 def decode(text: str) -> str:
     """Apply URL, HTML-entity and JS-escape decoding until a fixpoint (bounded).
 
@@ -113,7 +121,8 @@ def decode(text: str) -> str:
         if "&" in text:
             from html import unescape  # imported on first use: html.entities is large
 
-            text = unescape(text)
+            # &Tab; &NewLine; &colon; in any letter case (filters that fold case decode them so)
+            text = unescape(_CASELESS_ENTITY.sub(_caseless_entity, text))
         if "\\" in text:
             text = _js_unescape(text)
         if text == before:
