@@ -274,6 +274,9 @@ def walk_body(body: Any, location: str, budget: Budget, record_index: int | None
                 if value:
                     budget.add(loc, value, record_index)
             return
+    if "+" in body and "%" in body and not any(c.isspace() for c in body[:4096]):
+        # URL-encoded text that is not form fields ("name%3Dvalue+more"): '+' is a space there
+        body = body.replace("+", " ")
     budget.add(location, body, record_index)
 
 

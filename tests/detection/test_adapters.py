@@ -83,6 +83,14 @@ def test_plain_body_is_one_value() -> None:
     assert _values(events.apigw_http(body="just some text"))["body"] == "just some text"
 
 
+def test_url_encoded_body_without_fields_reads_plus_as_space() -> None:
+    """A body such as ``pay%3DAND+1%3D2`` (its '=' encoded, so not form fields) is URL-encoded text."""
+    assert _values(events.apigw_http(body="pay%3DAND+1%3D2"))["body"] == "pay%3DAND 1%3D2"
+    # text with spaces, or without escapes, keeps its plus signs
+    assert _values(events.apigw_http(body="1+1 is 2%"))["body"] == "1+1 is 2%"
+    assert _values(events.apigw_http(body="c++"))["body"] == "c++"
+
+
 def test_cookies_are_split_into_values() -> None:
     event = events.apigw_rest()
     event["headers"]["Cookie"] = "session=abc; theme=dark"
