@@ -101,6 +101,8 @@ class Limits:
 
 
 DEFAULT_LIMITS: Final = Limits()
+#: ``isinstance(x, _MAPPING)``: a plain dict (every JSON event) is recognised without the ABC machinery.
+_MAPPING: Final = (dict, Mapping)
 
 
 if TYPE_CHECKING:
@@ -199,7 +201,7 @@ def walk(
                 return
         if value and not (skip_keys and _is_arn(value)):
             budget.add(location, value, record_index)
-    elif isinstance(value, Mapping):
+    elif isinstance(value, _MAPPING):
         for key, item in value.items():
             skey = str(key)
             if skey.lower() in skip_keys:
@@ -319,7 +321,7 @@ def _walk_multipart(body: str, boundary: str, location: str, budget: Budget, rec
 
 def _records(event: Mapping[str, Any]) -> list[Any] | None:
     records = event.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+    if isinstance(records, list) and records and isinstance(records[0], _MAPPING):
         return records
     return None
 
@@ -331,7 +333,7 @@ def detect_source(event: Any) -> str:
         >>> detect_source({"Records": [{"eventSource": "aws:sqs", "body": "hi"}]})
         'sqs'
     """
-    if not isinstance(event, Mapping):
+    if not isinstance(event, _MAPPING):
         return "generic"
     records = _records(event)
     if records is not None:
@@ -342,10 +344,10 @@ def detect_source(event: Any) -> str:
             "aws:kinesis": "kinesis",
         }.get(str(origin), "generic")
     ctx = event.get("requestContext")
-    if isinstance(ctx, Mapping):
+    if isinstance(ctx, _MAPPING):
         if "elb" in ctx:
             return "alb"
-        if event.get("version") == "2.0" or isinstance(ctx.get("http"), Mapping):
+        if event.get("version") == "2.0" or isinstance(ctx.get("http"), _MAPPING):
             domain = str(ctx.get("domainName", ""))
             return "function-url" if ".lambda-url." in domain else "apigw-http"
         if "httpMethod" in event or "resourcePath" in ctx or "stage" in ctx:
@@ -363,7 +365,7 @@ def detect_source(event: Any) -> str:
 def _header_map(event: Mapping[str, Any]) -> dict[str, str]:
     headers = event.get("headers")
     out: dict[str, str] = {}
-    if isinstance(headers, Mapping):
+    if isinstance(headers, _MAPPING):
         for k, v in headers.items():
             out[str(k).lower()] = v if isinstance(v, str) else ""
     return out
@@ -372,7 +374,7 @@ def _header_map(event: Mapping[str, Any]) -> dict[str, str]:
 def _walk_headers(event: Mapping[str, Any], budget: Budget) -> None:
     for name in ("headers", "multiValueHeaders"):
         headers = event.get(name)
-        if not isinstance(headers, Mapping):
+        if not isinstance(headers, _MAPPING):
             continue
         for key, value in headers.items():
             lname = str(key).lower()
@@ -402,8 +404,8 @@ def _walk_cookies(cookies: Iterable[Any], budget: Budget) -> None:
 
 def _walk_params(event: Mapping[str, Any], single: str, multi: str, budget: Budget) -> bool:
     """Walk query parameters; prefer the multi-value map when present (it holds every value)."""
-    chosen = event.get(multi) if isinstance(event.get(multi), Mapping) else event.get(single)
-    if not isinstance(chosen, Mapping) or not chosen:
+    chosen = event.get(multi) if isinstance(event.get(multi), _MAPPING) else event.get(single)
+    if not isinstance(chosen, _MAPPING) or not chosen:
         return False
     for key, value in chosen.items():
         skey = str(key)
@@ -427,7 +429,7 @@ def _collect_http(event: Mapping[str, Any], budget: Budget, v2: bool) -> None:
     if not has_params and isinstance(raw_qs, str) and raw_qs:
         walk_body(raw_qs, "rawQueryString", budget, None, content_type="x-www-form-urlencoded")
     params = event.get("pathParameters")
-    if isinstance(params, Mapping):
+    if isinstance(params, _MAPPING):
         walk(params, "pathParameters", budget, None, 1)
     _walk_headers(event, budget)
     cookies = event.get("cookies")
@@ -442,7 +444,7 @@ def _collect_records(event: Mapping[str, Any], budget: Budget,
     records = event.get("Records")
     assert isinstance(records, list)
     for i, record in enumerate(records):
-        if isinstance(record, Mapping):
+        if isinstance(record, _MAPPING):
             one(record, f"Records[{i}]", budget, i)
         else:
             walk(record, f"Records[{i}]", budget, i, 1)
@@ -451,44 +453,44 @@ def _collect_records(event: Mapping[str, Any], budget: Budget,
 def _sqs(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
     walk(record.get("body"), f"{loc}.body", budget, i, 1)
     attrs = record.get("messageAttributes")
-    if isinstance(attrs, Mapping):
+    if isinstance(attrs, _MAPPING):
         for name, attr in attrs.items():
-            if isinstance(attr, Mapping):
+            if isinstance(attr, _MAPPING):
                 walk(attr.get("stringValue") or attr.get("StringValue"),
                      f"{loc}.messageAttributes.{name}", budget, i, 1)
 
 
 def _sns(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
     sns = record.get("Sns")
-    if not isinstance(sns, Mapping):
+    if not isinstance(sns, _MAPPING):
         return
     walk(sns.get("Subject"), f"{loc}.Sns.Subject", budget, i, 1)
     walk(sns.get("Message"), f"{loc}.Sns.Message", budget, i, 1)
     attrs = sns.get("MessageAttributes")
-    if isinstance(attrs, Mapping):
+    if isinstance(attrs, _MAPPING):
         for name, attr in attrs.items():
-            if isinstance(attr, Mapping):
+            if isinstance(attr, _MAPPING):
                 walk(attr.get("Value"), f"{loc}.Sns.MessageAttributes.{name}", budget, i, 1)
 
 
 def _s3(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
     s3 = record.get("s3")
-    if isinstance(s3, Mapping):
+    if isinstance(s3, _MAPPING):
         obj = s3.get("object")
-        if isinstance(obj, Mapping):
+        if isinstance(obj, _MAPPING):
             walk(obj.get("key"), f"{loc}.s3.object.key", budget, i, 1)
 
 
 def _dynamodb(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
     ddb = record.get("dynamodb")
-    if isinstance(ddb, Mapping):
+    if isinstance(ddb, _MAPPING):
         for name in ("Keys", "NewImage", "OldImage"):
             walk(ddb.get(name), f"{loc}.dynamodb.{name}", budget, i, 1)
 
 
 def _kinesis(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> None:
     kin = record.get("kinesis")
-    if isinstance(kin, Mapping):
+    if isinstance(kin, _MAPPING):
         data = kin.get("data")
         if isinstance(data, str):
             walk(_b64(data), f"{loc}.kinesis.data", budget, i, 1)
@@ -534,10 +536,10 @@ def collect_response(response: Any, limits: Limits = DEFAULT_LIMITS) -> Budget:
     with integers included (a card number returned as a JSON number).
     """
     budget = Budget(limits)
-    if isinstance(response, Mapping) and "statusCode" in response:
+    if isinstance(response, _MAPPING) and "statusCode" in response:
         headers = response.get("headers")
         ctype = ""
-        if isinstance(headers, Mapping):
+        if isinstance(headers, _MAPPING):
             ctype = str({str(k).lower(): v for k, v in headers.items()}.get("content-type", ""))
         body = response.get("body")
         if isinstance(body, str) and response.get("isBase64Encoded"):

@@ -374,6 +374,11 @@ class _Compiled:
         return self._regex
 
 
+#: Texts up to this length select their rules by the pairs of characters they hold (see _Group.scan).
+PAIR_SELECTION_MAX_CHARS: Final = 128
+_concat: Final = str.__add__
+
+
 class _Group:
     """Rules sharing a direction and transform, indexed by their triggers."""
 
@@ -397,19 +402,37 @@ class _Group:
             else:
                 self.multi[t[0]] = (*self.multi.get(t[0], ()), *((t, i) for i in ix))
         self.first_chars = frozenset(self.single) | frozenset(self.multi)
+        # the same longer triggers by their first two characters: for short texts, the pairs of
+        # characters present are cheaper to list than the triggers sharing a first character
+        by_pair: dict[str, list[tuple[str, int]]] = {}
+        for pairs in self.multi.values():
+            for trigger, i in pairs:
+                by_pair.setdefault(trigger[:2], []).append((trigger, i))
+        self.by_pair = {pair: tuple(items) for pair, items in by_pair.items()}
+        self.pairs = frozenset(self.by_pair)
+        self.single_chars = frozenset(self.single)
         self.folded = tuple((t, tuple(ix)) for (folded, t), ix in sorted(by_trigger.items()) if folded)
 
     def scan(self, text: str) -> list[Match]:
         selected = set(self.always)
         single = self.single
-        multi = self.multi
-        for char in self.first_chars.intersection(text):
-            indices = single.get(char)
-            if indices is not None:
-                selected.update(indices)
-            for trigger, i in multi.get(char, ()):
-                if i not in selected and trigger in text:
-                    selected.add(i)
+        if len(text) <= PAIR_SELECTION_MAX_CHARS:
+            for char in self.single_chars.intersection(text):
+                selected.update(single[char])
+            by_pair = self.by_pair
+            for pair in self.pairs.intersection(map(_concat, text, text[1:])):
+                for trigger, i in by_pair[pair]:
+                    if i not in selected and (len(trigger) == 2 or trigger in text):
+                        selected.add(i)
+        else:
+            multi = self.multi
+            for char in self.first_chars.intersection(text):
+                indices = single.get(char)
+                if indices is not None:
+                    selected.update(indices)
+                for trigger, i in multi.get(char, ()):
+                    if i not in selected and trigger in text:
+                        selected.add(i)
         if self.folded:
             lowered = text.lower()
             for trigger, ix in self.folded:

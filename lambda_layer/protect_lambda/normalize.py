@@ -180,6 +180,10 @@ def base64_text(text: str) -> str | None:
 _SHELL_NOISE: Final = re.compile(r"``|\$\(\)|['\"\\^]|\$(?:[@*!_?$-]|\{[a-z_]{0,10}\}|[a-z](?![a-z0-9_{]))|\[([a-z])\]|(\+)")
 
 
+#: Every match of _SHELL_NOISE contains one of these characters.
+_SHELL_NOISE_CHARS: Final = frozenset("`$'\"\\^[+")
+
+
 def shell_squash(text: str) -> str:
     """Remove shell quoting and globbing tricks from normalised text (``w'h'o$@ami`` -> ``whoami``).
 
@@ -189,6 +193,8 @@ def shell_squash(text: str) -> str:
         >>> shell_squash("c$@at /e't'c/pa[s]swd")
         'cat /etc/passwd'
     """
+    if _SHELL_NOISE_CHARS.isdisjoint(text):  # nothing to remove (most values): skip the regex
+        return text
     return _SHELL_NOISE.sub(lambda m: m.group(1) or (" " if m.group(2) else ""), text)
 
 
