@@ -12,7 +12,7 @@ import sys
 from protect_lambda.ops.cli_support import (
     add_aws_arguments,
     add_target_arguments,
-    check_target,
+    connect,
     run_safely,
 )
 from protect_lambda.ops.errors import EXIT_CHECK_FAILED
@@ -30,13 +30,9 @@ def run(args: argparse.Namespace) -> int:
     """0 when every filter matches every Violation record and nothing else; 1 otherwise."""
 
     def body() -> int:
-        from protect_lambda.ops.discovery import discover
         from protect_lambda.ops.filter_check import report, run_checks
-        from protect_lambda.ops.session import make_clients
 
-        check_target(args.stack, args.function, function_alone=True)
-        clients = make_clients(region=args.region, profile=args.profile)
-        functions = discover(clients, stack=args.stack, function=args.function)
+        clients, functions = connect(args, function_alone=True)
         results = run_checks(clients, functions)
         report(results, sys.stdout)
         failed = [r for r in results if not r.ok]

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from protect_lambda.ops.cli_support import (
     add_aws_arguments,
     add_target_arguments,
-    check_target,
+    connect,
     duration,
     run_safely,
 )
@@ -34,12 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
     def body() -> int:
         from protect_lambda.ops import status
-        from protect_lambda.ops.discovery import discover
-        from protect_lambda.ops.session import make_clients
 
-        check_target(args.stack, args.function, function_alone=True)
-        clients = make_clients(region=args.region, profile=args.profile)
-        functions = discover(clients, stack=args.stack, function=args.function)
+        clients, functions = connect(args, function_alone=True)
         end = datetime.now(timezone.utc)
         start = end - args.since
         statuses = status.collect(clients.cloudwatch, functions, start, end)

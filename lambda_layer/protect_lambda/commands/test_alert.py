@@ -12,7 +12,7 @@ import sys
 from protect_lambda.ops.cli_support import (
     add_aws_arguments,
     add_target_arguments,
-    check_target,
+    connect,
     run_safely,
 )
 from protect_lambda.ops.errors import EXIT_CHECK_FAILED, EXIT_NOT_FOUND, OpsError
@@ -36,12 +36,8 @@ def run(args: argparse.Namespace) -> int:
 
     def body() -> int:
         from protect_lambda.ops.alerts import run_test
-        from protect_lambda.ops.discovery import discover
-        from protect_lambda.ops.session import make_clients
 
-        check_target(args.stack, args.function, function_alone=False)
-        clients = make_clients(region=args.region, profile=args.profile)
-        functions = discover(clients, stack=args.stack, function=args.function)
+        clients, functions = connect(args, function_alone=False)
         if not any(f.alarms for f in functions):
             names = ", ".join(f.name for f in functions)
             raise OpsError(f"no alarm on the violations metric of: {names}", EXIT_NOT_FOUND)

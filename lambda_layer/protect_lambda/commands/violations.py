@@ -14,7 +14,7 @@ import time
 from protect_lambda.ops.cli_support import (
     add_aws_arguments,
     add_target_arguments,
-    check_target,
+    connect,
     duration,
     run_safely,
 )
@@ -37,12 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
     def body() -> int:
         from protect_lambda.ops import violations
-        from protect_lambda.ops.discovery import discover
-        from protect_lambda.ops.session import make_clients
 
-        check_target(args.stack, args.function, function_alone=True)
-        clients = make_clients(region=args.region, profile=args.profile)
-        functions = discover(clients, stack=args.stack, function=args.function, monitoring=False)
+        clients, functions = connect(args, function_alone=True, monitoring=False)
         groups = sorted({f.log_group for f in functions})
         start_ms = int((time.time() - args.since.total_seconds()) * 1000)
         out = sys.stdout

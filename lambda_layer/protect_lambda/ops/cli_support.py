@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from protect_lambda.ops.errors import (
     EXIT_INTERNAL,
@@ -24,6 +24,10 @@ from protect_lambda.ops.errors import (
     translate_error,
 )
 from protect_lambda.ops.window import parse_duration
+
+if TYPE_CHECKING:
+    from protect_lambda.ops.discovery import ProtectedFunction
+    from protect_lambda.ops.session import Clients
 
 
 def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +65,20 @@ def check_target(stack: str | None, function: str | None, *, function_alone: boo
             "--stack NAME is required" + (" (or --function NAME)" if function_alone else ""),
             EXIT_USAGE,
         )
+
+
+def connect(args: argparse.Namespace, *, function_alone: bool,
+            monitoring: bool = True) -> tuple[Clients, list[ProtectedFunction]]:
+    """Check ``--stack``/``--function``, make the AWS clients and find the protected functions they name.
+
+    What every ops command starts with; boto3 is imported only now (``--help`` stays fast).
+    """
+    from protect_lambda.ops.discovery import discover
+    from protect_lambda.ops.session import make_clients
+
+    check_target(args.stack, args.function, function_alone=function_alone)
+    clients = make_clients(region=args.region, profile=args.profile)
+    return clients, discover(clients, stack=args.stack, function=args.function, monitoring=monitoring)
 
 
 def duration(text: str) -> timedelta:
