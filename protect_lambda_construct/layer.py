@@ -128,6 +128,11 @@ def _unusable(described: Optional[dict[str, Any]], version: str) -> Optional[str
     return None
 
 
+def interpreter_variable(version: str) -> str:
+    """The environment variable naming the interpreter for Python ``version``: ``PROTECT_LAMBDA_PYTHON_3_13``."""
+    return INTERPRETER_ENV_PREFIX + version.replace(".", "_")
+
+
 @functools.lru_cache(maxsize=None)
 def bytecode_interpreter(version: str) -> Optional[str]:
     """The interpreter that makes the bytecode for Python ``version`` (``"3.13"``), or ``None``.
@@ -141,7 +146,7 @@ def bytecode_interpreter(version: str) -> Optional[str]:
         >>> bytecode_interpreter("%d.%d" % sys.version_info[:2]) == sys.executable
         True
     """
-    variable = INTERPRETER_ENV_PREFIX + version.replace(".", "_")
+    variable = interpreter_variable(version)
     configured = os.environ.get(variable)
     if configured is not None:
         if configured.strip().lower() in ("", "none"):
@@ -153,14 +158,13 @@ def bytecode_interpreter(version: str) -> Optional[str]:
                 f"{variable}={configured}: {problem}; set it to a 64-bit CPython {version} interpreter, "
                 f"or to 'none' for a layer without bytecode")
         return str(described["executable"] or configured)
-    if ("%d.%d" % sys.version_info[:2] == version and sys.implementation.name == "cpython"
-            and sys.maxsize > 2**32):
-        return sys.executable
-    on_path = shutil.which(f"python{version}")
-    if on_path is not None:
-        described = _describe(on_path)
+    # the synth's own Python (described once: staging describes it again from the cache), then PATH
+    candidates = [sys.executable] if "%d.%d" % sys.version_info[:2] == version else []
+    candidates += filter(None, [shutil.which(f"python{version}")])
+    for candidate in candidates:
+        described = _describe(candidate)
         if described is not None and _unusable(described, version) is None:
-            return str(described["executable"] or on_path)
+            return str(described["executable"] or candidate)
     return None
 
 
@@ -273,7 +277,7 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture,
     if isinstance(existing, lambda_.LayerVersion):
         return existing
     interpreter = bytecode_interpreter(version)
-    variable = INTERPRETER_ENV_PREFIX + version.replace(".", "_")
+    variable = interpreter_variable(version)
     why = (f"{variable} is 'none'" if variable in os.environ
            else f"no Python {version} interpreter was found at synth")
     try:
