@@ -41,7 +41,7 @@ synth: install
 	npx cdk synth --quiet
 
 demo: synth
-	$(BIN)/python -m protect_lambda_construct.report cdk.out
+	$(BIN)/python -m protect_lambda_tools.report cdk.out
 	$(BIN)/python -m example.demo cdk.out
 
 test: install

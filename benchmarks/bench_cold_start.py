@@ -49,6 +49,8 @@ TARGET_MS = 20.0
 #: has imported is added explicitly (:data:`LAMBDA_RUNTIME_IMPORTS`).
 PYTHON = (sys.executable, "-S")
 PACKAGE = Path(__file__).resolve().parents[1] / "lambda_layer" / "protect_lambda"
+#: The layer build's bytecode script (what ``cdk synth`` runs on a staged layer).
+BYTECODE_SCRIPT = Path(__file__).resolve().parents[1] / "protect_lambda_construct" / "bytecode.py"
 
 #: What the Lambda Python runtime has imported before it imports the handler's module:
 #: awslambdaric's bootstrap.py (importlib, json, logging, os, sys, time, traceback),
@@ -91,13 +93,13 @@ def stage_layer(directory: Path, *, bytecode: bool) -> Path:
     """The guard staged as ``directory/python/protect_lambda``; the ``python`` folder.
 
     With ``bytecode``, precompiled by this interpreter as ``cdk synth`` does
-    (``protect_lambda/bytecode.py``, ``PYTHONHASHSEED=0``).
+    (``protect_lambda_construct/bytecode.py``, ``PYTHONHASHSEED=0``).
     """
     site = directory / "python"
     shutil.copytree(PACKAGE, site / "protect_lambda",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "precompiled"))
     if bytecode:
-        subprocess.run([*PYTHON, str(PACKAGE / "bytecode.py"), str(site)], check=True, capture_output=True,
+        subprocess.run([*PYTHON, str(BYTECODE_SCRIPT), str(site)], check=True, capture_output=True,
                        env={"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
     return site
 

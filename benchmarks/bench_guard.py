@@ -41,7 +41,7 @@ import time
 from typing import Any, Callable, Sequence
 
 from protect_lambda import Guard
-from protect_lambda.evaluation import read_cases
+from protect_lambda_tools.evaluation import read_cases
 
 # --- statistics -----------------------------------------------------------------
 

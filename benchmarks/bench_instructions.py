@@ -32,7 +32,7 @@ import tempfile
 import time
 
 from protect_lambda import Guard
-from protect_lambda.evaluation import read_cases
+from protect_lambda_tools.evaluation import read_cases
 
 CHILD = (
     "import json, sys\n"

@@ -7,7 +7,7 @@ handler, environment, code and guard layer of ``cdk.out``. It prints the respons
 the Violation records as CloudWatch Logs would receive them, and, read from the
 template, the metric filter that counts each record, the alarm it drives and the
 SNS topic with its subscribers. Nothing is deployed: the filter pattern is
-evaluated locally (protect_lambda.filter_pattern), the alarm from its threshold.
+evaluated locally (protect_lambda_tools.filter_pattern), the alarm from its threshold.
 
 Exit status 0 when every outcome is the expected one, 1 otherwise, 2 without a
 synthesized assembly.
@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from protect_lambda import contract
-from protect_lambda.local_invoke import (
+from protect_lambda_tools.local_invoke import (
     FunctionSpec,
     Invocation,
     LocalInvokeError,
     invoke,
 )
-from protect_lambda.local_template import (
+from protect_lambda_tools.local_template import (
     Monitoring,
     function_from_template,
     load_template,

@@ -1,6 +1,6 @@
 """protect-lambda: CDK constructs that put a runtime guard in front of Lambda functions.
 
-The public names load on first use, so that ``python -m protect_lambda_construct.report``
+The public names load on first use, so that ``python -m protect_lambda_tools.report``
 (which only reads templates) does not start aws-cdk-lib's jsii runtime.
 
 Example:

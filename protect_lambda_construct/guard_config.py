@@ -1,65 +1,144 @@
 """The guard's configuration as the function's environment (and, when large, a layer).
 
-The document format and its validation live in :mod:`protect_lambda.config`,
-which the guard reads at run time; this module turns ``GuardOptions`` into that
-document at synth time, so a bad custom rule or an override of an unknown rule
-fails ``cdk synth``. Mode and fail policy travel as environment variables;
-overrides and custom rules inline when small, otherwise in a file shipped in a
-small per-function configuration layer (Lambda allows 4 KB of environment
-variables in all, shared with the user's own).
+This module turns ``GuardOptions`` into the guard's configuration document at
+synth time. The document is validated by the guard itself (its
+:func:`protect_lambda.config.validate_document`, run on the staged guard package
+by :mod:`protect_lambda_construct.config_check` in a child interpreter), so a bad
+custom rule or an override of an unknown rule fails ``cdk synth`` exactly when
+the guard would refuse it at run time. Mode and fail policy travel as
+environment variables; overrides and custom rules inline when small, otherwise
+in a file shipped in a small per-function configuration layer (Lambda allows
+4 KB of environment variables in all, shared with the user's own).
 
 Example:
     >>> guard_document(GuardOptions())["mode"]
     'block'
+    >>> config_environment(guard_document(GuardOptions()))
+    {'PROTECT_LAMBDA_MODE': 'block', 'PROTECT_LAMBDA_FAIL_POLICY': 'open'}
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
+import subprocess
+import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from protect_lambda import config as guard_config
-from protect_lambda.engine import RuleError, load_builtin_rules
-from protect_lambda.errors import GuardConfigError
+from protect_lambda import contract
 
+from .layer import guard_package_dir
 from .options import GuardOptions, ProtectionError
 
 #: Where configuration files land inside Lambda (layers are mounted at /opt).
 CONFIG_LAYER_DIR = "protect_lambda_config"
+#: Largest inline configuration (bytes of JSON) put in an environment variable. Lambda allows
+#: 4 KB for *all* variables of a function, so half of it is left to the user's own variables.
+INLINE_CONFIG_LIMIT = 2048
+#: The sections of the document that travel as JSON (mode and fail policy have variables of their own).
+JSON_SECTIONS = ("rule_overrides", "category_overrides", "custom_rules")
+#: The script that validates a document with the staged guard's own validator.
+CONFIG_CHECK_SCRIPT = Path(__file__).resolve().parent / "config_check.py"
+#: Seconds the validating interpreter may take.
+CHECK_TIMEOUT_S = 120
 
 
-@functools.lru_cache(maxsize=1)
-def builtin_rule_names() -> tuple[frozenset[str], frozenset[str]]:
-    """Ids and categories of the guard's built-in rules (read once per process)."""
-    rules = load_builtin_rules()
-    return frozenset(rule.id for rule in rules), frozenset(rule.category for rule in rules)
+@functools.lru_cache(maxsize=256)
+def _checked(document_json: str) -> str:
+    """The guard's normalised copy of a document (JSON), or :class:`ProtectionError` naming the field."""
+    command = [sys.executable, "-I", "-S", str(CONFIG_CHECK_SCRIPT), str(guard_package_dir().parent)]
+    try:
+        done = subprocess.run(command, input=document_json, capture_output=True, text=True,
+                              timeout=CHECK_TIMEOUT_S, check=False)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise RuntimeError(f"protect-lambda could not run {sys.executable} to validate the guard's "
+                           f"configuration: {error}") from None
+    try:
+        answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RuntimeError("protect-lambda could not validate the guard's configuration:\n"
+                           f"{done.stderr.strip()}") from None
+    if "error" in answer:
+        raise ProtectionError(f"guard: {answer['error']}")
+    return json.dumps(answer["document"], sort_keys=True)
 
 
 def guard_document(options: GuardOptions) -> dict[str, Any]:
-    """The validated configuration document of ``options``.
+    """The configuration document of ``options``, as the guard validated it.
 
-    Raises :class:`ProtectionError` naming the bad field.
+    Raises :class:`ProtectionError` naming the bad field. A document with only
+    a mode and a fail policy (typed enums, valid by construction) is not sent to
+    the guard.
     """
-    rule_ids, categories = builtin_rule_names()
+    document: dict[str, Any] = {
+        "mode": options.mode.value,
+        "fail_policy": options.fail_policy.value,
+        "rule_overrides": {key: action.value for key, action in options.rule_overrides.items()},
+        "category_overrides": {key: action.value for key, action in options.category_overrides.items()},
+        "custom_rules": [dict(rule) for rule in options.custom_rules],
+    }
+    if not any(document[section] for section in JSON_SECTIONS):
+        return document
     try:
-        return guard_config.build_config(
-            mode=options.mode.value,
-            fail_policy=options.fail_policy.value,
-            rule_overrides={key: action.value for key, action in options.rule_overrides.items()},
-            category_overrides={key: action.value for key, action in options.category_overrides.items()},
-            custom_rules=[dict(rule) for rule in options.custom_rules],
-            known_rule_ids=rule_ids,
-            known_categories=categories,
-        )
-    except (GuardConfigError, RuleError, ValueError) as error:
-        raise ProtectionError(f"guard: {error}") from error
+        document_json = json.dumps(document, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise ProtectionError(f"guard.custom_rules: must hold only JSON values (strings, numbers, "
+                              f"booleans, lists, dicts): {error}") from None
+    checked: dict[str, Any] = json.loads(_checked(document_json))
+    return checked
+
+
+def config_json(document: Mapping[str, Any]) -> str:
+    """The compact, deterministic JSON of the sections of ``document`` that are not empty.
+
+    ``mode`` and ``fail_policy`` travel in their own environment variables, so they
+    are left out.
+
+    Example:
+        >>> config_json({"mode": "block", "rule_overrides": {"b": "off", "a": "monitor"}})
+        '{"rule_overrides":{"a":"monitor","b":"off"}}'
+    """
+    body = {key: document[key] for key in JSON_SECTIONS if document.get(key)}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def config_environment(document: Mapping[str, Any], *, config_file_path: Optional[str] = None,
+                       inline_limit: int = INLINE_CONFIG_LIMIT) -> dict[str, str]:
+    """The environment variables that carry ``document`` to the guard.
+
+    The JSON goes inline (:data:`~protect_lambda.contract.CONFIG_ENV`) when it fits
+    in ``inline_limit`` bytes; otherwise the caller ships :func:`config_json` as a
+    file and passes its path in Lambda as ``config_file_path``
+    (:data:`~protect_lambda.contract.CONFIG_FILE_ENV`).
+
+    Example:
+        >>> sorted(config_environment({"mode": "monitor", "rule_overrides": {"xss-001": "off"}}))
+        ['PROTECT_LAMBDA_CONFIG', 'PROTECT_LAMBDA_FAIL_POLICY', 'PROTECT_LAMBDA_MODE']
+    """
+    env = {
+        contract.MODE_ENV: str(document.get("mode", contract.MODE_BLOCK)),
+        contract.FAIL_POLICY_ENV: str(document.get("fail_policy", contract.FAIL_OPEN)),
+    }
+    body = config_json(document)
+    if body == "{}":
+        return env
+    size = len(body.encode("utf-8"))
+    if size <= inline_limit:
+        env[contract.CONFIG_ENV] = body
+    elif config_file_path:
+        env[contract.CONFIG_FILE_ENV] = config_file_path
+    else:
+        raise ValueError(f"guard config: {size} bytes of JSON exceed the inline limit of {inline_limit} "
+                         "bytes; pass config_file_path and ship config_json() in that file")
+    return env
 
 
 def config_layer(scope: Construct, construct_id: str, document_json: str) -> tuple[lambda_.LayerVersion, str]:
@@ -84,12 +163,12 @@ def config_layer(scope: Construct, construct_id: str, document_json: str) -> tup
 def apply_guard_config(scope: Construct, function: lambda_.Function, options: GuardOptions) -> None:
     """Put the guard's configuration on ``function``: environment, and a layer when it is large."""
     document = guard_document(options)
-    body = guard_config.config_json(document)
-    if len(body.encode("utf-8")) <= guard_config.INLINE_CONFIG_LIMIT:
-        environment = guard_config.config_environment(document)
+    body = config_json(document)
+    if len(body.encode("utf-8")) <= INLINE_CONFIG_LIMIT:
+        environment = config_environment(document)
     else:
         layer, path = config_layer(scope, "GuardConfigLayer", body)
         function.add_layers(layer)
-        environment = guard_config.config_environment(document, config_file_path=path)
+        environment = config_environment(document, config_file_path=path)
     for name, value in environment.items():
         function.add_environment(name, value)

@@ -1,12 +1,14 @@
 """The guard layer: one ``LayerVersion`` per stack, Python runtime and architecture.
 
-The layer's content is the installed ``protect_lambda`` package (from this
-repository or from the wheel) less its developer tools, staged as
-``python/protect_lambda`` so that Lambda mounts it at ``/opt/python``.
+The layer's content is the installed guard package ``protect_lambda`` (from this
+repository or from the wheel) as it is, staged as ``python/protect_lambda`` so
+that Lambda mounts it at ``/opt/python``. The package holds only what runs in
+Lambda: the developer tools live in ``protect_lambda_tools`` and the bytecode
+builder in this package (:mod:`protect_lambda_construct.bytecode`).
 
 Lambda mounts layers read-only, so Python cannot cache bytecode there: the
 layer carries it, made at synth by an interpreter of the runtime's Python
-version (:func:`bytecode_interpreter`; :mod:`protect_lambda.bytecode`): the
+version (:func:`bytecode_interpreter`; :mod:`protect_lambda_construct.bytecode`): the
 modules' ``.pyc`` files and the rules' compiled regexes, which take the guard's
 cold start (import plus every rule compiled) from 80 – 130 ms to about 15 ms (docs/guard.md). Without such an
 interpreter the layer holds the sources only, works the same, and synth warns
@@ -41,7 +43,7 @@ from aws_cdk import Annotations, Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
-import protect_lambda
+from protect_lambda import contract
 
 #: Python runtimes the guard supports (it uses nothing newer than 3.10).
 SUPPORTED_PYTHON_RUNTIMES: tuple[str, ...] = (
@@ -50,10 +52,8 @@ SUPPORTED_PYTHON_RUNTIMES: tuple[str, ...] = (
 
 _IGNORED_DIRS = {"__pycache__"}
 _IGNORED_SUFFIXES = (".pyc", ".pyo")
-#: Parts of the package that run on a developer's machine (CLI, boto3 operations,
-#: evaluation), never inside Lambda: left out of the layer.
-DEV_ONLY = frozenset({"bytecode.py", "commands", "ops", "cli.py", "evaluation.py", "filter_pattern.py",
-                      "local_invoke.py", "local_template.py"})
+#: The script that makes a staged layer's bytecode, run by an interpreter of the runtime's version.
+BYTECODE_SCRIPT = Path(__file__).resolve().parent / "bytecode.py"
 #: Set ``PROTECT_LAMBDA_PYTHON_3_13`` (and so on) to the interpreter that makes the bytecode
 #: for that runtime, or to ``none`` for a layer without bytecode.
 INTERPRETER_ENV_PREFIX = "PROTECT_LAMBDA_PYTHON_"
@@ -74,14 +74,11 @@ def guard_package_dir() -> Path:
 
 
 def _package_files(root: Path) -> list[Path]:
-    files = []
+    """Every file of the guard package, less bytecode a local Python may have cached in it."""
+    files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        top = Path(dirpath) == root
-        dirnames[:] = sorted(d for d in dirnames
-                             if d not in _IGNORED_DIRS and not (top and d in DEV_ONLY))
-        for name in sorted(filenames):
-            if not name.endswith(_IGNORED_SUFFIXES) and not (top and name in DEV_ONLY):
-                files.append(Path(dirpath, name))
+        dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
+        files.extend(Path(dirpath, name) for name in sorted(filenames) if not name.endswith(_IGNORED_SUFFIXES))
     return files
 
 
@@ -169,9 +166,8 @@ def bytecode_interpreter(version: str) -> Optional[str]:
 
 
 def _precompile(site_dir: Path, interpreter: str) -> None:
-    script = guard_package_dir() / "bytecode.py"
     try:
-        done = subprocess.run([interpreter, "-S", str(script), str(site_dir)], env=_child_env(),
+        done = subprocess.run([interpreter, "-S", str(BYTECODE_SCRIPT), str(site_dir)], env=_child_env(),
                               capture_output=True, text=True, timeout=PRECOMPILE_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise BytecodeError(f"{interpreter} did not precompile the guard layer within "
@@ -216,7 +212,7 @@ def staged_layer_dir(interpreter: Optional[str] = None) -> Path:
         described = _describe(interpreter)
         if described is None:
             raise BytecodeError(f"{interpreter}: cannot be run to precompile the guard layer")
-        digest.update(b"\0bytecode\0" + (source / "bytecode.py").read_bytes())
+        digest.update(b"\0bytecode\0" + BYTECODE_SCRIPT.read_bytes())
         digest.update(f"\0{described['implementation']} {described['full_version']}".encode())
         suffix = f"-py{str(described['version']).replace('.', '')}"  # no dot: the asset would keep it as an extension
     key = digest.hexdigest()
@@ -292,7 +288,7 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture,
         code=lambda_.Code.from_asset(str(staged), exclude=[_STAGED_MARKER]),
         compatible_runtimes=[runtime],
         compatible_architectures=[architecture],
-        description=(f"protect-lambda runtime guard {protect_lambda.__version__} ({runtime.name}, "
+        description=(f"protect-lambda runtime guard {contract.GUARD_VERSION} ({runtime.name}, "
                      f"{architecture.name}{', with bytecode' if interpreter else ''})"),
     )
     if interpreter is None:

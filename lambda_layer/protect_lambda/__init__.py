@@ -15,7 +15,8 @@ TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy r
 if TYPE_CHECKING:
     from typing import Any
 
-__version__ = "0.1.0"
+from protect_lambda.contract import GUARD_VERSION as __version__
+
 __all__ = ["Guard", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -1,4 +1,4 @@
-"""Guard configuration: validated at synth time by the construct, read at run time by the wrapper.
+"""Guard configuration: read at run time by the wrapper, validated by the same code at synth.
 
 The configuration is one JSON document::
 
@@ -6,17 +6,18 @@ The configuration is one JSON document::
      "rule_overrides": {"sqli-001": "monitor"}, "category_overrides": {"xss": "off"},
      "custom_rules": [{"id": "custom-001", "category": "custom", ...}]}
 
-The construct calls :func:`build_config` (a bad field fails ``cdk synth`` with a
-message naming it) and :func:`config_environment` to turn the document into the
-function's environment: ``mode`` and ``fail_policy`` go to their own variables,
-the rest inline in :data:`~protect_lambda.contract.CONFIG_ENV`, or, when it is
-too large for Lambda's 4 KB environment, in a file named by
-:data:`~protect_lambda.contract.CONFIG_FILE_ENV`. At run time :func:`load_config`
-reads it back. Pure standard library.
+The construct (``protect_lambda_construct.guard_config``) writes it into the
+function's environment: ``mode`` and ``fail_policy`` in their own variables, the
+rest inline in :data:`~protect_lambda.contract.CONFIG_ENV`, or, when it is too
+large for Lambda's 4 KB environment, in a file named by
+:data:`~protect_lambda.contract.CONFIG_FILE_ENV`. :func:`load_config` reads it
+back at run time; :func:`validate_document` is what both use, so a document
+that synthesizes is one the guard accepts (the construct runs it on the staged
+guard package at synth). Pure standard library.
 
 Example:
-    >>> doc = build_config(mode="monitor", rule_overrides={"sqli-001": "off"})
-    >>> env = config_environment(doc)
+    >>> env = {"PROTECT_LAMBDA_MODE": "monitor",
+    ...        "PROTECT_LAMBDA_CONFIG": '{"rule_overrides": {"sqli-001": "off"}}'}
     >>> load_config(env).rule_overrides
     {'sqli-001': 'off'}
     >>> load_config(env).mode
@@ -37,7 +38,7 @@ from protect_lambda._record import FrozenRecord, _init
 from protect_lambda.errors import GuardConfigError
 
 #: Values a rule or category override may take.
-OVERRIDE_ACTIONS: Final = ("block", "monitor", "off")
+OVERRIDE_ACTIONS: Final = contract.OVERRIDE_ACTIONS
 #: Keys a configuration document may hold.
 DOCUMENT_KEYS: Final = (
     "mode",
@@ -46,10 +47,6 @@ DOCUMENT_KEYS: Final = (
     "category_overrides",
     "custom_rules",
 )
-#: Largest inline configuration (bytes of JSON) that :func:`config_environment` puts in
-#: an environment variable. Lambda allows 4 KB for *all* variables of a function, so
-#: half of it is left to the user's own variables.
-INLINE_CONFIG_LIMIT: Final = 2048
 #: Upper bound on a configuration file, to fail clearly rather than slowly.
 MAX_CONFIG_FILE_BYTES: Final = 1 << 20
 _MAX_NAME = 128
@@ -91,7 +88,7 @@ class GuardConfig(FrozenRecord):
         )
 
 
-# --- validation (shared by synth time and run time) ---------------------------
+# --- validation (run time, and at synth through the staged guard) ----------------
 
 
 def _choice(name: str, value: object, choices: Collection[str]) -> str:
@@ -192,100 +189,6 @@ def validate_document(
         ),
         "custom_rules": rules,
     }
-
-
-# --- synth time ---------------------------------------------------------------
-
-
-def build_config(
-    *,
-    mode: str = contract.MODE_BLOCK,
-    fail_policy: str = contract.FAIL_OPEN,
-    rule_overrides: Mapping[str, str] | None = None,
-    category_overrides: Mapping[str, str] | None = None,
-    custom_rules: Iterable[Mapping[str, Any]] = (),
-    known_rule_ids: Collection[str] | None = None,
-    known_categories: Collection[str] | None = None,
-) -> dict[str, Any]:
-    """Validate the construct's guard props and return the JSON-ready configuration document.
-
-    Pass ``known_rule_ids`` / ``known_categories`` (the built-in rules) to also
-    reject overrides of names that do not exist (a typo would otherwise be a no-op).
-
-    Example:
-        >>> build_config(mode="monitor")["mode"]
-        'monitor'
-        >>> build_config(mode="blok")
-        Traceback (most recent call last):
-        ...
-        protect_lambda.errors.GuardConfigError: mode: must be one of block, monitor (got 'blok')
-    """
-    return validate_document(
-        {
-            "mode": mode,
-            "fail_policy": fail_policy,
-            "rule_overrides": rule_overrides,
-            "category_overrides": category_overrides,
-            "custom_rules": list(custom_rules),
-        },
-        origin="guard config",
-        known_rule_ids=known_rule_ids,
-        known_categories=known_categories,
-    )
-
-
-def config_json(document: Mapping[str, Any]) -> str:
-    """The compact, deterministic JSON of the non-default, non-env parts of ``document``.
-
-    ``mode`` and ``fail_policy`` travel in their own environment variables, so they
-    are left out; empty sections are left out too.
-
-    Example:
-        >>> config_json(build_config(rule_overrides={"b": "off", "a": "monitor"}))
-        '{"rule_overrides":{"a":"monitor","b":"off"}}'
-    """
-    body = {
-        key: document[key]
-        for key in ("rule_overrides", "category_overrides", "custom_rules")
-        if document.get(key)
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
-def config_environment(
-    document: Mapping[str, Any],
-    *,
-    config_file_path: str | None = None,
-    inline_limit: int = INLINE_CONFIG_LIMIT,
-) -> dict[str, str]:
-    """The environment variables that carry ``document`` to the guard.
-
-    The JSON goes inline when it fits in ``inline_limit`` bytes; otherwise the
-    construct must ship it as a file (e.g. in the function's asset) and pass its
-    path at run time as ``config_file_path`` (absolute, or relative to
-    ``LAMBDA_TASK_ROOT``); the caller writes :func:`config_json` to that file.
-
-    Example:
-        >>> sorted(config_environment(build_config()))
-        ['PROTECT_LAMBDA_FAIL_POLICY', 'PROTECT_LAMBDA_MODE']
-    """
-    env = {
-        contract.MODE_ENV: str(document.get("mode", contract.MODE_BLOCK)),
-        contract.FAIL_POLICY_ENV: str(document.get("fail_policy", contract.FAIL_OPEN)),
-    }
-    body = config_json(document)
-    if body == "{}":
-        return env
-    if len(body.encode("utf-8")) <= inline_limit:
-        env[contract.CONFIG_ENV] = body
-    elif config_file_path:
-        env[contract.CONFIG_FILE_ENV] = config_file_path
-    else:
-        raise GuardConfigError(
-            f"guard config: {len(body.encode('utf-8'))} bytes of JSON exceed the inline limit "
-            f"of {inline_limit} bytes; pass config_file_path and ship config_json() in that file"
-        )
-    return env
 
 
 # --- run time -----------------------------------------------------------------

@@ -20,6 +20,9 @@ TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy r
 if TYPE_CHECKING:
     from typing import Final
 
+#: Version of the guard: every record carries it (``guard_version``), the layer's description names it.
+GUARD_VERSION: Final = "0.1.0"
+
 # --- handler redirect -------------------------------------------------------
 
 #: Handler string the construct puts on a protected function.
@@ -45,6 +48,8 @@ MODES: Final = (MODE_BLOCK, MODE_MONITOR)
 FAIL_OPEN: Final = "open"
 FAIL_CLOSED: Final = "closed"
 FAIL_POLICIES: Final = (FAIL_OPEN, FAIL_CLOSED)
+#: What a rule or category override may set: block, report only (monitor), or turn the rule off.
+OVERRIDE_ACTIONS: Final = ("block", "monitor", "off")
 
 # --- the Violation record ---------------------------------------------------
 # One JSON object per violation, on one line, written to stdout. Lambda sends a

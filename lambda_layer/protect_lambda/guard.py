@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     Action = Literal["blocked", "detected"]
 else:
     Action = str
-OVERRIDE_VALUES: Final = ("block", "monitor", "off")
+OVERRIDE_VALUES: Final = contract.OVERRIDE_ACTIONS
 OVERSIZE_CATEGORY: Final = "oversize"
 UNINSPECTED_CATEGORY: Final = "uninspected"
 #: Default action of categories whose default is not the guard's mode.

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from protect_lambda import contract
-from protect_lambda.filter_pattern import matches
+from protect_lambda_tools.filter_pattern import matches
 
 from example.demo import load_event
 

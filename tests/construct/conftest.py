@@ -1,4 +1,7 @@
-"""Session fixtures: every test app is synthesized once and shared by many assertions."""
+"""Session fixtures: every test app is synthesized once and shared by many assertions.
+
+The example app's fixtures, which the tools' tests use too, are in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +11,7 @@ from typing import Any
 import pytest
 from aws_cdk import cx_api
 
-from example.stack import STACK_NAME, build_app
-
 from .apps import build_aspect_app, build_many_app, build_options_app
-
-
-@pytest.fixture(scope="session")
-def example_assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
-    """The example app, synthesized once, with cdk-nag's AwsSolutions checks on."""
-    outdir = tmp_path_factory.mktemp("example-cdk-out")
-    return build_app(outdir=str(outdir)).synth()
-
-
-@pytest.fixture(scope="session")
-def example_template(example_assembly: cx_api.CloudAssembly) -> dict[str, Any]:
-    template: dict[str, Any] = example_assembly.get_stack_by_name(STACK_NAME).template
-    return template
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +53,12 @@ def all_templates(example_assembly: cx_api.CloudAssembly, options_assembly: cx_a
 def asset_dir(assembly: cx_api.CloudAssembly, s3_key: str) -> Path:
     """The staged directory of a zip asset, from its S3 key."""
     return Path(assembly.directory) / f"asset.{s3_key.removesuffix('.zip')}"
+
+
+def source_files(package: Path) -> set[str]:
+    """The files of a package folder (relative paths), without the bytecode the layer build adds."""
+    return {path.relative_to(package).as_posix() for path in package.rglob("*")
+            if path.is_file() and not {"__pycache__", "precompiled"} & set(path.relative_to(package).parts)}
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ from aws_cdk.assertions import Match, Template
 
 from example.stack import STACK_NAME
 from protect_lambda import contract
-from protect_lambda_construct.layer import DEV_ONLY, NO_BYTECODE_WARNING
+from protect_lambda_construct.layer import NO_BYTECODE_WARNING, guard_package_dir
 
-from .conftest import asset_dir
+from .conftest import asset_dir, source_files
 from .templates import one, resources
 
 
@@ -55,8 +55,8 @@ def test_guard_layer(example_template: dict[str, Any], example_assembly: cx_api.
     for name in ("wrapper.py", "contract.py", "guard.py", "engine.py"):
         assert (staged / name).is_file(), name
     assert list((staged / "rules").glob("*.json")), "rules data missing from the layer"
-    for name in DEV_ONLY:  # developer tools, and the bytecode builder, stay out
-        assert not (staged / name).exists(), name
+    # the layer is the guard package as it is: every file of it, and nothing else (no exclusion list)
+    assert source_files(staged) == source_files(guard_package_dir())
     # the test apps are built without a bytecode interpreter (tests/conftest.py): sources only, and a warning
     assert not list(staged.rglob("__pycache__")) and not (staged / "precompiled").exists()
     warnings = [m for m in example_assembly.get_stack_by_name(STACK_NAME).messages

@@ -25,16 +25,16 @@ from protect_lambda.engine import load_builtin_rules, rule_flags
 from protect_lambda_construct import ProtectedFunction
 from protect_lambda_construct import layer as layer_module
 from protect_lambda_construct.layer import (
-    DEV_ONLY,
     NO_BYTECODE_WARNING,
     BytecodeError,
     bytecode_interpreter,
+    guard_package_dir,
     staged_layer_dir,
 )
-from protect_lambda_construct.report import summarise_template
+from protect_lambda_tools.report import summarise_template
 
 from .apps import python_function_props
-from .conftest import asset_dir
+from .conftest import asset_dir, source_files
 from .templates import resources
 
 VERSION = "%d.%d" % sys.version_info[:2]
@@ -92,8 +92,9 @@ def test_layer_of_the_synth_interpreters_version_carries_its_bytecode(
     assert [p.name for p in (staged / "precompiled").iterdir()] == [f"rules.{TAG}.marshal"]
     recorded = regex_cache.load(str(staged / "precompiled" / f"rules.{TAG}.marshal"))
     assert set(recorded) == {(rule.pattern, rule_flags(rule)) for rule in load_builtin_rules()}
-    for name in DEV_ONLY:
-        assert not (staged / name).exists() and not list(staged.rglob(f"{Path(name).stem}.*.pyc")), name
+    assert source_files(staged) == source_files(guard_package_dir())  # the guard as it is, no more
+    assert {p.name.split(".")[0] for p in (staged / "__pycache__").iterdir()} == {
+        p.stem for p in staged.glob("*.py")}  # bytecode of the guard's modules, and of nothing else
     assert "with bytecode" in layers[f"python{VERSION}"]["Description"]
     # make demo's summary says which layers carry it
     summaries = summarise_template("BytecodeStack", bytecode_assembly.get_stack_by_name("BytecodeStack").template)

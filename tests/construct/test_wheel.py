@@ -42,13 +42,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contents(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("protect_lambda/wrapper.py", "protect_lambda/contract.py", "protect_lambda/py.typed",
-                     "protect_lambda/bytecode.py", "protect_lambda/regex_cache.py",
-                     "protect_lambda_construct/protected_function.py", "protect_lambda_construct/py.typed"):
+                     "protect_lambda/regex_cache.py", "protect_lambda_construct/bytecode.py",
+                     "protect_lambda_construct/protected_function.py", "protect_lambda_construct/py.typed",
+                     "protect_lambda_tools/cli.py", "protect_lambda_tools/py.typed"):
         assert required in names, required
     assert any(name.startswith("protect_lambda/rules/") and name.endswith(".json") for name in names)
     assert not any(name.startswith(("tests/", "example/", "lambda_layer/")) for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "protect-lambda = protect_lambda.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "protect-lambda = protect_lambda_tools.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_app_outside_the_repository_synthesizes_with_the_layer(wheel: Path, tmp_path: Path) -> None:
@@ -72,8 +73,9 @@ def test_app_outside_the_repository_synthesizes_with_the_layer(wheel: Path, tmp_
     asset = app_dir / "cdk.out" / f"asset.{layer['Properties']['Content']['S3Key'].removesuffix('.zip')}"
     assert (asset / "python" / "protect_lambda" / "wrapper.py").is_file()
     assert list((asset / "python" / "protect_lambda" / "rules").glob("*.json"))
-    # the layer's bytecode, built by the wheel's bytecode.py with this interpreter
+    # the layer's bytecode, built by the wheel's protect_lambda_construct/bytecode.py with this interpreter
     tag = sys.implementation.cache_tag
     assert (asset / "python" / "protect_lambda" / "__pycache__" / f"wrapper.{tag}.pyc").is_file()
     assert (asset / "python" / "protect_lambda" / "precompiled" / f"rules.{tag}.marshal").is_file()
-    assert not (asset / "python" / "protect_lambda" / "bytecode.py").exists()
+    assert not (asset / "python" / "protect_lambda_construct").exists()
+    assert not (asset / "python" / "protect_lambda_tools").exists()

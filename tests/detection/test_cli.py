@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from protect_lambda.cli import main
+from protect_lambda_tools.cli import main
 
 from . import events
 

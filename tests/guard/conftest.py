@@ -18,7 +18,7 @@ _LAYER = Path(__file__).resolve().parents[2] / "lambda_layer"
 if str(_LAYER) not in sys.path:  # a plain checkout: the guard is not installed
     sys.path.insert(0, str(_LAYER))
 
-from protect_lambda import contract, wrapper  # noqa: E402
+from protect_lambda import contract, inspection, protected_handler, wrapper # noqa: E402
 
 XSS = "<script>alert(document.cookie)</script>"
 SQLI = "1' OR '1'='1' -- "
@@ -267,21 +267,21 @@ def eventbridge(detail: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def default_guard() -> wrapper.GuardLike:
+def default_guard() -> inspection.GuardLike:
     from protect_lambda.config import GuardConfig
 
-    return wrapper.build_guard(GuardConfig())
+    return inspection.build_guard(GuardConfig())
 
 
 def protect(
-    handler: Callable[[Any, Any], Any], guard: Optional[wrapper.GuardLike] = None, **config: Any
-) -> wrapper.ProtectedHandler:
+    handler: Callable[[Any, Any], Any], guard: Optional[inspection.GuardLike] = None, **config: Any
+) -> protected_handler.ProtectedHandler:
     """``handler`` behind a real guard built from ``config`` (or behind ``guard``)."""
     from protect_lambda.config import GuardConfig
 
     cfg = GuardConfig(**config)
-    return wrapper.ProtectedHandler(
-        handler, guard if guard is not None else wrapper.build_guard(cfg), cfg
+    return protected_handler.ProtectedHandler(
+        handler, guard if guard is not None else inspection.build_guard(cfg), cfg
     )
 
 
@@ -301,7 +301,7 @@ class FailingGuard:
     """A guard whose inspection raises: the injected guard failure."""
 
     def __init__(
-        self, error: Exception, *, on: str = "event", real: Optional[wrapper.GuardLike] = None
+        self, error: Exception, *, on: str = "event", real: Optional[inspection.GuardLike] = None
     ) -> None:
         self.error, self.on, self.real = error, on, real
 

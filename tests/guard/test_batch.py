@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from protect_lambda import contract, responses, wrapper
+from protect_lambda import contract, inspection, protected_handler, responses
 from protect_lambda.config import GuardConfig
 
 from .conftest import (
@@ -23,14 +23,14 @@ from .conftest import (
 
 
 def _protected(
-    guard: wrapper.GuardLike, result: Any = None
-) -> tuple[wrapper.ProtectedHandler, Recorder]:
+    guard: inspection.GuardLike, result: Any = None
+) -> tuple[protected_handler.ProtectedHandler, Recorder]:
     recorder = Recorder(result)
-    return wrapper.ProtectedHandler(recorder, guard, GuardConfig()), recorder
+    return protected_handler.ProtectedHandler(recorder, guard, GuardConfig()), recorder
 
 
 def test_sqs_offending_record_is_failed_and_clean_ones_are_processed(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = sqs("order 1", XSS, "order 3")
     protected, recorder = _protected(default_guard)
@@ -46,7 +46,7 @@ def test_sqs_offending_record_is_failed_and_clean_ones_are_processed(
 
 
 def test_failures_merge_with_the_handlers_own(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext
+    default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
     own = {"batchItemFailures": [{"itemIdentifier": "msg-2"}], "extra": "kept"}
     protected, recorder = _protected(default_guard, own)
@@ -62,7 +62,7 @@ def test_failures_merge_with_the_handlers_own(
 
 
 def test_clean_batch_returns_the_handlers_result_as_is(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext
+    default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
     own = {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     protected, recorder = _protected(default_guard, own)
@@ -72,7 +72,7 @@ def test_clean_batch_returns_the_handlers_result_as_is(
 
 
 def test_all_records_offending_does_not_call_the_handler(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext
+    default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
     protected, recorder = _protected(default_guard)
     assert protected(sqs(XSS, SQLI), ctx) == {
@@ -82,7 +82,7 @@ def test_all_records_offending_does_not_call_the_handler(
 
 
 def test_kinesis_records_are_failed_by_sequence_number(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext
+    default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
     event = kinesis('{"order": 1}', json.dumps({"comment": XSS}))
     protected, recorder = _protected(default_guard)
@@ -93,7 +93,7 @@ def test_kinesis_records_are_failed_by_sequence_number(
 
 
 def test_dynamodb_records_are_failed_by_sequence_number(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext
+    default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
     event = dynamodb("great product", SQLI)
     protected, recorder = _protected(default_guard)
@@ -102,7 +102,7 @@ def test_dynamodb_records_are_failed_by_sequence_number(
 
 
 def test_leaking_batch_response_keeps_only_the_blocked_records_failed(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The result is withheld, but clean records already processed are not failed
     # (more in test_security_gaps.py).
@@ -115,7 +115,7 @@ def test_leaking_batch_response_keeps_only_the_blocked_records_failed(
 
 
 def test_fifo_holds_back_later_records_of_the_same_group(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = sqs("a1", XSS, "a3", "b1", fifo=True, groups=["a", "a", "a", "b"])
     protected, recorder = _protected(default_guard)
@@ -131,7 +131,7 @@ def test_fifo_holds_back_later_records_of_the_same_group(
 
 
 def test_standard_queue_does_not_hold_back(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext
+    default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
     protected, recorder = _protected(default_guard)
     assert protected(sqs("a1", XSS, "a3"), ctx) == {
@@ -169,7 +169,7 @@ def test_blocking_finding_outside_records_fails_the_whole_batch(ctx: LambdaConte
             raise AssertionError("not reached")
 
     recorder = Recorder()
-    protected = wrapper.ProtectedHandler(recorder, Guard(), GuardConfig())
+    protected = protected_handler.ProtectedHandler(recorder, Guard(), GuardConfig())
     assert protected(sqs("x", "y"), ctx) == {
         "batchItemFailures": [{"itemIdentifier": "msg-0"}, {"itemIdentifier": "msg-1"}]
     }

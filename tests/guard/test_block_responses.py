@@ -6,7 +6,7 @@ import json
 from typing import Any, Callable
 
 import pytest
-from protect_lambda import contract, responses, wrapper
+from protect_lambda import contract, inspection, protected_handler, responses
 from protect_lambda.config import GuardConfig
 from protect_lambda.errors import GuardBlockedError
 
@@ -32,10 +32,10 @@ LEAK = {"statusCode": 200, "body": json.dumps({"card": CARD, "note": "thanks"})}
 
 
 def _protected(
-    default_guard: wrapper.GuardLike, result: Any
-) -> tuple[wrapper.ProtectedHandler, Recorder]:
+    default_guard: inspection.GuardLike, result: Any
+) -> tuple[protected_handler.ProtectedHandler, Recorder]:
     recorder = Recorder(result)
-    return wrapper.ProtectedHandler(recorder, default_guard, GuardConfig()), recorder
+    return protected_handler.ProtectedHandler(recorder, default_guard, GuardConfig()), recorder
 
 
 def _body(response: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def test_http_attack_gets_403_in_the_source_shape(
     make: Callable[[str], dict[str, Any]],
     header: str,
     attack: str,
-    default_guard: wrapper.GuardLike,
+    default_guard: inspection.GuardLike,
     ctx: LambdaContext,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -81,7 +81,7 @@ def test_http_attack_gets_403_in_the_source_shape(
 
 
 def test_alb_with_multi_value_headers_answers_with_multi_value_headers(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext
+    default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
     protected, _ = _protected(default_guard, OK)
     response = protected(alb(XSS, multi=True), ctx)
@@ -95,7 +95,7 @@ def test_http_leak_is_withheld_with_a_generic_500(
     source: str,
     make: Callable[[str], dict[str, Any]],
     header: str,
-    default_guard: wrapper.GuardLike,
+    default_guard: inspection.GuardLike,
     ctx: LambdaContext,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -114,7 +114,7 @@ def test_http_leak_is_withheld_with_a_generic_500(
 
 
 def test_alb_multi_value_leak_is_withheld_with_multi_value_headers(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext
+    default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
     protected, _ = _protected(default_guard, LEAK)
     response = protected(alb("order 42", multi=True), ctx)
@@ -136,7 +136,7 @@ def test_alb_multi_value_leak_is_withheld_with_multi_value_headers(
 def test_other_sources_fail_with_a_typed_error_naming_the_rule(
     event: dict[str, Any],
     source: str,
-    default_guard: wrapper.GuardLike,
+    default_guard: inspection.GuardLike,
     ctx: LambdaContext,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -152,7 +152,7 @@ def test_other_sources_fail_with_a_typed_error_naming_the_rule(
 
 
 def test_other_source_leak_fails_with_a_typed_error_and_no_secret(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     protected, _ = _protected(default_guard, {"key": AWS_KEY_ID})
     with pytest.raises(GuardBlockedError) as info:
@@ -187,7 +187,7 @@ def test_blocked_error_pickles_for_the_runtime() -> None:
     ],
 )
 def test_fallback_source_agrees_with_the_guard(
-    event: Any, expected: str, default_guard: wrapper.GuardLike
+    event: Any, expected: str, default_guard: inspection.GuardLike
 ) -> None:
     assert responses.fallback_source(event) == expected
     if isinstance(event, dict) and event and expected not in ("kinesis",):

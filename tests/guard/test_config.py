@@ -1,4 +1,4 @@
-"""Guard configuration: from the environment, from a file, and validated at synth time."""
+"""Guard configuration: from the environment, from a file, and the validator synth also runs."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ from typing import Any, Callable
 
 import pytest
 from protect_lambda import contract, wrapper
-from protect_lambda.config import (
-    INLINE_CONFIG_LIMIT,
-    GuardConfig,
-    build_config,
-    config_environment,
-    config_json,
-    load_config,
-    read_fail_policy,
-)
+from protect_lambda.config import GuardConfig, load_config, read_fail_policy, validate_document
 from protect_lambda.engine import RuleError
 from protect_lambda.errors import GuardConfigError
 
@@ -136,70 +128,54 @@ def test_read_fail_policy_survives_garbage() -> None:
     assert read_fail_policy({}) == "open"
 
 
-# --- synth time ------------------------------------------------------------------------
+# --- the validator (the construct runs it at synth, on the staged guard) ----------------
 
 
-def test_build_config_round_trips_through_the_environment() -> None:
-    doc = build_config(
-        mode="monitor",
-        fail_policy="closed",
-        rule_overrides={"sqli-001": "off"},
-        category_overrides={"xss": "block"},
-        custom_rules=[RULE],
-    )
-    env = config_environment(doc)
-    assert env[contract.MODE_ENV] == "monitor" and env[contract.FAIL_POLICY_ENV] == "closed"
-    config = load_config(env)
-    assert config == GuardConfig(
-        mode="monitor",
-        fail_policy="closed",
-        rule_overrides={"sqli-001": "off"},
-        category_overrides={"xss": "block"},
-        custom_rules=(RULE,),
-    )
+def _document(**sections: Any) -> dict[str, Any]:
+    return {"mode": "block", "fail_policy": "open", **sections}
 
 
-def test_build_config_rejects_bad_rules_naming_them() -> None:
+def test_validate_document_normalises_and_keeps_every_section() -> None:
+    doc = validate_document(_document(
+        mode="Monitor", fail_policy="closed", rule_overrides={"sqli-001": "OFF"},
+        category_overrides={"xss": "block"}, custom_rules=[RULE]))
+    assert doc == {"mode": "monitor", "fail_policy": "closed", "rule_overrides": {"sqli-001": "off"},
+                   "category_overrides": {"xss": "block"}, "custom_rules": [RULE]}
+    env = {contract.MODE_ENV: doc["mode"], contract.FAIL_POLICY_ENV: doc["fail_policy"],
+           contract.CONFIG_ENV: json.dumps({key: doc[key] for key in
+                                            ("rule_overrides", "category_overrides", "custom_rules")})}
+    assert load_config(env) == GuardConfig(
+        mode="monitor", fail_policy="closed", rule_overrides={"sqli-001": "off"},
+        category_overrides={"xss": "block"}, custom_rules=(RULE,))
+
+
+def test_validate_document_rejects_bad_rules_naming_them() -> None:
     with pytest.raises(RuleError, match="custom-001"):
-        build_config(custom_rules=[dict(RULE, pattern="(unclosed")])
+        validate_document(_document(custom_rules=[dict(RULE, pattern="(unclosed")]))
     with pytest.raises(
         GuardConfigError, match=r"custom_rules\[1\]: duplicate rule id 'custom-001'"
     ):
-        build_config(custom_rules=[RULE, RULE])
+        validate_document(_document(custom_rules=[RULE, RULE]))
     with pytest.raises(GuardConfigError, match="already a built-in rule"):
-        build_config(custom_rules=[RULE], known_rule_ids={"custom-001"})
+        validate_document(_document(custom_rules=[RULE]), known_rule_ids={"custom-001"})
 
 
-def test_build_config_checks_known_names_when_given() -> None:
+def test_validate_document_checks_known_names_when_given() -> None:
     with pytest.raises(GuardConfigError, match=r"rule_overrides\['sqli-01'\]: unknown name"):
-        build_config(rule_overrides={"sqli-01": "off"}, known_rule_ids={"sqli-001"})
-    assert build_config(
-        rule_overrides={"custom-001": "monitor"}, custom_rules=[RULE], known_rule_ids={"sqli-001"}
+        validate_document(_document(rule_overrides={"sqli-01": "off"}), known_rule_ids={"sqli-001"})
+    assert validate_document(
+        _document(rule_overrides={"custom-001": "monitor"}, custom_rules=[RULE]),
+        known_rule_ids={"sqli-001"},
     )["rule_overrides"] == {"custom-001": "monitor"}
     with pytest.raises(GuardConfigError, match="category_overrides"):
-        build_config(category_overrides={"sql": "off"}, known_categories={"sqli"})
+        validate_document(_document(category_overrides={"sql": "off"}), known_categories={"sqli"})
 
 
-def test_config_json_is_deterministic_and_omits_empty_sections() -> None:
-    a = config_json(build_config(rule_overrides={"b": "off", "a": "monitor"}))
-    b = config_json(build_config(rule_overrides={"a": "monitor", "b": "off"}))
-    assert a == b == '{"rule_overrides":{"a":"monitor","b":"off"}}'
-    assert config_environment(build_config()) == {
-        contract.MODE_ENV: "block",
-        contract.FAIL_POLICY_ENV: "open",
-    }
-
-
-def test_large_config_needs_a_file(tmp_path: Path) -> None:
-    doc = build_config(custom_rules=_many_rules(40))
-    assert len(config_json(doc)) > INLINE_CONFIG_LIMIT
-    with pytest.raises(GuardConfigError, match="config_file_path"):
-        config_environment(doc)
+def test_large_config_file_loads(tmp_path: Path) -> None:
     path = tmp_path / "guard.json"
-    path.write_text(config_json(doc))
-    env = config_environment(doc, config_file_path=str(path))
-    assert contract.CONFIG_ENV not in env and env[contract.CONFIG_FILE_ENV] == str(path)
-    assert len(load_config(env).custom_rules) == 40
+    path.write_text(json.dumps({"custom_rules": _many_rules(40)}))
+    assert len(path.read_text()) > 4096
+    assert len(load_config({contract.CONFIG_FILE_ENV: str(path)}).custom_rules) == 40
 
 
 def test_rules_from_a_large_config_file_block_through_the_wrapper(
@@ -210,14 +186,13 @@ def test_rules_from_a_large_config_file_block_through_the_wrapper(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Rule sets beyond Lambda's 4 KB environment limit still work (via CONFIG_FILE_ENV)."""
-    doc = build_config(custom_rules=_many_rules(60))
-    assert len(config_json(doc)) > 4096
     path = tmp_path / "guard.json"
-    path.write_text(config_json(doc))
+    path.write_text(json.dumps({"custom_rules": _many_rules(60)}))
+    assert len(path.read_text()) > 4096
     module = user_app.write("app.py", "def handler(event, context):\n    return 'ok'\n")
     lambda_env(
         **{contract.ORIGINAL_HANDLER_ENV: f"{module}.handler"},
-        **config_environment(doc, config_file_path=str(path)),
+        **{contract.CONFIG_FILE_ENV: str(path)},
     )
     assert wrapper.handler(apigw_http("say forbidden-word-59 please"), ctx)["statusCode"] == 403
     assert [r[contract.FIELD_RULE_ID] for r in printed_records(capsys.readouterr().out)] == [

@@ -23,7 +23,7 @@ from typing import Callable
 
 import pytest
 from protect_lambda import contract, wrapper
-from protect_lambda.filter_pattern import matches
+from protect_lambda_tools.filter_pattern import matches
 
 from .conftest import XSS, LambdaContext, UserApp, apigw_http, printed_lines, printed_records
 

@@ -6,7 +6,7 @@ import json
 from typing import Any, Callable
 
 import pytest
-from protect_lambda import contract, wrapper
+from protect_lambda import contract, inspection, protected_handler, wrapper
 from protect_lambda.config import GuardConfig
 from protect_lambda.errors import GuardBlockedError, GuardFailedClosedError
 
@@ -53,12 +53,12 @@ def test_monitor_mode_batch_hands_every_record_on(ctx: LambdaContext) -> None:
     assert recorder.events[0] is event
 
 
-def _rules_hit(event: Any, default_guard: wrapper.GuardLike) -> set[str]:
+def _rules_hit(event: Any, default_guard: inspection.GuardLike) -> set[str]:
     return {f.rule_id for f in default_guard.inspect_event(event).findings}
 
 
 def test_rule_override_off_silences_the_rule(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = apigw_http(XSS)
     hit = _rules_hit(event, default_guard)
@@ -85,7 +85,7 @@ def test_category_override_monitor_detects_without_blocking(
 
 
 def test_rule_override_block_in_monitor_mode_blocks(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = apigw_http(SQLI)
     rule = sorted(_rules_hit(event, default_guard))[0]
@@ -137,7 +137,7 @@ def test_fail_open_calls_the_handler_with_the_event_untouched(
 ) -> None:
     result = {"statusCode": 200, "body": "ok"}
     recorder = Recorder(result)
-    protected = wrapper.ProtectedHandler(recorder, FailingGuard(PAYLOAD_IN_ERROR), GuardConfig())
+    protected = protected_handler.ProtectedHandler(recorder, FailingGuard(PAYLOAD_IN_ERROR), GuardConfig())
     event = apigw_http(XSS)
     assert protected(event, ctx) is result
     assert recorder.events[0] is event
@@ -152,10 +152,10 @@ def test_fail_open_calls_the_handler_with_the_event_untouched(
 
 
 def test_fail_open_still_inspects_the_response_when_only_the_event_failed(
-    default_guard: wrapper.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     guard = FailingGuard(RecursionError("deep"), on="event", real=default_guard)
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         Recorder({"statusCode": 200, "body": CARD}), guard, GuardConfig()
     )
     assert protected(apigw_http("x"), ctx)["statusCode"] == 500
@@ -169,13 +169,13 @@ def test_fail_open_still_inspects_the_response_when_only_the_event_failed(
 @pytest.mark.parametrize("on", ["event", "response"])
 def test_fail_closed_http_blocks(
     on: str,
-    default_guard: wrapper.GuardLike,
+    default_guard: inspection.GuardLike,
     ctx: LambdaContext,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     guard = FailingGuard(ValueError("bug"), on=on, real=default_guard)
     recorder = Recorder(OK)
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         recorder, guard, GuardConfig(fail_policy=contract.FAIL_CLOSED)
     )
     response = protected(apigw_http("hello"), ctx)
@@ -189,7 +189,7 @@ def test_fail_closed_http_blocks(
 
 def test_fail_closed_batch_fails_every_record(ctx: LambdaContext) -> None:
     recorder = Recorder()
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         recorder, FailingGuard(KeyError("k")), GuardConfig(fail_policy=contract.FAIL_CLOSED)
     )
     assert protected(sqs("a", "b"), ctx) == {
@@ -199,7 +199,7 @@ def test_fail_closed_batch_fails_every_record(ctx: LambdaContext) -> None:
 
 
 def test_fail_closed_other_source_raises_typed_error(ctx: LambdaContext) -> None:
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         Recorder(), FailingGuard(PAYLOAD_IN_ERROR), GuardConfig(fail_policy=contract.FAIL_CLOSED)
     )
     with pytest.raises(GuardFailedClosedError) as info:
@@ -212,7 +212,7 @@ def test_fail_closed_other_source_raises_typed_error(ctx: LambdaContext) -> None
 def test_monitor_mode_never_blocks_even_fail_closed(
     ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         Recorder(OK),
         FailingGuard(ValueError("x")),
         GuardConfig(mode="monitor", fail_policy=contract.FAIL_CLOSED),
@@ -226,8 +226,8 @@ def test_closed_stdout_never_breaks_the_invocation(ctx: LambdaContext) -> None:
 
     stream = io.StringIO()
     stream.close()
-    protected = wrapper.ProtectedHandler(
-        Recorder(OK), wrapper.build_guard(GuardConfig()), GuardConfig(), stream=stream
+    protected = protected_handler.ProtectedHandler(
+        Recorder(OK), inspection.build_guard(GuardConfig()), GuardConfig(), stream=stream
     )
     assert protected(apigw_http(XSS), ctx)["statusCode"] == 403
 
@@ -265,7 +265,7 @@ def test_broken_config_is_a_guard_error_and_fails_open_by_default(
     assert wrapper.handler(apigw_http(XSS), ctx) == {"statusCode": 200, "body": "ok"}
     [record] = _guard_errors(capsys.readouterr().out)  # one per invocation, not one per phase
     assert record["error_type"] == "GuardConfigError" and detail in record["detail"]
-    assert record["phase"] == wrapper.PHASE_CONFIG and record["outcome"] == "proceeded"
+    assert record["phase"] == inspection.PHASE_CONFIG and record["outcome"] == "proceeded"
 
 
 def test_broken_config_fail_closed_blocks(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from protect_lambda import contract, responses, wrapper
+from protect_lambda import contract, inspection, protected_handler, responses
 from protect_lambda.config import GuardConfig
 from protect_lambda.errors import GuardBlockedError
 
@@ -93,7 +93,7 @@ CTX = LambdaContext(function_name="prop", aws_request_id="req-prop")
 
 
 def _check_outcome(
-    guard: wrapper.GuardLike, event: Any, result: Any, protected: wrapper.ProtectedHandler
+    guard: inspection.GuardLike, event: Any, result: Any, protected: protected_handler.ProtectedHandler
 ) -> None:
     source = guard.inspect_event(event).source
     try:
@@ -134,10 +134,10 @@ def _check_lines(out: str) -> None:
 @SETTINGS
 @given(event=events, result=results)
 def test_block_mode_returns_result_or_a_proper_block(
-    default_guard: wrapper.GuardLike, event: Any, result: Any
+    default_guard: inspection.GuardLike, event: Any, result: Any
 ) -> None:
     stream = io.StringIO()
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         lambda e, c: result, default_guard, GuardConfig(), stream=stream
     )
     _check_outcome(default_guard, event, result, protected)
@@ -151,7 +151,7 @@ def test_block_mode_returns_result_or_a_proper_block(
 @given(event=events, result=results)
 def test_monitor_mode_always_returns_the_result(event: Any, result: Any) -> None:
     stream = io.StringIO()
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         lambda e, c: result, _MONITOR, GuardConfig(mode="monitor"), stream=stream
     )
     assert protected(event, CTX) is result
@@ -161,7 +161,7 @@ def test_monitor_mode_always_returns_the_result(event: Any, result: Any) -> None
 class ChaosGuard:
     """The real guard, except that it raises where the test says."""
 
-    def __init__(self, real: wrapper.GuardLike, fail_event: bool, fail_response: bool) -> None:
+    def __init__(self, real: inspection.GuardLike, fail_event: bool, fail_response: bool) -> None:
         self.real, self.fail_event, self.fail_response = real, fail_event, fail_response
 
     def inspect_event(self, event: Any) -> Any:
@@ -178,7 +178,7 @@ class ChaosGuard:
 @SETTINGS
 @given(event=events, result=results, fail_event=st.booleans(), fail_response=st.booleans())
 def test_fail_open_never_raises_an_error_of_its_own(
-    default_guard: wrapper.GuardLike, event: Any, result: Any, fail_event: bool, fail_response: bool
+    default_guard: inspection.GuardLike, event: Any, result: Any, fail_event: bool, fail_response: bool
 ) -> None:
     stream = io.StringIO()
     guard = ChaosGuard(default_guard, fail_event, fail_response)
@@ -188,7 +188,7 @@ def test_fail_open_never_raises_an_error_of_its_own(
         calls.append(event)
         return result
 
-    protected = wrapper.ProtectedHandler(handler, guard, GuardConfig(), stream=stream)
+    protected = protected_handler.ProtectedHandler(handler, guard, GuardConfig(), stream=stream)
     _check_outcome(default_guard if not fail_event else _NEVER_BLOCKS, event, result, protected)
     out = stream.getvalue()
     _check_lines(out)
@@ -212,15 +212,15 @@ class _NeverBlocks:
 
 
 _NEVER_BLOCKS: Any = _NeverBlocks()
-_MONITOR = wrapper.build_guard(GuardConfig(mode="monitor"))
+_MONITOR = inspection.build_guard(GuardConfig(mode="monitor"))
 
 
 @pytest.mark.parametrize(
     "event", [1, "text", None, [], [{"Records": 1}], {"Records": "x"}, {"Records": [1, None]}]
 )
-def test_odd_top_level_events(default_guard: wrapper.GuardLike, event: Any) -> None:
+def test_odd_top_level_events(default_guard: inspection.GuardLike, event: Any) -> None:
     result = object()
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         lambda e, c: result, default_guard, GuardConfig(), stream=io.StringIO()
     )
     assert protected(event, CTX) is result

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from protect_lambda import contract, violation, wrapper
-from protect_lambda.cli import main
+from protect_lambda import contract, inspection, protected_handler, violation
+from protect_lambda_tools.cli import main
 from protect_lambda.config import GuardConfig
 from protect_lambda.errors import GuardBlockedError
-from protect_lambda.evaluation import inspect_case, score, scored_verdict
+from protect_lambda_tools.evaluation import inspect_case, score, scored_verdict
 from protect_lambda.guard import Guard
 
 from .conftest import (
@@ -92,7 +92,7 @@ def _assert_no_secret(out: str, secret: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("depth", [0, 1, 4])
 @pytest.mark.parametrize("name", sorted(SECRETS))
 def test_secret_used_as_a_response_key_never_reaches_the_record(
-    default_guard: wrapper.GuardLike,
+    default_guard: inspection.GuardLike,
     capsys: pytest.CaptureFixture[str],
     name: str,
     depth: int,
@@ -100,7 +100,7 @@ def test_secret_used_as_a_response_key_never_reaches_the_record(
     secret = SECRETS[name]
     # the value under the secret key leaks too, so a finding is located through the key
     result = _nest(depth, {secret: {"detail": f"charged {CARD}"}, "id": 7})
-    protected = wrapper.ProtectedHandler(Recorder(result), default_guard, GuardConfig())
+    protected = protected_handler.ProtectedHandler(Recorder(result), default_guard, GuardConfig())
     with pytest.raises(GuardBlockedError):
         protected({"orderId": "o-1"}, CTX)
     records = _assert_no_secret(capsys.readouterr().out, secret)
@@ -110,11 +110,11 @@ def test_secret_used_as_a_response_key_never_reaches_the_record(
 
 @pytest.mark.parametrize("name", sorted(SECRETS))
 def test_secret_used_as_a_key_inside_an_http_body(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str], name: str
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     secret = SECRETS[name]
     body = json.dumps({"orders": [{"lines": {secret: f"card {CARD}"}}]})
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         Recorder({"statusCode": 200, "body": body}), default_guard, GuardConfig()
     )
     assert protected(apigw_http("shoes"), CTX)["statusCode"] == 500
@@ -128,12 +128,12 @@ def test_secret_used_as_a_key_inside_an_http_body(
     "name", ["card-spaces", "card-dashes", "ssn", "aws-key-id", "aws-secret", "jwt"]
 )
 def test_secret_query_parameter_name_is_redacted_inbound(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str], name: str
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     secret = SECRETS[name]
     event = apigw_http("shoes")
     event["queryStringParameters"] = {secret: XSS}
-    protected = wrapper.ProtectedHandler(Recorder(), default_guard, GuardConfig())
+    protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())
     assert protected(event, CTX)["statusCode"] == 403
     records = _assert_no_secret(capsys.readouterr().out, secret)
     assert {r[contract.FIELD_LOCATION] for r in records} <= {
@@ -143,10 +143,10 @@ def test_secret_query_parameter_name_is_redacted_inbound(
 
 
 def test_secret_key_in_a_batch_record_is_redacted(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = sqs("order 1", json.dumps({"meta": {AWS_KEY_ID: XSS}}))
-    protected = wrapper.ProtectedHandler(Recorder(), default_guard, GuardConfig())
+    protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())
     assert protected(event, CTX) == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
     records = _assert_no_secret(capsys.readouterr().out, AWS_KEY_ID)
     assert {r[contract.FIELD_LOCATION] for r in records} == {f"Records[1].body.meta.{PLACEHOLDER}"}
@@ -172,22 +172,22 @@ def _event_with(where: str) -> dict[str, Any]:
     ],
 )
 def test_ordinary_locations_stay_readable(
-    default_guard: wrapper.GuardLike,
+    default_guard: inspection.GuardLike,
     capsys: pytest.CaptureFixture[str],
     where: str,
     expected: str,
 ) -> None:
-    protected = wrapper.ProtectedHandler(Recorder(), default_guard, GuardConfig())
+    protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())
     assert protected(_event_with(where), CTX)["statusCode"] == 403
     locations = {r[contract.FIELD_LOCATION] for r in printed_records(capsys.readouterr().out)}
     assert expected in locations
 
 
 def test_ordinary_batch_location_stays_readable(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = sqs("a", "b", json.dumps({"text": XSS}))
-    protected = wrapper.ProtectedHandler(Recorder(), default_guard, GuardConfig())
+    protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())
     protected(event, CTX)
     locations = {r[contract.FIELD_LOCATION] for r in printed_records(capsys.readouterr().out)}
     assert locations == {"Records[2].body.text"}
@@ -267,12 +267,12 @@ def _finding(location: str) -> Any:
 # --- 2. a leaking batch response does not fail the clean records ------------------------
 
 
-def _protected(result: Any, guard: wrapper.GuardLike) -> wrapper.ProtectedHandler:
-    return wrapper.ProtectedHandler(Recorder(result), guard, GuardConfig())
+def _protected(result: Any, guard: inspection.GuardLike) -> protected_handler.ProtectedHandler:
+    return protected_handler.ProtectedHandler(Recorder(result), guard, GuardConfig())
 
 
 def test_leak_beside_batch_item_failures_keeps_only_valid_failures(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
     result = {
         "batchItemFailures": [
@@ -298,7 +298,7 @@ def test_leak_beside_batch_item_failures_keeps_only_valid_failures(
 
 
 def test_leak_only_fails_no_clean_record(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
     protected = _protected({"summary": f"charged {CARD}"}, default_guard)
     assert protected(sqs("order 1", "order 2"), CTX) == {"batchItemFailures": []}
@@ -307,12 +307,12 @@ def test_leak_only_fails_no_clean_record(
 
 
 @pytest.mark.parametrize("result", [f"charged {CARD}", [CARD], {"batchItemFailures": CARD}])
-def test_leaking_result_of_another_shape(default_guard: wrapper.GuardLike, result: Any) -> None:
+def test_leaking_result_of_another_shape(default_guard: inspection.GuardLike, result: Any) -> None:
     answer = _protected(result, default_guard)(sqs("order 1", XSS), CTX)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
 
 
-def test_leak_in_an_identifier_is_dropped(default_guard: wrapper.GuardLike) -> None:
+def test_leak_in_an_identifier_is_dropped(default_guard: inspection.GuardLike) -> None:
     result = {"batchItemFailures": [{"itemIdentifier": CARD}]}
     assert _protected(result, default_guard)(sqs("order 1"), CTX) == {"batchItemFailures": []}
 
@@ -325,7 +325,7 @@ def test_leak_in_an_identifier_is_dropped(default_guard: wrapper.GuardLike) -> N
     ],
 )
 def test_stream_sources_keep_the_handlers_sequence_numbers(
-    default_guard: wrapper.GuardLike, make: Callable[[], dict[str, Any]], ids: Any
+    default_guard: inspection.GuardLike, make: Callable[[], dict[str, Any]], ids: Any
 ) -> None:
     event = make()
     if ids is None:
@@ -341,11 +341,11 @@ def test_stream_sources_keep_the_handlers_sequence_numbers(
 def test_monitor_mode_returns_the_batch_result_as_is() -> None:
     cfg = GuardConfig(mode=contract.MODE_MONITOR)
     result = {"batchItemFailures": [], "summary": f"charged {CARD}"}
-    protected = wrapper.ProtectedHandler(Recorder(result), wrapper.build_guard(cfg), cfg)
+    protected = protected_handler.ProtectedHandler(Recorder(result), inspection.build_guard(cfg), cfg)
     assert protected(sqs("order 1"), CTX) is result
 
 
-def test_http_leak_is_still_a_500(default_guard: wrapper.GuardLike) -> None:
+def test_http_leak_is_still_a_500(default_guard: inspection.GuardLike) -> None:
     protected = _protected({"statusCode": 200, "body": f"card {CARD}"}, default_guard)
     assert protected(apigw_http("shoes"), CTX)["statusCode"] == 500
 

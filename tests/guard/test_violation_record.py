@@ -8,7 +8,7 @@ from types import SimpleNamespace as NS
 from typing import Any, Optional
 
 import pytest
-from protect_lambda import __version__, contract, violation, wrapper
+from protect_lambda import __version__, contract, inspection, protected_handler, violation
 from protect_lambda.config import GuardConfig
 from protect_lambda.errors import GuardBlockedError
 
@@ -58,9 +58,9 @@ def _span(text: str, secret: str) -> tuple[int, int]:
 
 
 def test_record_has_exactly_the_contract_fields_in_order(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    protected = wrapper.ProtectedHandler(Recorder(), default_guard, GuardConfig())
+    protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())
     protected(apigw_http(XSS), CTX)
     records = printed_records(capsys.readouterr().out)
     assert records
@@ -96,7 +96,7 @@ def test_one_line_per_finding_and_duplicates_are_collapsed(
         def inspect_response(self, response: Any, event: Any = None) -> Any:
             return NS(blocked=False, source="generic", findings=[])
 
-    wrapper.ProtectedHandler(Recorder(), Guard(), GuardConfig())({}, CTX)
+    protected_handler.ProtectedHandler(Recorder(), Guard(), GuardConfig())({}, CTX)
     assert [r[contract.FIELD_RULE_ID] for r in printed_records(capsys.readouterr().out)] == [
         "leak-x",
         "other",
@@ -113,8 +113,8 @@ def test_records_per_direction_are_capped(capsys: pytest.CaptureFixture[str]) ->
         def inspect_response(self, response: Any, event: Any = None) -> Any:
             return NS(blocked=False, source="generic", findings=[])
 
-    wrapper.ProtectedHandler(Recorder(), Guard(), GuardConfig())({}, CTX)
-    assert len(printed_records(capsys.readouterr().out)) == wrapper.MAX_RECORDS_PER_DIRECTION
+    protected_handler.ProtectedHandler(Recorder(), Guard(), GuardConfig())({}, CTX)
+    assert len(printed_records(capsys.readouterr().out)) == inspection.MAX_RECORDS_PER_DIRECTION
 
 
 # --- redaction ----------------------------------------------------------------------------
@@ -175,10 +175,10 @@ def test_partial_match_does_not_leak_the_rest_of_the_number() -> None:
     ],
 )
 def test_real_wrapper_output_never_contains_the_secret(
-    body: dict[str, Any], default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str]
+    body: dict[str, Any], default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
     result = {"statusCode": 200, "body": json.dumps(body)}
-    response = wrapper.ProtectedHandler(Recorder(result), default_guard, GuardConfig())(
+    response = protected_handler.ProtectedHandler(Recorder(result), default_guard, GuardConfig())(
         apigw_http("x"), CTX
     )
     assert response["statusCode"] == 500
@@ -236,11 +236,11 @@ def _assert_single_line_records(out: str, expected: int) -> list[dict[str, Any]]
 
 
 def test_attack_in_a_key_cannot_forge_a_record(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = {"payload": {FORGED + XSS: "v"}}
     with pytest.raises(GuardBlockedError):
-        wrapper.ProtectedHandler(Recorder(), default_guard, GuardConfig())(event, CTX)
+        protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())(event, CTX)
     out = capsys.readouterr().out
     count = len(printed_lines(out))
     assert count >= 1
@@ -250,9 +250,9 @@ def test_attack_in_a_key_cannot_forge_a_record(
 
 
 def test_attack_in_a_value_cannot_forge_a_record(
-    default_guard: wrapper.GuardLike, capsys: pytest.CaptureFixture[str]
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    response = wrapper.ProtectedHandler(Recorder(), default_guard, GuardConfig())(
+    response = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())(
         apigw_http(FORGED + XSS), CTX
     )
     assert response["statusCode"] == 403

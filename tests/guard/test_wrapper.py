@@ -6,7 +6,7 @@ import traceback
 from typing import Any, Callable
 
 import pytest
-from protect_lambda import contract, wrapper
+from protect_lambda import contract, inspection, protected_handler, wrapper
 from protect_lambda.config import GuardConfig
 from protect_lambda.errors import GuardBlockedError, HandlerLoadError
 
@@ -177,7 +177,7 @@ def test_handler_exception_untouched_after_a_guard_failure(ctx: LambdaContext) -
     def handler(event: Any, context: Any) -> Any:
         raise error
 
-    protected = wrapper.ProtectedHandler(
+    protected = protected_handler.ProtectedHandler(
         handler, FailingGuard(RuntimeError("guard bug")), GuardConfig()
     )
     with pytest.raises(UserError) as info:
@@ -189,20 +189,20 @@ def test_handler_exception_untouched_after_a_guard_failure(ctx: LambdaContext) -
     "result", [None, "text", 0, [], {"statusCode": 200, "body": "ok"}, {"a": [1, {"b": None}]}]
 )
 def test_clean_invocation_returns_the_identical_object(
-    result: Any, default_guard: wrapper.GuardLike, ctx: LambdaContext
+    result: Any, default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:
-    protected = wrapper.ProtectedHandler(lambda e, c: result, default_guard, GuardConfig())
+    protected = protected_handler.ProtectedHandler(lambda e, c: result, default_guard, GuardConfig())
     assert protected(apigw_http("running shoes"), ctx) is result
     assert protected({"anything": "goes"}, ctx) is result
 
 
 def test_context_without_attributes_uses_the_runtime_environment(
-    default_guard: wrapper.GuardLike,
+    default_guard: inspection.GuardLike,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "from-env")
-    protected = wrapper.ProtectedHandler(lambda e, c: None, default_guard, GuardConfig())
+    protected = protected_handler.ProtectedHandler(lambda e, c: None, default_guard, GuardConfig())
     with pytest.raises(GuardBlockedError):
         protected({"comment": XSS}, object())
     record = printed_records(capsys.readouterr().out)[0]
@@ -214,4 +214,4 @@ def test_context_without_attributes_uses_the_runtime_environment(
 
 def test_protected_handler_requires_guard_or_error() -> None:
     with pytest.raises(ValueError):
-        wrapper.ProtectedHandler(lambda e, c: None, None, GuardConfig())
+        protected_handler.ProtectedHandler(lambda e, c: None, None, GuardConfig())

@@ -1,4 +1,4 @@
-"""Tests of protect_lambda.filter_pattern against the cases of AWS's filter-pattern documentation.
+"""Tests of protect_lambda_tools.filter_pattern against the cases of AWS's filter-pattern documentation.
 
 The events below are shaped like the sample events of "Filter pattern syntax for
 metric filters, subscription filters, filter log events, and Live Tail" (JSON and
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from protect_lambda import contract
-from protect_lambda.filter_pattern import FilterPattern, FilterPatternError, matches
+from protect_lambda_tools.filter_pattern import FilterPattern, FilterPatternError, matches
 
 DOC_EVENT = json.dumps(
     {

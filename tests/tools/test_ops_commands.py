@@ -1,4 +1,4 @@
-"""The ops CLI end to end through ``protect_lambda.cli.main``, on a stack deployed in moto.
+"""The ops CLI end to end through ``protect_lambda_tools.cli.main``, on a stack deployed in moto.
 
 moto implements CloudFormation, Lambda, CloudWatch Logs storage, metric filters,
 alarms and SNS, but it neither evaluates metric filters nor alarms and it ignores
@@ -22,14 +22,14 @@ pytest.importorskip("moto")
 import boto3
 from botocore.stub import ANY, Stubber
 from protect_lambda import contract
-from protect_lambda.cli import main
-from protect_lambda.ops import session as ops_session
-from protect_lambda.ops.errors import (
+from protect_lambda_tools.cli import main
+from protect_lambda_tools.ops import session as ops_session
+from protect_lambda_tools.ops.errors import (
     EXIT_CHECK_FAILED,
     EXIT_NOT_FOUND,
     EXIT_USAGE,
 )
-from protect_lambda.ops.samples import sample_messages
+from protect_lambda_tools.ops.samples import sample_messages
 
 from .conftest import Deployed
 
@@ -122,7 +122,7 @@ def test_bad_duration_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 def test_follow_yields_each_event_once_as_it_arrives(
     deployed: Deployed, put_lines: Any, violation_line: Any
 ) -> None:
-    from protect_lambda.ops.violations import follow
+    from protect_lambda_tools.ops.violations import follow
 
     logs = boto3.client("logs")
     now = _now_ms()
@@ -144,7 +144,7 @@ def test_violations_follow_through_the_cli(
     deployed: Deployed, put_lines: Any, violation_line: Any, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from protect_lambda.ops import violations as ops_violations
+    from protect_lambda_tools.ops import violations as ops_violations
 
     real_follow = ops_violations.follow
     calls: list[dict[str, Any]] = []

@@ -12,8 +12,8 @@ boto3 = pytest.importorskip("boto3")
 
 from botocore.config import Config
 from botocore.stub import Stubber
-from protect_lambda.cli import main
-from protect_lambda.ops import errors, session
+from protect_lambda_tools.cli import main
+from protect_lambda_tools.ops import errors, session
 
 COMMANDS = (
     ["violations", "--stack", "S"],
@@ -111,7 +111,7 @@ def test_unreachable_endpoint(aws_env: None, monkeypatch: pytest.MonkeyPatch, ca
 
 
 def test_internal_error_is_one_line(aws_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from protect_lambda.ops import discovery
+    from protect_lambda_tools.ops import discovery
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("bug\nwith two lines")

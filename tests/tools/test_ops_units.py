@@ -12,10 +12,10 @@ boto3 = pytest.importorskip("boto3")
 
 from botocore.stub import Stubber
 from protect_lambda import contract
-from protect_lambda.filter_pattern import FilterPattern
-from protect_lambda.ops import discovery, samples, session, status, violations
-from protect_lambda.ops.alerts import action_outcome
-from protect_lambda.ops.window import parse_duration
+from protect_lambda_tools.filter_pattern import FilterPattern
+from protect_lambda_tools.ops import discovery, samples, session, status, violations
+from protect_lambda_tools.ops.alerts import action_outcome
+from protect_lambda_tools.ops.window import parse_duration
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from protect_lambda.ops.cli_support import (
+from protect_lambda_tools.ops.cli_support import (
     add_aws_arguments,
     add_target_arguments,
     connect,
     run_safely,
 )
-from protect_lambda.ops.errors import EXIT_CHECK_FAILED, EXIT_NOT_FOUND, OpsError
+from protect_lambda_tools.ops.errors import EXIT_CHECK_FAILED, EXIT_NOT_FOUND, OpsError
 
 HELP = "drive the violations alarms to ALARM (then back to OK) to test the notification path"
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     """Test the alarms; 0 when every alarm action was executed (or not waited for), 1 otherwise."""
 
     def body() -> int:
-        from protect_lambda.ops.alerts import run_test
+        from protect_lambda_tools.ops.alerts import run_test
 
         clients, functions = connect(args, function_alone=False)
         if not any(f.alarms for f in functions):

@@ -10,7 +10,7 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from protect_lambda.ops.cli_support import (
+from protect_lambda_tools.ops.cli_support import (
     add_aws_arguments,
     add_target_arguments,
     connect,
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the status table; return the exit code."""
 
     def body() -> int:
-        from protect_lambda.ops import status
+        from protect_lambda_tools.ops import status
 
         clients, functions = connect(args, function_alone=True)
         end = datetime.now(timezone.utc)

@@ -18,7 +18,7 @@ exception. A timeout or an exit of the process ends the environment like on
 Lambda; the next event gets a new cold start.
 
 Reading a synthesized template (which function, and what its records drive) is
-in :mod:`protect_lambda.local_template`.
+in :mod:`protect_lambda_tools.local_template`.
 
 Not emulated: the Runtime API, memory limits, ``/tmp`` limits, the AWS
 credentials of the execution role (the function gets none unless passed with
@@ -86,13 +86,13 @@ class LocalInvokeError(Exception):
 
 
 def guard_root() -> Path:
-    """The directory holding this ``protect_lambda`` package (what ``/opt/python`` holds on Lambda).
+    """The directory holding the installed guard package ``protect_lambda`` (what ``/opt/python`` holds on Lambda).
 
     Example:
         >>> (guard_root() / "protect_lambda" / "wrapper.py").is_file()
         True
     """
-    return Path(__file__).resolve().parent.parent
+    return Path(contract.__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Reads only the templates in ``cdk.out`` (no jsii, no AWS), so it is fast and
 shows what CloudFormation would deploy.
 
 Example:
-    $ python -m protect_lambda_construct.report cdk.out
+    $ python -m protect_lambda_tools.report cdk.out
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from protect_lambda import contract
-from protect_lambda.local_template import (
+from protect_lambda_tools.local_template import (
     AlarmRoute,
     Monitoring,
     logical_ref,
@@ -68,7 +68,7 @@ def summarise_template(stack: str, template: Template) -> list[ProtectedFunction
     """One summary per protected function (handler redirected into the guard) in ``template``.
 
     The chain a function's records drive (metric filter, metric, alarm, topics) is read
-    the way ``protect-lambda invoke`` reads it (:mod:`protect_lambda.local_template`).
+    the way ``protect-lambda invoke`` reads it (:mod:`protect_lambda_tools.local_template`).
     """
     summaries = []
     groups = resources_of_type(template, "AWS::Logs::LogGroup")

@@ -10,7 +10,7 @@ from aws_cdk import cx_api
 
 from example.stack import STACK_NAME
 from protect_lambda import contract
-from protect_lambda_construct.report import load_assembly, main, render, summarise_template
+from protect_lambda_tools.report import load_assembly, main, render, summarise_template
 
 
 def test_summary_of_the_example(example_assembly: cx_api.CloudAssembly) -> None:
@@ -38,6 +38,6 @@ def test_report_command(example_assembly: cx_api.CloudAssembly, tmp_path: Path) 
 
 
 def test_report_does_not_start_jsii() -> None:
-    probe = "import sys, protect_lambda_construct.report; print('aws_cdk' in sys.modules)"
+    probe = "import sys, protect_lambda_tools.report; print('aws_cdk' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -2,7 +2,7 @@
 
 CloudWatch Logs filters server side with
 :data:`~protect_lambda.contract.VIOLATION_FILTER_PATTERN`; every returned event is
-checked again locally with :mod:`protect_lambda.filter_pattern`, so what is
+checked again locally with :mod:`protect_lambda_tools.filter_pattern`, so what is
 listed is exactly what the metric filter counts. Follow mode polls from the
 newest timestamp seen and drops events already shown (CloudWatch can deliver
 late events with an older timestamp than the newest seen: they are shown when
@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from protect_lambda import contract
-from protect_lambda.filter_pattern import FilterPattern
+from protect_lambda_tools.filter_pattern import FilterPattern
 
 if TYPE_CHECKING:  # pragma: no cover
     from mypy_boto3_logs import CloudWatchLogsClient

@@ -16,18 +16,18 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
-from protect_lambda.ops.errors import (
+from protect_lambda_tools.ops.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     OpsError,
     translate_error,
 )
-from protect_lambda.ops.window import parse_duration
+from protect_lambda_tools.ops.window import parse_duration
 
 if TYPE_CHECKING:
-    from protect_lambda.ops.discovery import ProtectedFunction
-    from protect_lambda.ops.session import Clients
+    from protect_lambda_tools.ops.discovery import ProtectedFunction
+    from protect_lambda_tools.ops.session import Clients
 
 
 def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +58,7 @@ def check_target(stack: str | None, function: str | None, *, function_alone: boo
         >>> check_target(None, "orders", function_alone=False)
         Traceback (most recent call last):
         ...
-        protect_lambda.ops.errors.OpsError: --stack NAME is required
+        protect_lambda_tools.ops.errors.OpsError: --stack NAME is required
     """
     if stack is None and (function is None or not function_alone):
         raise OpsError(
@@ -73,8 +73,8 @@ def connect(args: argparse.Namespace, *, function_alone: bool,
 
     What every ops command starts with; boto3 is imported only now (``--help`` stays fast).
     """
-    from protect_lambda.ops.discovery import discover
-    from protect_lambda.ops.session import make_clients
+    from protect_lambda_tools.ops.discovery import discover
+    from protect_lambda_tools.ops.session import make_clients
 
     check_target(args.stack, args.function, function_alone=function_alone)
     clients = make_clients(region=args.region, profile=args.profile)

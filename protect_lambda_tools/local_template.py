@@ -2,7 +2,7 @@
 
 :func:`function_from_template` gives the handler, environment, code and layer
 asset directories of one function in ``cdk.out`` (a :class:`FunctionSpec` for
-:func:`protect_lambda.local_invoke.invoke`); :func:`monitoring_from_template`
+:func:`protect_lambda_tools.local_invoke.invoke`); :func:`monitoring_from_template`
 gives the chain its Violation records drive: the metric filter on its log group,
 the metric, the alarms watching that metric and the SNS topics (with their
 subscriptions) they notify.
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from protect_lambda import contract
-from protect_lambda.filter_pattern import FilterPatternError, matches
-from protect_lambda.local_invoke import (
+from protect_lambda_tools.filter_pattern import FilterPatternError, matches
+from protect_lambda_tools.local_invoke import (
     DEFAULT_ACCOUNT,
     DEFAULT_MEMORY_MB,
     DEFAULT_REGION,
@@ -61,7 +61,7 @@ def load_template(path: str | Path) -> Template:
         >>> load_template("no/such.template.json")
         Traceback (most recent call last):
         ...
-        protect_lambda.local_invoke.LocalInvokeError: no/such.template.json: no such file (run `npx cdk synth` first)
+        protect_lambda_tools.local_invoke.LocalInvokeError: no/such.template.json: no such file (run `npx cdk synth` first)
     """
     file = Path(path)
     try:

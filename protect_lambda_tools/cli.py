@@ -1,6 +1,6 @@
 """The ``protect-lambda`` console script.
 
-Each sub-command lives in its own module under :mod:`protect_lambda.commands`
+Each sub-command lives in its own module under :mod:`protect_lambda_tools.commands`
 and exposes ``HELP`` (one line), ``add_arguments(parser)`` and
 ``run(args) -> int``. Command modules import heavy dependencies (boto3)
 inside ``run`` so that ``protect-lambda scan`` does not pay for them.
@@ -16,7 +16,7 @@ import importlib
 import sys
 from typing import Sequence
 
-#: command name -> module under protect_lambda.commands
+#: command name -> module under protect_lambda_tools.commands
 COMMANDS: dict[str, str] = {
     "scan": "scan",
     "eval": "evaluate",
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="protect-lambda", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in COMMANDS.items():
-        module = importlib.import_module(f"protect_lambda.commands.{module_name}")
+        module = importlib.import_module(f"protect_lambda_tools.commands.{module_name}")
         command = sub.add_parser(name, help=getattr(module, "HELP", None))
         module.add_arguments(command)
         command.set_defaults(_module=module)

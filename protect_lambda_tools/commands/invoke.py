@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from protect_lambda import contract
-from protect_lambda.local_invoke import (
+from protect_lambda_tools.local_invoke import (
     DEFAULT_REGION,
     FunctionSpec,
     Invocation,
     LocalInvokeError,
     invoke,
 )
-from protect_lambda.local_template import (
+from protect_lambda_tools.local_template import (
     Monitoring,
     function_from_template,
     load_template,

@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 
-from protect_lambda.ops.cli_support import (
+from protect_lambda_tools.ops.cli_support import (
     add_aws_arguments,
     add_target_arguments,
     connect,
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     """List (or follow) the records; return the exit code."""
 
     def body() -> int:
-        from protect_lambda.ops import violations
+        from protect_lambda_tools.ops import violations
 
         clients, functions = connect(args, function_alone=True, monitoring=False)
         groups = sorted({f.log_group for f in functions})

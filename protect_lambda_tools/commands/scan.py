@@ -20,7 +20,7 @@ from typing import Any
 
 from protect_lambda import contract
 from protect_lambda.engine import RuleError
-from protect_lambda.evaluation import inspect_case, read_cases
+from protect_lambda_tools.evaluation import inspect_case, read_cases
 from protect_lambda.guard import Guard, Verdict
 
 HELP = "inspect the events (and responses) of a JSON-lines file, print one verdict per line"

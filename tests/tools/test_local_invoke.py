@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from aws_cdk import cx_api
 from protect_lambda import contract
-from protect_lambda.cli import main as cli_main
-from protect_lambda.local_invoke import (
+from protect_lambda_tools.cli import main as cli_main
+from protect_lambda_tools.local_invoke import (
     FunctionSpec,
     Invocation,
     LocalInvokeError,
     invoke,
 )
-from protect_lambda.local_template import (
+from protect_lambda_tools.local_template import (
     function_from_template,
     load_template,
     monitoring_from_template,

@@ -3,7 +3,7 @@
 For every protected function and each of its metric filters on the violations
 namespace, TestMetricFilter runs the deployed pattern on :mod:`.samples`: all
 Violation records must match, every other line must not. The local evaluator
-(:mod:`protect_lambda.filter_pattern`) runs on the same lines, so a
+(:mod:`protect_lambda_tools.filter_pattern`) runs on the same lines, so a
 disagreement between it and AWS shows up too. The filter's metric
 transformation is checked against the contract (namespace, metric name, value
 ``1``, dimension ``FunctionName`` from ``$.function_name``), and a function
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from protect_lambda import contract
-from protect_lambda.filter_pattern import FilterPattern, FilterPatternError
-from protect_lambda.ops.discovery import MetricFilterInfo, ProtectedFunction
-from protect_lambda.ops.samples import Sample, sample_messages
+from protect_lambda_tools.filter_pattern import FilterPattern, FilterPatternError
+from protect_lambda_tools.ops.discovery import MetricFilterInfo, ProtectedFunction
+from protect_lambda_tools.ops.samples import Sample, sample_messages
 
 if TYPE_CHECKING:  # pragma: no cover
-    from protect_lambda.ops.session import Clients
+    from protect_lambda_tools.ops.session import Clients
 
 
 def expected_dimensions() -> dict[str, str]:

@@ -13,7 +13,7 @@ their ``run()``, so that ``protect-lambda scan`` never pays for boto3.
   one module per command; :mod:`.samples`: Violation records from the local guard.
 
 Example:
-    >>> from protect_lambda.ops.window import parse_duration
+    >>> from protect_lambda_tools.ops.window import parse_duration
     >>> parse_duration("1h30m").total_seconds()
     5400.0
 """

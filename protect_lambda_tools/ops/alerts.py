@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
-from protect_lambda.ops.discovery import AlarmInfo, ProtectedFunction
+from protect_lambda_tools.ops.discovery import AlarmInfo, ProtectedFunction
 
 if TYPE_CHECKING:  # pragma: no cover
-    from protect_lambda.ops.session import Clients
+    from protect_lambda_tools.ops.session import Clients
 
 REASON = "protect-lambda test-alert: testing the notification path"
 RESET_REASON = "protect-lambda test-alert: test over, state reset"

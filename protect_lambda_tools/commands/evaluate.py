@@ -14,9 +14,9 @@ import argparse
 import json
 import sys
 
-from protect_lambda.commands.scan import add_guard_arguments, build_guard
+from protect_lambda_tools.commands.scan import add_guard_arguments, build_guard
 from protect_lambda.engine import RuleError
-from protect_lambda.evaluation import read_cases, score
+from protect_lambda_tools.evaluation import read_cases, score
 
 HELP = "score labelled cases: detection per attack category, false positives on benign cases"
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from protect_lambda import contract
-from protect_lambda.ops.errors import EXIT_NOT_FOUND, OpsError
+from protect_lambda_tools.ops.errors import EXIT_NOT_FOUND, OpsError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from protect_lambda.ops.session import Clients
+    from protect_lambda_tools.ops.session import Clients
 
 LAMBDA_FUNCTION_TYPE = "AWS::Lambda::Function"
 NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"

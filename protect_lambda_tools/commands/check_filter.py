@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from protect_lambda.ops.cli_support import (
+from protect_lambda_tools.ops.cli_support import (
     add_aws_arguments,
     add_target_arguments,
     connect,
     run_safely,
 )
-from protect_lambda.ops.errors import EXIT_CHECK_FAILED
+from protect_lambda_tools.ops.errors import EXIT_CHECK_FAILED
 
 HELP = "test each deployed metric filter with CloudWatch Logs against Violation records of the local guard"
 
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     """0 when every filter matches every Violation record and nothing else; 1 otherwise."""
 
     def body() -> int:
-        from protect_lambda.ops.filter_check import report, run_checks
+        from protect_lambda_tools.ops.filter_check import report, run_checks
 
         clients, functions = connect(args, function_alone=True)
         results = run_checks(clients, functions)

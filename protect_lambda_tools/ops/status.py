@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from protect_lambda import contract
-from protect_lambda.ops.discovery import ProtectedFunction
+from protect_lambda_tools.ops.discovery import ProtectedFunction
 
 if TYPE_CHECKING:  # pragma: no cover
     from mypy_boto3_cloudwatch import CloudWatchClient

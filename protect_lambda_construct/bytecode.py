@@ -14,10 +14,13 @@ with an interpreter of the function's Python version on the staged layer:
   :mod:`protect_lambda.regex_cache`.
 
 The output is deterministic for a given interpreter version (the caller runs it
-with ``PYTHONHASHSEED=0``). It is a build tool: it is not shipped in the layer.
+with ``PYTHONHASHSEED=0``). It is part of the layer build (synth time), not of
+the guard: it runs in a separate interpreter, imports nothing of
+``protect_lambda_construct`` (nor aws-cdk-lib), and imports the *staged* guard
+(its ``engine`` and ``regex_cache``) from the folder it is given.
 
 Usage:
-    python3.13 -S path/to/protect_lambda/bytecode.py STAGED_LAYER/python
+    python3.13 -S path/to/protect_lambda_construct/bytecode.py STAGED_LAYER/python
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import sys
 
 if __name__ == "__main__":
-    # run as a script: its own folder (the package itself) must not shadow standard modules below
+    # run as a script: its own folder (protect_lambda_construct) must not shadow modules below
     del sys.path[0]
 
 import compileall  # noqa: E402
