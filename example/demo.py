@@ -114,7 +114,7 @@ def run_demo(assembly: Path) -> list[FunctionRun]:
     runs = []
     for construct_id, scenarios in SCENARIOS.items():
         spec = function_from_template(template_file, construct_id)
-        run = FunctionRun(construct_id, spec, monitoring_from_template(template, construct_id, spec.name),
+        run = FunctionRun(construct_id, spec, monitoring_from_template(template, construct_id, spec.name, stack_id=spec.stack_id),
                           scenarios)
         run.results = invoke(spec, run.events())
         runs.append(run)

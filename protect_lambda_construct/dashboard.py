@@ -1,9 +1,11 @@
 """The violations dashboard: shared by a stack's protected functions, split when it grows.
 
 A stack's dashboard opens with an overview (violations of all its protected
-functions on one graph, violations by category and the latest violations from
-Logs Insights across their log groups), then one row per function: its
-violations graph and its alarm status. A dashboard holds at most
+functions on one graph; violations by category and by rule, and the latest
+violations, from Logs Insights across their log groups, sealed records only),
+then one row per function: its violations graph and its alarm status. A
+violation is a blocked (or, in monitor mode, flagged) request or batch record;
+by category and by rule count it under the finding that decided. A dashboard holds at most
 :data:`MAX_FUNCTIONS_PER_DASHBOARD` functions, which keeps it far below
 CloudWatch's 500 widgets and within the 50 log groups one Logs Insights query
 may read; the next functions go to ``ProtectLambdaDashboard2`` and so on. A
@@ -32,26 +34,35 @@ from constructs import Construct, IConstruct
 from protect_lambda import contract
 
 DASHBOARD_ID = "ProtectLambdaDashboard"
-#: Functions per dashboard: 2 widgets each plus 4 overview widgets, and one Logs
+#: Functions per dashboard: 2 widgets each plus 5 overview widgets, and one Logs
 #: Insights query over all their log groups (CloudWatch allows 50 per query).
 MAX_FUNCTIONS_PER_DASHBOARD = 50
 
 FULL_WIDTH = 24
 HALF_WIDTH = 12
+QUARTER_WIDTH = 6
 ROW_HEIGHT = 6
 
 _C = contract
-LATEST_VIOLATIONS_QUERY = (
-    f"fields @timestamp, {_C.FIELD_FUNCTION_NAME}, {_C.FIELD_ACTION}, {_C.FIELD_DIRECTION}, "
-    f"{_C.FIELD_RULE_ID}, {_C.FIELD_CATEGORY}, {_C.FIELD_LOCATION}, {_C.FIELD_REQUEST_ID}"
-    f" | filter {_C.FIELD_EVENT} = '{_C.VIOLATION_MARKER}'"
-    " | sort @timestamp desc | limit 100"
-)
-BY_CATEGORY_QUERY = (
-    f"filter {_C.FIELD_EVENT} = '{_C.VIOLATION_MARKER}'"
-    f" | stats count(*) as violations by {_C.FIELD_CATEGORY}"
-    " | sort violations desc"
-)
+
+
+def _sealed(seal: str) -> str:
+    """The Logs Insights filter keeping only the guard's own records: a handler's forgery has no seal."""
+    return f"filter {_C.FIELD_EVENT} = '{_C.VIOLATION_MARKER}' and {_C.FIELD_SEAL} = '{seal}'"
+
+
+def latest_violations_query(seal: str) -> str:
+    """The latest blocked (or flagged) requests, one row each, with the finding that decided."""
+    return (f"fields @timestamp, {_C.FIELD_FUNCTION_NAME}, {_C.FIELD_ACTION}, {_C.FIELD_DIRECTION}, "
+            f"{_C.FIELD_RULE_ID}, {_C.FIELD_CATEGORY}, {_C.FIELD_FINDING_COUNT}, {_C.FIELD_LOCATION}, "
+            f"{_C.FIELD_REQUEST_ID} | {_sealed(seal)} | sort @timestamp desc | limit 100")
+
+
+def by_field_query(seal: str, field: str) -> str:
+    """Blocked (or flagged) requests counted by the deciding finding's ``field`` (category, rule)."""
+    return f"{_sealed(seal)} | stats count(*) as violations by {field} | sort violations desc"
+
+
 _Y_AXIS = {"left": {"label": "violations", "min": 0, "showUnits": False}}
 
 
@@ -178,18 +189,24 @@ class FunctionRows(_SynthWidget):
 class ProtectionDashboard(Construct):
     """One shared violations dashboard of a stack.
 
+    :param seal: the stack's seal (:mod:`protect_lambda_construct.seal`): the Logs Insights
+        widgets show only the guard's own records.
     :param dashboard_name: name of the CloudWatch dashboard. Default: generated.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, dashboard_name: Optional[str] = None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, seal: str,
+                 dashboard_name: Optional[str] = None) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name)
         self.overview = OverviewGraph()
-        self.by_category = LogsInsightsWidget(title="Violations by category", query=BY_CATEGORY_QUERY,
-                                              view="bar", width=HALF_WIDTH)
-        self.latest = LogsInsightsWidget(title="Latest violations", query=LATEST_VIOLATIONS_QUERY, height=8)
+        self.by_category = LogsInsightsWidget(title="Violations by category",
+                                              query=by_field_query(seal, _C.FIELD_CATEGORY),
+                                              view="bar", width=QUARTER_WIDTH)
+        self.by_rule = LogsInsightsWidget(title="Violations by rule", query=by_field_query(seal, _C.FIELD_RULE_ID),
+                                          view="bar", width=QUARTER_WIDTH)
+        self.latest = LogsInsightsWidget(title="Latest violations", query=latest_violations_query(seal), height=8)
         self.rows = FunctionRows()
-        self.dashboard.add_widgets(self.overview, self.by_category)
+        self.dashboard.add_widgets(self.overview, self.by_category, self.by_rule)
         self.dashboard.add_widgets(self.latest)
         self.dashboard.add_widgets(self.rows)
 
@@ -201,12 +218,12 @@ class ProtectionDashboard(Construct):
     def add_function(self, panel: FunctionPanel) -> None:
         """Add one function to the overview and give it its own row."""
         self.overview.panels.append(panel)
-        self.by_category.log_group_names.append(panel.log_group_name)
-        self.latest.log_group_names.append(panel.log_group_name)
+        for widget in (self.by_category, self.by_rule, self.latest):
+            widget.log_group_names.append(panel.log_group_name)
         self.rows.panels.append(panel)
 
 
-def stack_dashboard(scope: IConstruct, *, dashboard_name: Optional[str] = None) -> ProtectionDashboard:
+def stack_dashboard(scope: IConstruct, *, seal: str, dashboard_name: Optional[str] = None) -> ProtectionDashboard:
     """The stack's shared dashboard with room for one more function, created when needed."""
     stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     index = 1
@@ -215,7 +232,7 @@ def stack_dashboard(scope: IConstruct, *, dashboard_name: Optional[str] = None) 
         existing = stack.node.try_find_child(construct_id)
         if existing is None:
             name = dashboard_name if index == 1 or dashboard_name is None else f"{dashboard_name}-{index}"
-            return ProtectionDashboard(stack, construct_id, dashboard_name=name)
+            return ProtectionDashboard(stack, construct_id, seal=seal, dashboard_name=name)
         if isinstance(existing, ProtectionDashboard) and not existing.full:
             return existing
         index += 1

@@ -2,10 +2,12 @@
 
 The filter pattern, namespace, metric name and dimension all come from
 :mod:`protect_lambda.contract`, the same module the guard uses to print its
-records, so the filter matches exactly what the guard writes. The metric has
-one dimension, the function name, taken from the record's ``function_name``
-field; the alarm watches the metric with exactly that dimension (an alarm on
-a metric the filter never emits would never fire).
+records, so the filter matches exactly what the guard writes. The pattern names
+the function and the stack's seal (:mod:`protect_lambda_construct.seal`): only
+records the guard wrote for this function count, never a line its handler
+prints. The metric has one dimension, the function name, taken from the
+record's ``function_name`` field (which the pattern pins, so no record can put
+another name there); the alarm watches the metric with exactly that dimension.
 
 Example:
     >>> metric = violations_metric(function.function_name)  # doctest: +SKIP
@@ -50,14 +52,14 @@ def violations_metric(
 
 
 def violations_metric_filter(
-    scope: Construct, construct_id: str, log_group: logs.ILogGroup
+    scope: Construct, construct_id: str, log_group: logs.ILogGroup, *, function_name: str, seal: str
 ) -> logs.MetricFilter:
-    """A metric filter counting the guard's Violation records in ``log_group``."""
+    """A metric filter counting the guard's sealed Violation records of ``function_name`` in ``log_group``."""
     return logs.MetricFilter(
         scope,
         construct_id,
         log_group=log_group,
-        filter_pattern=logs.FilterPattern.literal(contract.VIOLATION_FILTER_PATTERN),
+        filter_pattern=logs.FilterPattern.literal(contract.violation_filter_pattern(function_name, seal)),
         metric_namespace=contract.METRIC_NAMESPACE,
         metric_name=contract.METRIC_NAME,
         metric_value="1",

@@ -25,12 +25,14 @@ from constructs import Construct
 from protect_lambda import contract
 
 from .alerts import alert_topic, subscribe
-from .batch_sources import BatchFailureReportingCheck
+from .batch_sources import check_batch_sources
 from .dashboard import FunctionPanel, add_to_user_dashboard, stack_dashboard
 from .guard_config import apply_guard_config
 from .layer import SUPPORTED_PYTHON_RUNTIMES, guard_layer
+from .log_delivery import record_drop_reason
 from .monitoring import violations_alarm, violations_metric, violations_metric_filter
 from .options import ProtectionError, ProtectionOptions
+from .seal import stack_seal
 
 PROTECTION_ID = "Protection"
 
@@ -157,16 +159,19 @@ class Protection(Construct):
         function.add_layers(guard_layer(stack, function.architecture, function.runtime))
         if preset is None:  # a handler variable the user set is respected, not overwritten
             function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler)
+        self.seal = stack_seal(stack)
+        function.add_environment(contract.SEAL_ENV, self.seal)
         cfn.handler = contract.WRAPPER_HANDLER
         self.original_handler = original_handler
 
-        function.node.add_validation(BatchFailureReportingCheck(function))
+        check_batch_sources(function)
 
         # 2. an explicit log group, so that the metric filter exists from the first deploy.
         self.log_group = self._log_group(cfn, log_group)
 
-        # 3. records -> metric -> alarm -> topic.
-        self.metric_filter = violations_metric_filter(self, "ViolationsFilter", self.log_group)
+        # 3. sealed records of this function -> metric -> alarm -> topic.
+        self.metric_filter = violations_metric_filter(
+            self, "ViolationsFilter", self.log_group, function_name=self.function_name, seal=self.seal)
         self.topic: sns.ITopic = options.alerts.topic or alert_topic(
             stack, master_key=options.alerts.master_key)
         subscribe(self.topic, options.alerts)
@@ -210,7 +215,8 @@ class Protection(Construct):
         if given is not None:
             add_to_user_dashboard(given, panel)
         else:
-            stack_dashboard(Stack.of(self), dashboard_name=self.options.dashboard.dashboard_name).add_function(panel)
+            stack_dashboard(Stack.of(self), dashboard_name=self.options.dashboard.dashboard_name,
+                        seal=self.seal).add_function(panel)
 
     def metric_violations(
         self, *, period: Optional[Duration] = None, statistic: str = "Sum", label: Optional[str] = None
@@ -258,6 +264,9 @@ def protect(
     reason = ineligibility(target)
     if reason is not None:
         raise ProtectionError(f"{target.node.path}: cannot protect this function: {reason}")
+    dropped = record_drop_reason(target)
+    if dropped is not None:
+        raise ProtectionError(f"{target.node.path}: {dropped}")
     if options is not None and option_groups:
         raise ProtectionError(
             f"options: give either options=ProtectionOptions(...) or the groups "

@@ -125,6 +125,8 @@ class FunctionSpec:
     account: str = DEFAULT_ACCOUNT
     log_group_name: str = ""
     logical_id: str = ""
+    #: The id CloudFormation would give the function's stack (it holds the seal's value).
+    stack_id: str = ""
     #: What could not be reproduced from the template (non-literal variables, missing layers).
     notes: tuple[str, ...] = ()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import operator
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,9 @@ __all__ = [
     "logical_ref",
     "monitoring_from_template",
     "protected_functions",
+    "local_stack_id",
     "resolve_function",
+    "resolve_value",
     "resources_of_type",
 ]
 
@@ -175,6 +178,62 @@ def _literal(value: Any) -> str | None:
     return None
 
 
+def local_stack_id(stack: str, region: str = DEFAULT_REGION, account: str = DEFAULT_ACCOUNT) -> str:
+    """The id a stack gets here: CloudFormation's shape, a uuid that is the same for every run.
+
+    Example:
+        >>> local_stack_id("Orders").rsplit("/", 2)[1]
+        'Orders'
+    """
+    return f"arn:aws:cloudformation:{region}:{account}:stack/{stack}/{uuid.uuid5(uuid.NAMESPACE_URL, stack)}"
+
+
+def pseudo_parameters(stack_id: str, region: str, account: str) -> dict[str, str]:
+    """CloudFormation's pseudo parameters of a stack deployed with id ``stack_id``."""
+    return {"AWS::StackId": stack_id, "AWS::StackName": stack_id.split("/")[1] if "/" in stack_id else "",
+            "AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": ""}
+
+
+def resolve_value(value: Any, refs: Mapping[str, str]) -> Any:
+    """``value`` with ``Ref`` (to ``refs``: pseudo parameters, resources), ``Fn::Join``, ``Fn::Select``,
+    ``Fn::Split`` and ``Fn::Sub`` (of ``refs``) resolved; None when something cannot be.
+
+    Example:
+        >>> refs = {"AWS::StackId": "arn:aws:cloudformation:us-east-1:1:stack/S/0f1e", "Fn": "orders"}
+        >>> resolve_value({"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}, refs)
+        '0f1e'
+        >>> resolve_value({"Fn::Join": ["", ["name=", {"Ref": "Fn"}]]}, refs), resolve_value({"Ref": "Queue"}, refs)
+        ('name=orders', None)
+    """
+    if isinstance(value, (str, int, float, bool)):
+        return _literal(value)
+    if isinstance(value, list):
+        items = [resolve_value(item, refs) for item in value]
+        return None if any(item is None for item in items) else items
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    (function, argument), = value.items()
+    if function == "Ref":
+        return refs.get(str(argument))
+    if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+        parts = resolve_value(argument[1], refs)
+        return None if parts is None or not isinstance(argument[0], str) else argument[0].join(map(str, parts))
+    if function == "Fn::Split" and isinstance(argument, list) and len(argument) == 2:
+        text = resolve_value(argument[1], refs)
+        return None if not isinstance(text, str) or not isinstance(argument[0], str) else text.split(argument[0])
+    if function == "Fn::Select" and isinstance(argument, list) and len(argument) == 2:
+        items = resolve_value(argument[1], refs)
+        index = resolve_value(argument[0], refs)
+        if isinstance(items, list) and isinstance(index, str) and index.isdigit() and int(index) < len(items):
+            return items[int(index)]
+        return None
+    if function == "Fn::Sub" and isinstance(argument, str):
+        missing = [name for name in re.findall(r"\$\{([^}!]+)\}", argument) if name not in refs]
+        return None if missing else re.sub(r"\$\{([^}!]+)\}", lambda m: refs[m.group(1)], argument)
+    return None
+
+
 def function_from_template(
     template_path: str | Path,
     function: str,
@@ -205,11 +264,15 @@ def function_from_template(
     stack = path.name.removesuffix(".json").removesuffix(".template")
     code_dir = _asset_dir(path.parent, resource, "Code", f"function {logical_id}")
 
+    stack_id = local_stack_id(stack, region, account)
+    function_name = name or _literal(props.get("FunctionName")) or f"{stack}-{logical_id}"[:64]
+    refs = {**pseudo_parameters(stack_id, region, account), logical_id: function_name}
     env: dict[str, str] = {}
     for key, value in props.get("Environment", {}).get("Variables", {}).items():
-        text = _literal(value)
-        if text is None:
-            notes.append(f"environment variable {key} is not a literal ({json.dumps(value)}): left unset")
+        text = resolve_value(value, refs)
+        if not isinstance(text, str):
+            notes.append(f"environment variable {key} is only known when deployed ({json.dumps(value)}): "
+                         "left unset; give it a value with --env")
         else:
             env[key] = text
 
@@ -238,7 +301,7 @@ def function_from_template(
     if not runtime.startswith("python"):
         raise LocalInvokeError(f"function {logical_id}: runtime {runtime} is not a Python runtime")
     return FunctionSpec(
-        name=name or _literal(props.get("FunctionName")) or f"{stack}-{logical_id}"[:64],
+        name=function_name,
         handler=str(props.get("Handler", "")),
         code_dir=code_dir,
         layer_dirs=tuple(layers),
@@ -251,6 +314,7 @@ def function_from_template(
         account=account,
         log_group_name=group_name,
         logical_id=logical_id,
+        stack_id=stack_id,
         notes=tuple(notes),
     )
 
@@ -314,9 +378,9 @@ class Monitoring:
     """The metric filter on a function's log group and the alarms its metric drives.
 
     Example:
-        >>> m = Monitoring("F", "LG", "MF", contract.VIOLATION_FILTER_PATTERN, "ProtectLambda",
+        >>> m = Monitoring("F", "LG", "MF", contract.violation_filter_pattern("orders", "s"), "ProtectLambda",
         ...                "Violations", "1", {"FunctionName": "$.function_name"}, ())
-        >>> m.matches('{"event":"Violation","function_name":"orders"}'), m.matches("START RequestId: 1")
+        >>> m.matches('{"event":"Violation","function_name":"orders","seal":"s"}'), m.matches('{"event":"Violation"}')
         (True, False)
         >>> m.datapoint({"function_name": "orders"})
         {'FunctionName': 'orders'}
@@ -375,11 +439,14 @@ def _subscriptions(template: Template, topic_id: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def monitoring_from_template(template: Template, function: str, function_name: str) -> Monitoring | None:
+def monitoring_from_template(template: Template, function: str, function_name: str, *,
+                             stack_id: str = "") -> Monitoring | None:
     """The metric filter on ``function``'s log group and the alarms on its metric, or None without a filter.
 
     ``function_name`` is the name the function runs under (what a ``Ref`` to it
-    resolves to, and what the guard writes in ``function_name``).
+    resolves to, and what the guard writes in ``function_name``); ``stack_id`` the id
+    of its stack (``AWS::StackId``, which the seal comes from; default: that of a
+    stack named ``Stack``). A pattern naming them gets their values.
 
     Example:
         >>> t = load_template("cdk.out/ProtectLambdaExample.template.json")  # doctest: +SKIP
@@ -433,7 +500,13 @@ def monitoring_from_template(template: Template, function: str, function_name: s
             dimensions={key: str(value) for key, value in alarm_dims.items()},
             topics=tuple(alarm_topics),
         ))
-    pattern = str(filter_props.get("FilterPattern", ""))
+    refs = {**pseudo_parameters(stack_id or local_stack_id("Stack"), DEFAULT_REGION, DEFAULT_ACCOUNT),
+            logical_id: function_name}
+    resolved = resolve_value(filter_props.get("FilterPattern", ""), refs)
+    if not isinstance(resolved, str):
+        raise LocalInvokeError(f"metric filter {filter_id}: its pattern cannot be resolved locally: "
+                               f"{json.dumps(filter_props.get('FilterPattern'))}")
+    pattern = resolved
     try:
         matches(pattern, "")
     except FilterPatternError as exc:

@@ -64,6 +64,10 @@ def _targets(monitoring: Optional[Monitoring]) -> list[str]:
     return targets
 
 
+#: How a summary shows the seal (the random part of the stack id, made when the stack is created).
+SEAL_SHOWN = "<uuid of the stack id>"
+
+
 def summarise_template(stack: str, template: Template) -> list[ProtectedFunctionSummary]:
     """One summary per protected function (handler redirected into the guard) in ``template``.
 
@@ -79,8 +83,10 @@ def summarise_template(stack: str, template: Template) -> list[ProtectedFunction
         properties = functions[logical_id].get("Properties", {})
         env = properties.get("Environment", {}).get("Variables", {})
         log_group = logical_ref(properties.get("LoggingConfig", {}).get("LogGroup")) or "?"
-        # a Ref to the function stands for its name: the name the alarm's dimension resolves to
-        monitoring = monitoring_from_template(template, logical_id, function_name=logical_id)
+        # a Ref to the function stands for its name: the name the alarm's dimension resolves to;
+        # the seal is only known once deployed: the summary names what it will be
+        monitoring = monitoring_from_template(template, logical_id, function_name=logical_id,
+                                              stack_id=f"arn:aws:cloudformation:::stack/{stack}/{SEAL_SHOWN}")
         metric = None
         if monitoring is not None:
             dimensions = ",".join(f"{key}={value}" for key, value in monitoring.dimensions.items())

@@ -61,7 +61,7 @@ class GuardConfig(FrozenRecord):
     """
 
     __slots__ = _fields = (
-        "mode", "fail_policy", "rule_overrides", "category_overrides", "custom_rules",
+        "mode", "fail_policy", "rule_overrides", "category_overrides", "custom_rules", "seal",
     )
     mode: str
     fail_policy: str
@@ -69,6 +69,8 @@ class GuardConfig(FrozenRecord):
     category_overrides: Mapping[str, str]
     #: Custom rule definitions, validated with ``engine.Rule.from_dict``.
     custom_rules: tuple[Mapping[str, Any], ...]
+    #: The deployment's seal (:data:`~protect_lambda.contract.SEAL_ENV`), carried by every record.
+    seal: str
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class GuardConfig(FrozenRecord):
         rule_overrides: Mapping[str, str] | None = None,
         category_overrides: Mapping[str, str] | None = None,
         custom_rules: tuple[Mapping[str, Any], ...] = (),
+        seal: str = "",
     ) -> None:
         _init(
             self,
@@ -85,6 +88,7 @@ class GuardConfig(FrozenRecord):
             {} if rule_overrides is None else rule_overrides,
             {} if category_overrides is None else category_overrides,
             custom_rules,
+            seal,
         )
 
 
@@ -292,4 +296,16 @@ def load_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
         rule_overrides=valid["rule_overrides"],
         category_overrides=valid["category_overrides"],
         custom_rules=tuple(valid["custom_rules"]),
+        seal=read_seal(env),
     )
+
+
+def read_seal(environ: Mapping[str, str] | None = None) -> str:
+    """The deployment's seal from the environment (``""`` when the construct did not set one).
+
+    Example:
+        >>> read_seal({"PROTECT_LAMBDA_SEAL": " 9f2c "})
+        '9f2c'
+    """
+    env = os.environ if environ is None else environ
+    return (env.get(contract.SEAL_ENV) or "").strip()

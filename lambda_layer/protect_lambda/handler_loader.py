@@ -30,8 +30,10 @@ def load_handler(name: str) -> Handler:
     """Import the handler named ``module.function`` (or ``pkg/sub/module.function``).
 
     Resolution follows the Lambda Python runtime: split at the last dot, ``/`` in
-    the module part becomes ``.``. Raises :class:`HandlerLoadError` naming the
-    environment variable and the handler string when it cannot be loaded.
+    the module part becomes ``.``. Raises :class:`HandlerLoadError` (an
+    ``ImportError``) naming the environment variable and the handler string when
+    it cannot be found; an error raised by the module itself (a ``SyntaxError``,
+    a ``KeyError`` of its top-level code) propagates unchanged.
 
     Example:
         >>> load_handler("json.dumps")([1])
@@ -61,10 +63,12 @@ def load_handler(name: str) -> Handler:
         )
     try:
         module = importlib.import_module(module_name)
-    except (ImportError, SyntaxError) as exc:
+    except ImportError as exc:
         raise HandlerLoadError(
             f"{var}={name!r}: cannot import module {module_name!r} ({type(exc).__name__}: {exc})"
         ) from exc
+    # A SyntaxError, or anything the module raises as it loads, propagates unchanged: the
+    # runtime reports it as it would for the unwrapped handler (Runtime.UserCodeSyntaxError...).
     target = getattr(module, function_name, None)
     if target is None:
         raise HandlerLoadError(

@@ -1,10 +1,12 @@
 """Inspecting an invocation: the guard that inspects, and the records it leaves in the log.
 
 :func:`build_guard` makes the :class:`~protect_lambda.Guard` of a configuration
-once per cold start. A :class:`Reporter` prints what an inspection found, as
-Violation records (:mod:`protect_lambda.violation`), and a failure of the guard
-itself as a GuardError record, saying whether the fail policy blocks the
-invocation. :class:`Invocation` is what a record names of the invocation.
+once per cold start. A :class:`Reporter` prints what an inspection found: one
+Violation record (:mod:`protect_lambda.violation`) per blocked or flagged
+inspection, holding all its findings, and for batch sources one per blocked
+record; and a failure of the guard itself as a GuardError record, saying
+whether the fail policy blocks the invocation. :class:`Invocation` is what a
+record names of the invocation.
 
 Example:
     >>> from protect_lambda.config import GuardConfig
@@ -27,11 +29,9 @@ else:
 
 from protect_lambda import contract, responses, violation
 from protect_lambda.config import GuardConfig
-from protect_lambda.violation import FindingLike
 
-#: At most this many Violation records per invocation and direction (distinct
-#: rule / location / record); a flood of findings must not become a flood of logs.
-MAX_RECORDS_PER_DIRECTION: Final = 20
+if TYPE_CHECKING:
+    from protect_lambda.violation import FindingLike
 
 #: ``phase`` of a GuardError record when the guard could not be built at cold start
 #: (otherwise the phase is the direction being inspected: inbound / outbound).
@@ -136,33 +136,45 @@ class Reporter:
         self.config = config
         self.stream = stream
 
-    def emit(self, record: Mapping[str, str]) -> None:
+    def emit(self, record: Mapping[str, Any]) -> None:
         """Print one record."""
         try:
             violation.emit(record, self.stream)
         except Exception:  # stdout gone: nothing left to report to, never fail the invocation
             pass
 
-    def report(self, verdict: VerdictLike, source: str, call: Invocation) -> None:
-        """One Violation record per distinct (rule, location, record) of ``verdict``, at most
-        :data:`MAX_RECORDS_PER_DIRECTION`."""
-        seen: set[tuple[str, str, Optional[int]]] = set()
-        for finding in verdict.findings:
-            key = (finding.rule_id, finding.location, finding.record_index)
-            if key in seen:
-                continue
-            seen.add(key)
-            if len(seen) > MAX_RECORDS_PER_DIRECTION:
-                break
-            self.emit(
-                violation.violation_record(
-                    finding,
-                    source=source,
-                    mode=self.config.mode,
-                    function_name=call.function_name,
-                    request_id=call.request_id,
-                )
-            )
+    def report(self, verdict: VerdictLike, source: str, call: Invocation, event: Any = None) -> None:
+        """Print the records of one inspection: nothing when it found nothing; else one record
+        holding all its findings, or, for a batch event (``event``), one per record with findings
+        (and one for the findings tied to no record)."""
+        findings = verdict.findings
+        if not findings:
+            return
+        records = responses.records_of(event) if responses.is_batch(source) else None
+        if records is None:
+            self.emit(self._record(findings, source, call))
+            return
+        by_record: dict[Optional[int], list[FindingLike]] = {}
+        for finding in findings:
+            index = finding.record_index
+            by_record.setdefault(index if index is not None and 0 <= index < len(records) else None,
+                                 []).append(finding)
+        for index, group in sorted(by_record.items(), key=lambda item: -1 if item[0] is None else item[0]):
+            item_id = None if index is None else responses.item_identifier(source, records[index])
+            self.emit(self._record(group, source, call, record_index=index, item_id=item_id))
+
+    def _record(self, findings: Sequence[FindingLike], source: str, call: Invocation, *,
+                record_index: Optional[int] = None, item_id: Optional[str] = None) -> dict[str, Any]:
+        return violation.violation_record(
+            findings,
+            source=source,
+            mode=self.config.mode,
+            function_name=call.function_name,
+            request_id=call.request_id,
+            seal=self.config.seal,
+            record_index=record_index,
+            item_id=item_id,
+        )
 
     def guard_failed(self, error: Exception, phase: str, source: str, call: Invocation) -> bool:
         """Print the GuardError record of ``error``; True when the fail policy blocks the invocation."""

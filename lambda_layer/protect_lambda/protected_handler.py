@@ -67,7 +67,7 @@ class ProtectedHandler:
             try:
                 verdict = self.guard.inspect_event(event)
                 source = verdict.source
-                self.reporter.report(verdict, source, call)
+                self.reporter.report(verdict, source, call, event)
                 plan = blocking.plan_inbound(verdict, source, event, call.request_id)
             except Exception as exc:
                 failure, plan = exc, None

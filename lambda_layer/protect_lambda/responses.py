@@ -5,7 +5,9 @@
   ``{"message": ..., "requestId": <Lambda request id>}`` and names no rule.
 * Batch sources (SQS, Kinesis, DynamoDB Streams): blocked records are reported as
   ``batchItemFailures`` (SQS ``messageId``, Kinesis / DynamoDB sequence number),
-  merged with the failures the handler itself reports.
+  merged with the failures the handler itself reports; the records that must keep
+  their order behind a blocked one (SQS FIFO message group, the rest of a stream
+  batch) are held back and reported with it (:func:`held_back`).
 * Other sources have no response the guard could shape: the wrapper raises
   :class:`~protect_lambda.errors.GuardBlockedError`.
 
@@ -155,19 +157,35 @@ def _group(record: object) -> object:
     return None
 
 
+#: Sources whose batches are ordered (one shard): a retry starts again at the failed record.
+STREAM_SOURCES: Final = frozenset({"kinesis", "dynamodb"})
+
+
 def held_back(source: str, records: Sequence[Any], blocked: set[int]) -> set[int]:
-    """Indexes of the records not handed to the handler: the blocked ones and, for an
-    SQS FIFO queue, every later record of the same message group (to keep the
-    group's order, as AWS requires for partial batch responses on FIFO queues).
+    """Indexes of the records not handed to the handler: the blocked ones, and the records
+    that must wait for them to keep their order:
+
+    * an SQS FIFO queue: every later record of the same message group (as AWS requires
+      for partial batch responses on FIFO queues);
+    * a Kinesis or DynamoDB stream: every record from the first blocked one on. Lambda
+      checkpoints before the lowest reported sequence number and delivers everything
+      after it again, so a later record handed to the handler now would be processed
+      twice, and out of order.
 
     Example:
         >>> fifo = "arn:aws:sqs:us-east-1:1:q.fifo"
         >>> recs = [{"eventSourceARN": fifo, "attributes": {"MessageGroupId": g}} for g in "aba"]
         >>> sorted(held_back("sqs", recs, {0}))
         [0, 2]
+        >>> sorted(held_back("kinesis", [{}, {}, {}, {}], {1}))
+        [1, 2, 3]
     """
     result = {index for index in blocked if 0 <= index < len(records)}
-    if source != "sqs" or not result:
+    if not result:
+        return result
+    if source in STREAM_SOURCES:
+        return set(range(min(result), len(records)))
+    if source != "sqs":
         return result
     stopped: set[object] = set()
     for index, record in enumerate(records):

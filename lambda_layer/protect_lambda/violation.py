@@ -1,9 +1,17 @@
-"""The Violation record: one JSON line on stdout per finding, in the contract's format.
+"""The Violation record: one JSON line on stdout per blocked (or flagged) inspection.
 
-The record is the whole log event Lambda sends to CloudWatch Logs (``print``
-output is sent as is under both the Text and the JSON log format), so the
-construct's metric filter (:data:`~protect_lambda.contract.VIOLATION_FILTER_PATTERN`)
-applies to it directly. It never carries the matched secret or the raw payload:
+One record for the event (printed before the handler runs) and one for the
+response, each holding all the findings of that inspection; for batch sources
+one per blocked record. The record leads with the finding that decided
+(blocking first, then the most severe): ``rule_id``, ``category``,
+``severity``, ``location``, ``excerpt``; ``findings`` lists them all (at most
+:data:`MAX_FINDINGS`, ``finding_count`` says how many there were). It carries
+``level`` and an RFC 3339 ``timestamp`` (so that Lambda's JSON log format files
+it at :data:`~protect_lambda.contract.RECORD_LEVEL` instead of INFO) and the
+deployment's ``seal`` (the metric filter counts only sealed records of the
+function's own name: see :func:`protect_lambda.contract.violation_filter_pattern`).
+
+It never carries the matched secret or the raw payload:
 
 * outbound findings (leaks): the matched span is replaced by
   ``[REDACTED <rule_id> <n> chars]``; at most 12 characters of context remain on
@@ -19,8 +27,9 @@ applies to it directly. It never carries the matched secret or the raw payload:
 
 Attacker-controlled text cannot forge or split a log line: the line is
 ``json.dumps(..., ensure_ascii=True)`` (no raw newline, no U+2028/U+2029, quotes
-escaped), and control / bidi characters in the excerpt and location are replaced
-by ``?`` so that a terminal showing a decoded record is safe too.
+escaped), and control, bidi and lone surrogate characters in the excerpt and
+location are replaced by ``?`` so that a strict JSON reader and a terminal
+showing a decoded record are safe too.
 
 Example:
     >>> from types import SimpleNamespace as NS
@@ -37,7 +46,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
+
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
     from typing import Any, Final, Optional, Protocol, TextIO
@@ -48,6 +59,8 @@ from protect_lambda import __version__, contract
 
 #: Longest excerpt (characters), before JSON escaping.
 MAX_EXCERPT: Final = 80
+#: At most this many findings (distinct rule and location) are listed in one record.
+MAX_FINDINGS: Final = 20
 #: Longest location kept in a record (characters); longer ones are truncated.
 MAX_LOCATION: Final = 200
 #: What replaces a segment of a location (a key name) that may carry a secret or payload text.
@@ -94,7 +107,8 @@ class _Patterns:
         )
         self.secret_token = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
         self.unsafe = re.compile(
-            "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+            "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+            "\ud800-\udfff]"
         )
 
 
@@ -292,47 +306,120 @@ def _name(value: object) -> str:
     return _safe(str(value), MAX_NAME) if value is not None else ""
 
 
-def violation_record(
-    finding: FindingLike,
-    *,
-    source: str,
-    mode: str,
-    function_name: str,
-    request_id: str,
-) -> dict[str, str]:
-    """The Violation record of one finding, with exactly the contract's fields.
+def rfc3339(now: Optional[float] = None) -> str:
+    """``now`` (default: the current time) as an RFC 3339 UTC timestamp with milliseconds.
 
-    A limit finding that did not block (input beyond the guard's limits, reported
-    only) carries ``event = contract.INSPECTION_LIMIT_MARKER`` instead, so that it
-    is logged but not counted by the violations metric.
+    Example:
+        >>> rfc3339(0.25)
+        '1970-01-01T00:00:00.250Z'
+    """
+    moment = time.time() if now is None else now
+    whole = int(moment)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + ".%03dZ" % int((moment - whole) * 1000)
+
+
+_SEVERITY_RANK: Final = {severity: rank for rank, severity in enumerate(contract.SEVERITIES)}
+
+
+def _is_limit_note(finding: FindingLike) -> bool:
+    """A finding about the inspection's limits that did not block (reported, never counted)."""
+    return (_name(finding.category) in contract.LIMIT_CATEGORIES
+            and _name(finding.action) != contract.ACTION_BLOCKED)
+
+
+def _leading(findings: Sequence[FindingLike]) -> FindingLike:
+    """The finding that decided: blocking first, then not a limit note, then the most severe, then the first."""
+    return max(
+        findings,  # max returns the first of equal keys: the earliest wins
+        key=lambda f: (f.action == contract.ACTION_BLOCKED, not _is_limit_note(f),
+                       _SEVERITY_RANK.get(f.severity, -1)),
+    )
+
+
+def finding_entry(finding: FindingLike) -> dict[str, str]:
+    """One entry of a record's ``findings``: rule, category, severity, action, redacted location and excerpt.
 
     Example:
         >>> from types import SimpleNamespace as NS
         >>> f = NS(rule_id="xss-001", category="xss", direction="inbound", severity="high",
         ...        location="queryStringParameters.q", action="blocked", match=None)
-        >>> r = violation_record(f, source="apigw-http", mode="block", function_name="fn",
-        ...                      request_id="req-1")
-        >>> tuple(r) == contract.VIOLATION_FIELDS, r["event"]
-        (True, 'Violation')
+        >>> finding_entry(f)["location"]
+        'queryStringParameters.q'
     """
-    location = redact_location(str(finding.location))
-    limit_note = (_name(finding.category) in contract.LIMIT_CATEGORIES
-                  and _name(finding.action) != contract.ACTION_BLOCKED)
     return {
-        contract.FIELD_EVENT: contract.INSPECTION_LIMIT_MARKER if limit_note else contract.VIOLATION_MARKER,
-        contract.FIELD_ACTION: _name(finding.action),
-        contract.FIELD_DIRECTION: _name(finding.direction),
         contract.FIELD_RULE_ID: _name(finding.rule_id),
         contract.FIELD_CATEGORY: _name(finding.category),
         contract.FIELD_SEVERITY: _name(finding.severity),
-        contract.FIELD_LOCATION: _safe(location, MAX_LOCATION),
-        contract.FIELD_SOURCE: _name(source),
+        contract.FIELD_ACTION: _name(finding.action),
+        contract.FIELD_LOCATION: _safe(redact_location(str(finding.location)), MAX_LOCATION),
+        contract.FIELD_EXCERPT: redact_excerpt(finding),
+    }
+
+
+def violation_record(
+    findings: Sequence[FindingLike],
+    *,
+    source: str,
+    mode: str,
+    function_name: str,
+    request_id: str,
+    seal: str = "",
+    record_index: Optional[int] = None,
+    item_id: Optional[str] = None,
+    now: Optional[float] = None,
+) -> dict[str, Any]:
+    """The Violation record of one inspection (or one batch record): all of ``findings``, one line.
+
+    Findings repeating a rule at the same location count once. When every finding
+    is a limit note that did not block (input beyond the guard's limits, reported
+    only), the record is an ``InspectionLimit`` record instead: logged, never
+    counted by the violations metric.
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> f = NS(rule_id="xss-001", category="xss", direction="inbound", severity="high",
+        ...        location="queryStringParameters.q", action="blocked", match=None)
+        >>> r = violation_record([f, f], source="apigw-http", mode="block", function_name="fn",
+        ...                      request_id="req-1", seal="s")
+        >>> tuple(r) == contract.VIOLATION_FIELDS, r["event"], r["level"], r["finding_count"]
+        (True, 'Violation', 'WARN', 1)
+    """
+    if not findings:
+        raise ValueError("a Violation record needs at least one finding")
+    distinct: list[FindingLike] = []
+    seen: set[tuple[str, str]] = set()
+    for finding in findings:
+        key = (finding.rule_id, finding.location)
+        if key not in seen:
+            seen.add(key)
+            distinct.append(finding)
+    lead = _leading(distinct)
+    entries = [finding_entry(f) for f in distinct[:MAX_FINDINGS]]
+    lead_entry = entries[distinct.index(lead)] if distinct.index(lead) < MAX_FINDINGS else finding_entry(lead)
+    blocked = any(_name(f.action) == contract.ACTION_BLOCKED for f in distinct)
+    limit_only = all(_is_limit_note(f) for f in distinct)
+    record: dict[str, Any] = {
+        contract.FIELD_EVENT: contract.INSPECTION_LIMIT_MARKER if limit_only else contract.VIOLATION_MARKER,
+        contract.FIELD_LEVEL: contract.RECORD_LEVEL,
+        contract.FIELD_TIMESTAMP: rfc3339(now),
+        contract.FIELD_SEAL: _name(seal),
         contract.FIELD_FUNCTION_NAME: _name(function_name),
         contract.FIELD_REQUEST_ID: _name(request_id),
-        contract.FIELD_EXCERPT: redact_excerpt(finding),
+        contract.FIELD_ACTION: contract.ACTION_BLOCKED if blocked else contract.ACTION_DETECTED,
+        contract.FIELD_DIRECTION: _name(lead.direction),
+        contract.FIELD_SOURCE: _name(source),
         contract.FIELD_MODE: _name(mode),
-        contract.FIELD_GUARD_VERSION: __version__,
+        **{field: lead_entry[field] for field in (contract.FIELD_RULE_ID, contract.FIELD_CATEGORY,
+                                                   contract.FIELD_SEVERITY, contract.FIELD_LOCATION,
+                                                   contract.FIELD_EXCERPT)},
+        contract.FIELD_FINDING_COUNT: len(distinct),
+        contract.FIELD_FINDINGS: entries,
     }
+    if record_index is not None:
+        record[contract.FIELD_RECORD_INDEX] = record_index
+        record[contract.FIELD_ITEM_ID] = _name(item_id)
+    record[contract.FIELD_GUARD_VERSION] = __version__
+    return record
 
 
 def _where(error: BaseException) -> str:
@@ -362,6 +449,7 @@ def guard_error_record(
     fail_policy: str,
     function_name: str,
     request_id: str,
+    now: Optional[float] = None,
 ) -> dict[str, str]:
     """The GuardError record of a failure of the guard itself: the error type and where, no payload.
 
@@ -380,6 +468,8 @@ def guard_error_record(
 
     record = {
         contract.FIELD_EVENT: contract.GUARD_ERROR_MARKER,
+        contract.FIELD_LEVEL: contract.GUARD_ERROR_LEVEL,
+        contract.FIELD_TIMESTAMP: rfc3339(now),
         FIELD_ERROR_TYPE: _name(type(error).__name__),
         FIELD_PHASE: _name(phase),
         FIELD_OUTCOME: _name(outcome),

@@ -3,18 +3,20 @@
 ``protect_lambda.wrapper.handler`` (:data:`~protect_lambda.contract.WRAPPER_HANDLER`)
 loads the user's handler named in
 :data:`~protect_lambda.contract.ORIGINAL_HANDLER_ENV` and the guard
-configuration once per cold start (at import, i.e. in Lambda's init phase; the
-rules compile on their first triggered use, or all at init with provisioned
+configuration once per cold start (at import, i.e. in Lambda's init phase, which
+fails like an unwrapped function's when the handler cannot be loaded; the rules
+compile on their first triggered use, or all at init with provisioned
 concurrency and SnapStart), then on each invocation:
 
-1. inspects the event; a Violation record is printed per finding; a blocked
+1. inspects the event; one Violation record holds its findings (for a batch, one
+   per blocked record), printed before the handler runs; a blocked
    event gets the source's block response (HTTP 403; batch item failures for
    the offending records, the handler getting only the clean ones; else a
    :class:`~protect_lambda.errors.GuardBlockedError`);
 2. calls the handler (its exceptions pass through untouched);
-3. inspects the result; a leaking result is withheld (HTTP 500; for a batch,
-   only its valid ``batchItemFailures``; else ``GuardBlockedError``); otherwise
-   it is returned as is.
+3. inspects the result (one more record if it leaks); a leaking result is
+   withheld (HTTP 500; for a batch, only its valid ``batchItemFailures``; else
+   ``GuardBlockedError``); otherwise it is returned as is.
 
 If the guard itself fails, one GuardError record is printed and the fail policy
 decides: ``open`` (default) proceeds as if nothing matched, ``closed`` blocks as
@@ -47,10 +49,10 @@ from collections.abc import Mapping
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any, Final, Optional
 
 from protect_lambda import contract
-from protect_lambda.config import GuardConfig, load_config, read_fail_policy
+from protect_lambda.config import GuardConfig, load_config, read_fail_policy, read_seal
 from protect_lambda.handler_loader import load_handler
 from protect_lambda.inspection import GuardLike, build_guard
 from protect_lambda.protected_handler import ProtectedHandler
@@ -87,6 +89,7 @@ def _build(environ: Mapping[str, str]) -> _ColdStart:
         fallback = GuardConfig(
             mode=mode if mode in contract.MODES else contract.MODE_BLOCK,
             fail_policy=read_fail_policy(environ),
+            seal=read_seal(environ),
         )
         return _ColdStart(fallback, None, exc, environ)
 
@@ -99,13 +102,28 @@ def _load_into(state: _ColdStart, environ: Mapping[str, str]) -> ProtectedHandle
     return state.protected
 
 
+#: Set in every Lambda execution environment: the address of the Runtime API.
+RUNTIME_API_ENV: Final = "AWS_LAMBDA_RUNTIME_API"
+
+
 def _cold_start(environ: Mapping[str, str]) -> _ColdStart:
+    """Configuration, guard and the user's handler, built in the init phase.
+
+    The user's handler is loaded here, like an unwrapped function's: if it cannot be
+    loaded the import of this module fails, so the runtime client posts an init error
+    naming the handler and its module (SnapStart publishing and provisioned concurrency
+    fail too, instead of every invocation later). Outside Lambda (no Runtime API
+    address) a missing ``PROTECT_LAMBDA_ORIGINAL_HANDLER`` is only reported by the
+    first invocation, so that tools and tests can import this module.
+
+    The seal is read into the configuration and taken out of ``os.environ`` before the
+    user's module loads, so a handler that logs its environment does not print it.
+    """
     state = _build(environ)
-    if environ.get(contract.ORIGINAL_HANDLER_ENV):
-        try:  # load in the init phase, like an unwrapped function
-            _load_into(state, environ)
-        except Exception:  # raised again, with its message, by the first invocation
-            pass
+    if environ is os.environ:
+        os.environ.pop(contract.SEAL_ENV, None)
+    if environ.get(contract.ORIGINAL_HANDLER_ENV) or environ.get(RUNTIME_API_ENV):
+        _load_into(state, environ)
     return state
 
 
@@ -139,8 +157,8 @@ def current_config() -> GuardConfig:
 def handler(event: Any, context: Any) -> Any:
     """The Lambda entry point of a protected function (``protect_lambda.wrapper.handler``).
 
-    Raises :class:`HandlerLoadError` when the original handler cannot be loaded
-    (retried on the next invocation), and whatever the original handler raises.
+    Raises whatever the original handler raises; outside Lambda, :class:`HandlerLoadError`
+    when no original handler was named (in Lambda that fails the init phase instead).
     """
     state = _state
     protected = state.protected or _load_into(state, state.environ)

@@ -108,7 +108,8 @@ def build_spec(args: argparse.Namespace) -> tuple[FunctionSpec, Monitoring | Non
             raise LocalInvokeError("--template needs --function NAME (a logical id or construct id)")
         spec = function_from_template(args.template, args.function, region=args.region,
                                       name=args.function_name or "")
-        monitoring = monitoring_from_template(load_template(args.template), spec.logical_id, spec.name)
+        monitoring = monitoring_from_template(load_template(args.template), spec.logical_id, spec.name,
+                                              stack_id=spec.stack_id)
         env = dict(spec.environment)
         env.update(overrides)
         spec = dataclasses.replace(spec, environment=env, timeout_s=args.timeout or spec.timeout_s)

@@ -39,15 +39,16 @@ def run(args: argparse.Namespace) -> int:
         from protect_lambda_tools.ops import violations
 
         clients, functions = connect(args, function_alone=True, monitoring=False)
-        groups = sorted({f.log_group for f in functions})
+        sources = sorted({(f.log_group, f.violation_pattern) for f in functions})
+        groups = {group for group, _ in sources}
         start_ms = int((time.time() - args.since.total_seconds()) * 1000)
         out = sys.stdout
         if args.output == "table":
             out.write(violations.table_header() + "\n")
         if args.follow:
-            events = violations.follow(clients.logs, groups, start_ms, interval=args.interval)
+            events = violations.follow(clients.logs, sources, start_ms, interval=args.interval)
         else:
-            events = iter(violations.fetch(clients.logs, groups, start_ms))
+            events = iter(violations.fetch(clients.logs, sources, start_ms))
         shown = 0
         for event in events:
             line = violations.format_row(event) if args.output == "table" else violations.format_json(event)

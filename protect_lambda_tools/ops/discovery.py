@@ -65,6 +65,15 @@ class ProtectedFunction:
     mode: str
     metric_filters: tuple[MetricFilterInfo, ...] = ()
     alarms: tuple[AlarmInfo, ...] = ()
+    #: The deployment's seal (``PROTECT_LAMBDA_SEAL``); empty for a function protected before seals.
+    seal: str = ""
+
+    @property
+    def violation_pattern(self) -> str:
+        """The filter pattern of the records the metric counts for this function (any record, unsealed)."""
+        if not self.seal:
+            return contract.VIOLATION_EVENT_PATTERN
+        return contract.violation_filter_pattern(self.name, self.seal)
 
 
 def function_log_group(configuration: Mapping[str, Any]) -> str:
@@ -89,6 +98,17 @@ def protection_mode(configuration: Mapping[str, Any]) -> str | None:
     if contract.ORIGINAL_HANDLER_ENV not in variables:
         return None
     return str(variables.get(contract.MODE_ENV) or contract.MODE_BLOCK)
+
+
+def deployed_seal(configuration: Mapping[str, Any]) -> str:
+    """The seal in a protected function's configuration (``""`` when it has none).
+
+    Example:
+        >>> deployed_seal({"Environment": {"Variables": {contract.SEAL_ENV: "0f1e"}}})
+        '0f1e'
+    """
+    variables = (configuration.get("Environment") or {}).get("Variables") or {}
+    return str(variables.get(contract.SEAL_ENV) or "")
 
 
 def stack_function_names(clients: Clients, stack: str, _depth: int = 0) -> list[str]:
@@ -175,14 +195,16 @@ def describe_function(
         return None
     function_name = configuration.get("FunctionName", name)
     log_group = function_log_group(configuration)
+    seal = deployed_seal(configuration)
     if not monitoring:
-        return ProtectedFunction(function_name, log_group, mode)
+        return ProtectedFunction(function_name, log_group, mode, seal=seal)
     return ProtectedFunction(
         function_name,
         log_group,
         mode,
         metric_filters(clients, log_group),
         alarms(clients, function_name),
+        seal=seal,
     )
 
 

@@ -79,7 +79,7 @@ def wiring_problems(function: ProtectedFunction, mf: MetricFilterInfo) -> list[s
 
 def check_filter(clients: Clients, function: ProtectedFunction, mf: MetricFilterInfo) -> FilterResult:
     """Run TestMetricFilter with ``mf``'s pattern on the samples for ``function``."""
-    samples = sample_messages(function.name)
+    samples = sample_messages(function.name, function.seal)
     response = clients.logs.test_metric_filter(
         filterPattern=mf.pattern, logEventMessages=[s.message for s in samples]
     )

@@ -1,9 +1,11 @@
 """Recent Violation records from the protected log groups (``protect-lambda violations``).
 
-CloudWatch Logs filters server side with
-:data:`~protect_lambda.contract.VIOLATION_FILTER_PATTERN`; every returned event is
-checked again locally with :mod:`protect_lambda_tools.filter_pattern`, so what is
-listed is exactly what the metric filter counts. Follow mode polls from the
+CloudWatch Logs filters server side with each function's violations pattern
+(:func:`~protect_lambda.contract.violation_filter_pattern`: its own name and its
+deployment's seal, what the metric filter counts; any Violation record for a
+function deployed before seals); every returned event is checked again locally
+with :mod:`protect_lambda_tools.filter_pattern`, so what is listed is exactly what
+the metric counts, and a line a handler printed to look like a record is not. Follow mode polls from the
 newest timestamp seen and drops events already shown (CloudWatch can deliver
 late events with an older timestamp than the newest seen: they are shown when
 they arrive, as long as they are within the overlap window).
@@ -30,7 +32,6 @@ from protect_lambda_tools.filter_pattern import FilterPattern
 if TYPE_CHECKING:  # pragma: no cover
     from mypy_boto3_logs import CloudWatchLogsClient
 
-_PATTERN = FilterPattern.parse(contract.VIOLATION_FILTER_PATTERN)
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 #: How far back (ms) each follow poll looks behind the newest event seen, for late arrivals.
 FOLLOW_OVERLAP_MS = 60_000
@@ -41,6 +42,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("ACTION", contract.FIELD_ACTION, 8),
     ("DIR", contract.FIELD_DIRECTION, 8),
     ("RULE", contract.FIELD_RULE_ID, 14),
+    ("HITS", contract.FIELD_FINDING_COUNT, 4),
     ("CATEGORY", contract.FIELD_CATEGORY, 16),
     ("SEVERITY", contract.FIELD_SEVERITY, 8),
     ("LOCATION", contract.FIELD_LOCATION, 32),
@@ -72,16 +74,18 @@ def iso_time(timestamp_ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{timestamp_ms % 1000:03d}Z"
 
 
-def parse_violation(message: str) -> dict[str, Any] | None:
-    """The record of a log message if it is a Violation record (per the contract), else None.
+def parse_violation(message: str, pattern: str = contract.VIOLATION_EVENT_PATTERN) -> dict[str, Any] | None:
+    """The record of a log message if ``pattern`` counts it (default: any Violation record), else None.
 
     Example:
         >>> parse_violation('{"event": "Violation", "rule_id": "sqli-001"}')["rule_id"]
         'sqli-001'
         >>> parse_violation('{"event": "GuardError"}') is None
         True
+        >>> parse_violation('{"event": "Violation"}', contract.violation_filter_pattern("f", "s")) is None
+        True
     """
-    if not _PATTERN.matches(message):
+    if not FilterPattern.parse(pattern).matches(message):
         return None
     record = json.loads(message.strip())
     assert isinstance(record, dict)
@@ -90,20 +94,21 @@ def parse_violation(message: str) -> dict[str, Any] | None:
 
 def fetch(
     logs: CloudWatchLogsClient,
-    log_groups: Iterable[str],
+    sources: Iterable[tuple[str, str]],
     start_ms: int,
     end_ms: int | None = None,
 ) -> list[ViolationEvent]:
-    """Violation records of ``log_groups`` between ``start_ms`` and ``end_ms``, oldest first.
+    """Violation records between ``start_ms`` and ``end_ms``, oldest first, of each
+    ``(log group, pattern)`` of ``sources`` (the pattern: what the function's metric counts).
 
     A log group that does not exist yet (function never invoked) has none.
     """
     events: list[ViolationEvent] = []
     paginator = logs.get_paginator("filter_log_events")
-    for group in log_groups:
+    for group, pattern in sources:
         arguments: dict[str, Any] = {
             "logGroupName": group,
-            "filterPattern": contract.VIOLATION_FILTER_PATTERN,
+            "filterPattern": pattern,
             "startTime": start_ms,
         }
         if end_ms is not None:
@@ -112,7 +117,7 @@ def fetch(
             for page in paginator.paginate(**arguments):
                 for item in page.get("events", []):
                     message = item.get("message", "")
-                    record = parse_violation(message)
+                    record = parse_violation(message, pattern)
                     if record is None:
                         continue
                     events.append(
@@ -133,7 +138,7 @@ def fetch(
 
 def follow(
     logs: CloudWatchLogsClient,
-    log_groups: Sequence[str],
+    sources: Sequence[tuple[str, str]],
     start_ms: int,
     *,
     interval: float = 5.0,
@@ -151,7 +156,7 @@ def follow(
         if count:
             sleep(interval)
         count += 1
-        for event in fetch(logs, log_groups, since):
+        for event in fetch(logs, sources, since):
             key = f"{event.log_group}\x00{event.event_id}"
             if key in seen:
                 continue

@@ -11,6 +11,7 @@ from aws_cdk.assertions import Match, Template
 from example.stack import STACK_NAME
 from protect_lambda import contract
 from protect_lambda_construct.layer import NO_BYTECODE_WARNING, guard_package_dir
+from protect_lambda_tools.local_template import pseudo_parameters, resolve_value
 
 from .conftest import asset_dir, source_files
 from .templates import one, resources
@@ -69,15 +70,24 @@ def test_log_groups_have_retention(example_template: dict[str, Any]) -> None:
         assert group["Properties"]["RetentionInDays"] == 30
 
 
-def test_metric_filters_match_the_contract(example_template: dict[str, Any]) -> None:
+STACK_ID = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ProtectLambdaExample/6f3c1d20-d2a1-11f1-b0c4-0a1b2c3d4e5f"
+
+
+def test_metric_filters_count_only_sealed_records_of_their_own_function(example_template: dict[str, Any]) -> None:
+    """Each function's filter names that function and the stack's seal, which the function gets in its
+    environment: both resolve, as CloudFormation would, to the same uuid of the stack's id."""
     functions = resources(example_template, "AWS::Lambda::Function")
-    log_groups = {fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for fn in functions.values()}
+    log_groups = {fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]: fid for fid, fn in functions.items()}
     filters = resources(example_template, "AWS::Logs::MetricFilter")
-    assert {f["Properties"]["LogGroupName"]["Ref"] for f in filters.values()} == log_groups
+    assert {f["Properties"]["LogGroupName"]["Ref"] for f in filters.values()} == set(log_groups)
     for metric_filter in filters.values():
         properties = metric_filter["Properties"]
-        assert properties["FilterPattern"] == contract.VIOLATION_FILTER_PATTERN
-        assert properties["FilterPattern"] != "violation"
+        function_id = log_groups[properties["LogGroupName"]["Ref"]]
+        refs = {**pseudo_parameters(STACK_ID, "eu-west-1", "123456789012"), function_id: f"deployed-{function_id}"}
+        seal = resolve_value(functions[function_id]["Properties"]["Environment"]["Variables"][contract.SEAL_ENV], refs)
+        assert seal == "6f3c1d20-d2a1-11f1-b0c4-0a1b2c3d4e5f"
+        assert resolve_value(properties["FilterPattern"], refs) == contract.violation_filter_pattern(
+            f"deployed-{function_id}", seal)
         assert properties["MetricTransformations"] == [{
             "MetricNamespace": contract.METRIC_NAMESPACE,
             "MetricName": contract.METRIC_NAME,

@@ -161,3 +161,48 @@ def test_batch_sources_without_batch_item_failures_are_flagged(stack: Stack) -> 
     assert len(warnings) == 1
     assert warnings[0].id.startswith("/ValidationStack/Silent/SqsEventSource")
     assert "report_batch_item_failures=True" in str(warnings[0].entry.data)
+
+
+# --- logging settings that would drop the guard's records -------------------------------------
+
+
+@pytest.mark.parametrize("level", [lambda_.ApplicationLogLevel.ERROR, lambda_.ApplicationLogLevel.FATAL])
+def test_a_json_log_level_above_warn_fails_synth_naming_the_props(stack: Stack, level: Any) -> None:
+    props = python_function_props(logging_format=lambda_.LoggingFormat.JSON, application_log_level_v2=level)
+    with pytest.raises(ProtectionError, match=r"application_log_level_v2=(ERROR|FATAL).*ApplicationLogLevel.WARN"):
+        ProtectedFunction(stack, "Quiet", **props)
+    function = lambda_.Function(stack, "Existing", **props)
+    with pytest.raises(ProtectionError, match="logging_format=JSON"):
+        protect(function)
+    cfn = function.node.default_child
+    assert isinstance(cfn, lambda_.CfnFunction) and cfn.handler == "orders_api.handler"  # untouched
+
+
+@pytest.mark.parametrize("props", [
+    dict(logging_format=lambda_.LoggingFormat.JSON, application_log_level_v2=lambda_.ApplicationLogLevel.WARN),
+    dict(logging_format=lambda_.LoggingFormat.JSON, application_log_level_v2=lambda_.ApplicationLogLevel.DEBUG),
+    dict(logging_format=lambda_.LoggingFormat.JSON),
+    dict(logging_format=lambda_.LoggingFormat.TEXT),
+])
+def test_log_settings_that_keep_the_records_are_accepted(stack: Stack, props: dict[str, Any]) -> None:
+    function = ProtectedFunction(stack, "Kept", **python_function_props(**props))
+    assert function.protection.metric_filter is not None
+
+
+def test_the_aspect_protects_such_a_function_and_warns_the_same(stack: Stack) -> None:
+    from aws_cdk import Aspects
+    from aws_cdk.assertions import Annotations, Match
+
+    from protect_lambda_construct import ProtectLambdas
+    from protect_lambda_construct.log_delivery import RECORDS_DROPPED_WARNING
+
+    lambda_.Function(stack, "Quiet", **python_function_props(
+        logging_format=lambda_.LoggingFormat.JSON, application_log_level_v2=lambda_.ApplicationLogLevel.ERROR))
+    lambda_.Function(stack, "Loud", **python_function_props())
+    Aspects.of(stack).add(ProtectLambdas())
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(RECORDS_DROPPED_WARNING))
+    assert [w.id for w in warnings] == ["/ValidationStack/Quiet"]
+    assert "application_log_level_v2=ERROR" in str(warnings[0].entry.data)
+    from aws_cdk.assertions import Template
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Logs::MetricFilter", 2)  # both protected

@@ -68,6 +68,16 @@ def printed_records(out: str, marker: str = contract.VIOLATION_MARKER) -> list[d
     return result
 
 
+def printed_findings(out: str, marker: str = contract.VIOLATION_MARKER) -> list[dict[str, Any]]:
+    """Every finding of the printed records with ``event == marker``, one dict each: the record's
+    fields with the finding's own (rule, category, severity, action, location, excerpt) over them."""
+    found = []
+    for record in printed_records(out, marker):
+        shared = {key: value for key, value in record.items() if key != contract.FIELD_FINDINGS}
+        found.extend({**shared, **finding} for finding in record[contract.FIELD_FINDINGS])
+    return found
+
+
 # --- events of each source ---------------------------------------------------------
 
 
@@ -352,6 +362,8 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]
         contract.FAIL_POLICY_ENV,
         contract.CONFIG_ENV,
         contract.CONFIG_FILE_ENV,
+        contract.SEAL_ENV,
+        wrapper.RUNTIME_API_ENV,
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -17,6 +17,7 @@ from .conftest import (
     Recorder,
     dynamodb,
     kinesis,
+    printed_findings,
     printed_records,
     sqs,
 )
@@ -40,7 +41,7 @@ def test_sqs_offending_record_is_failed_and_clean_ones_are_processed(
     assert [r["messageId"] for r in handed["Records"]] == ["msg-0", "msg-2"]
     assert handed["Records"][0] is event["Records"][0]  # records are handed on, not copied
     assert len(event["Records"]) == 3  # the caller's event is not mutated
-    records = printed_records(capsys.readouterr().out)
+    records = printed_findings(capsys.readouterr().out)
     assert records and {r[contract.FIELD_SOURCE] for r in records} == {"sqs"}
     assert all("Records[1]" in r[contract.FIELD_LOCATION] for r in records)
 
@@ -101,6 +102,54 @@ def test_dynamodb_records_are_failed_by_sequence_number(
     assert len(recorder.events[0]["Records"]) == 1
 
 
+@pytest.mark.parametrize("make, identifiers", [
+    (kinesis, ["49590330001", "49590330002", "49590330003"]),
+    (dynamodb, ["111000000000001", "111000000000002", "111000000000003"]),
+])
+def test_a_stream_hands_on_only_the_records_before_the_first_blocked_one(
+    make: Any, identifiers: list[str], default_guard: inspection.GuardLike, ctx: LambdaContext,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Lambda checkpoints before the lowest reported sequence number and delivers every later
+    record again: handing them to the handler now would process them twice, and out of order.
+    The blocked record and those behind it are reported; one Violation record, for the blocked one."""
+    event = make("first clean", json.dumps({"c": XSS}), "after it", "clean too")
+    protected, recorder = _protected(default_guard)
+    result = protected(event, ctx)
+    assert result == {"batchItemFailures": [{"itemIdentifier": i} for i in identifiers]}
+    [handed] = recorder.events
+    assert handed["Records"] == event["Records"][:1]
+    [record] = printed_records(capsys.readouterr().out)
+    assert (record[contract.FIELD_RECORD_INDEX], record[contract.FIELD_ITEM_ID]) == (1, identifiers[0])
+
+
+def test_a_stream_batch_starting_with_the_blocked_record_does_not_call_the_handler(
+    default_guard: inspection.GuardLike, ctx: LambdaContext
+) -> None:
+    """What every retry of a poisoned stream batch looks like: the guard fails it again, without
+    the handler, until the mapping's retry limit sends it to the on-failure destination."""
+    protected, recorder = _protected(default_guard)
+    result = protected(kinesis(XSS, "clean"), ctx)
+    assert result == {"batchItemFailures": [{"itemIdentifier": "49590330000"},
+                                            {"itemIdentifier": "49590330001"}]}
+    assert recorder.events == []
+
+
+def test_one_violation_record_per_blocked_batch_record(
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    protected, _ = _protected(default_guard)
+    protected(sqs(SQLI, "clean", XSS), ctx)
+    records = printed_records(capsys.readouterr().out)
+    assert [(r[contract.FIELD_RECORD_INDEX], r[contract.FIELD_ITEM_ID]) for r in records] == [
+        (0, "msg-0"), (2, "msg-2")]
+    assert [r[contract.FIELD_CATEGORY] for r in records] == ["sqli", "xss"]
+    assert all(tuple(r) == contract.BATCH_VIOLATION_FIELDS for r in records)
+    for record in records:
+        index = record[contract.FIELD_RECORD_INDEX]
+        assert all(f[contract.FIELD_LOCATION].startswith(f"Records[{index}].") for f in record[contract.FIELD_FINDINGS])
+
+
 def test_leaking_batch_response_keeps_only_the_blocked_records_failed(
     default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,7 +159,7 @@ def test_leaking_batch_response_keeps_only_the_blocked_records_failed(
     result = protected(sqs("order 1", XSS, "order 3"), ctx)
     assert result == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
     assert "4111" not in json.dumps(result)
-    directions = {r[contract.FIELD_DIRECTION] for r in printed_records(capsys.readouterr().out)}
+    directions = {r[contract.FIELD_DIRECTION] for r in printed_findings(capsys.readouterr().out)}
     assert directions == {contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND}
 
 
@@ -126,7 +175,7 @@ def test_fifo_holds_back_later_records_of_the_same_group(
     assert [r["messageId"] for r in recorder.events[0]["Records"]] == ["msg-0", "msg-3"]
     # only the offending record is a violation; the held-back one is not counted
     assert {
-        r[contract.FIELD_LOCATION].split(".")[0] for r in printed_records(capsys.readouterr().out)
+        r[contract.FIELD_LOCATION].split(".")[0] for r in printed_findings(capsys.readouterr().out)
     } == {"Records[1]"}
 
 

@@ -23,7 +23,7 @@ from .conftest import (
     apigw_rest,
     eventbridge,
     function_url,
-    printed_records,
+    printed_findings,
     sns,
 )
 
@@ -73,7 +73,7 @@ def test_http_attack_gets_403_in_the_source_shape(
         assert response["statusDescription"] == "403 Forbidden"
     else:
         assert "statusDescription" not in response
-    records = printed_records(capsys.readouterr().out)
+    records = printed_findings(capsys.readouterr().out)
     assert records and all(r[contract.FIELD_SOURCE] == source for r in records)
     # no rule detail reaches the caller
     assert not any(r[contract.FIELD_RULE_ID] in response["body"] for r in records)
@@ -106,7 +106,7 @@ def test_http_leak_is_withheld_with_a_generic_500(
     assert _body(response) == {"message": "Internal Server Error", "requestId": ctx.aws_request_id}
     assert response["headers"] == {header: "application/json"}
     assert "4111" not in json.dumps(response)
-    records = printed_records(capsys.readouterr().out)
+    records = printed_findings(capsys.readouterr().out)
     assert [r[contract.FIELD_DIRECTION] for r in records] == [contract.DIRECTION_OUTBOUND] * len(
         records
     )
@@ -144,7 +144,7 @@ def test_other_sources_fail_with_a_typed_error_naming_the_rule(
     with pytest.raises(GuardBlockedError) as info:
         protected(event, ctx)
     assert recorder.events == []
-    records = printed_records(capsys.readouterr().out)
+    records = printed_findings(capsys.readouterr().out)
     assert info.value.source == source and info.value.direction == contract.DIRECTION_INBOUND
     assert set(info.value.rule_ids) == {r[contract.FIELD_RULE_ID] for r in records}
     assert all(rule_id in str(info.value) for rule_id in info.value.rule_ids)
@@ -159,7 +159,7 @@ def test_other_source_leak_fails_with_a_typed_error_and_no_secret(
         protected(eventbridge({"order": 1}), ctx)
     assert info.value.direction == contract.DIRECTION_OUTBOUND
     assert AWS_KEY_ID not in str(info.value)
-    rules = {r[contract.FIELD_RULE_ID] for r in printed_records(capsys.readouterr().out)}
+    rules = {r[contract.FIELD_RULE_ID] for r in printed_findings(capsys.readouterr().out)}
     assert set(info.value.rule_ids) == rules and rules
 
 

@@ -12,7 +12,7 @@ from protect_lambda.config import GuardConfig, load_config, read_fail_policy, va
 from protect_lambda.engine import RuleError
 from protect_lambda.errors import GuardConfigError
 
-from .conftest import LambdaContext, UserApp, apigw_http, printed_records
+from .conftest import LambdaContext, UserApp, apigw_http, printed_findings
 
 RULE = {
     "id": "custom-001",
@@ -195,7 +195,7 @@ def test_rules_from_a_large_config_file_block_through_the_wrapper(
         **{contract.CONFIG_FILE_ENV: str(path)},
     )
     assert wrapper.handler(apigw_http("say forbidden-word-59 please"), ctx)["statusCode"] == 403
-    assert [r[contract.FIELD_RULE_ID] for r in printed_records(capsys.readouterr().out)] == [
+    assert [r[contract.FIELD_RULE_ID] for r in printed_findings(capsys.readouterr().out)] == [
         "custom-059"
     ]
     assert wrapper.handler(apigw_http("all good"), ctx) == "ok"

@@ -20,6 +20,7 @@ from .conftest import (
     UserApp,
     apigw_http,
     eventbridge,
+    printed_findings,
     printed_records,
     protect,
     sqs,
@@ -40,7 +41,7 @@ def test_monitor_mode_records_but_never_blocks(
     event = apigw_http(XSS)
     assert protected(event, ctx) is leak
     assert recorder.events == [event] and recorder.events[0] is event
-    records = printed_records(capsys.readouterr().out)
+    records = printed_findings(capsys.readouterr().out)
     assert {r[contract.FIELD_DIRECTION] for r in records} == {"inbound", "outbound"}
     assert {r[contract.FIELD_ACTION] for r in records} == {contract.ACTION_DETECTED}
     assert {r[contract.FIELD_MODE] for r in records} == {contract.MODE_MONITOR}
@@ -64,7 +65,7 @@ def test_rule_override_off_silences_the_rule(
     hit = _rules_hit(event, default_guard)
     protected = protect(Recorder(OK), rule_overrides={rule: "off" for rule in hit})
     assert protected(event, ctx) is OK
-    assert printed_records(capsys.readouterr().out) == []
+    assert printed_findings(capsys.readouterr().out) == []
 
 
 def test_category_override_monitor_detects_without_blocking(
@@ -72,7 +73,7 @@ def test_category_override_monitor_detects_without_blocking(
 ) -> None:
     protected = protect(Recorder(OK), category_overrides={"xss": "monitor"})
     assert protected(apigw_http(XSS), ctx) is OK
-    records = printed_records(capsys.readouterr().out)
+    records = printed_findings(capsys.readouterr().out)
     assert records and {r[contract.FIELD_ACTION] for r in records} == {contract.ACTION_DETECTED}
     assert {r[contract.FIELD_CATEGORY] for r in records} == {"xss"}
     # other categories still block
@@ -93,7 +94,7 @@ def test_rule_override_block_in_monitor_mode_blocks(
     assert protected(event, ctx)["statusCode"] == 403
     actions = {
         r[contract.FIELD_RULE_ID]: r[contract.FIELD_ACTION]
-        for r in printed_records(capsys.readouterr().out)
+        for r in printed_findings(capsys.readouterr().out)
     }
     assert actions[rule] == contract.ACTION_BLOCKED
     assert all(a == contract.ACTION_DETECTED for rid, a in actions.items() if rid != rule)
@@ -112,7 +113,7 @@ def test_custom_rule_from_config_blocks(
     }
     protected = protect(Recorder(OK), custom_rules=(custom,))
     assert protected(apigw_http("where is Project-Bluebird?"), ctx)["statusCode"] == 403
-    assert [r[contract.FIELD_RULE_ID] for r in printed_records(capsys.readouterr().out)] == [
+    assert [r[contract.FIELD_RULE_ID] for r in printed_findings(capsys.readouterr().out)] == [
         "custom-001"
     ]
     assert protected(apigw_http("where is my parcel?"), ctx) is OK
@@ -148,7 +149,7 @@ def test_fail_open_calls_the_handler_with_the_event_untouched(
     assert inbound[contract.FIELD_SOURCE] == "apigw-http"
     assert inbound[contract.FIELD_REQUEST_ID] == ctx.aws_request_id
     assert "stolen-token" not in out and "script" not in out
-    assert printed_records(out) == []  # a guard error is never counted as a violation
+    assert printed_findings(out) == []  # a guard error is never counted as a violation
 
 
 def test_fail_open_still_inspects_the_response_when_only_the_event_failed(
@@ -162,7 +163,7 @@ def test_fail_open_still_inspects_the_response_when_only_the_event_failed(
     out = capsys.readouterr().out
     assert (
         len(_guard_errors(out)) == 1
-        and printed_records(out)[0][contract.FIELD_DIRECTION] == "outbound"
+        and printed_findings(out)[0][contract.FIELD_DIRECTION] == "outbound"
     )
 
 

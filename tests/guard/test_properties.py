@@ -127,7 +127,7 @@ def _check_lines(out: str) -> None:
             contract.GUARD_ERROR_MARKER,
         )
         if record[contract.FIELD_EVENT] == contract.VIOLATION_MARKER:
-            assert tuple(record) == contract.VIOLATION_FIELDS
+            assert tuple(record) in (contract.VIOLATION_FIELDS, contract.BATCH_VIOLATION_FIELDS)
         assert line.isascii()
 
 
@@ -224,3 +224,42 @@ def test_odd_top_level_events(default_guard: inspection.GuardLike, event: Any) -
         lambda e, c: result, default_guard, GuardConfig(), stream=io.StringIO()
     )
     assert protected(event, CTX) is result
+
+
+# --- what a record holds: no lone surrogate, no control character --------------------------
+
+#: Any code point, lone surrogates and control characters included (what a JSON body can hold).
+any_text = st.text(alphabet=st.characters(codec=None, categories=None), max_size=60)
+#: Neither may appear in an excerpt or a location: strict JSON readers reject lone surrogates,
+#: and control characters (C0, DEL, C1) could rewrite a terminal showing the record.
+UNSAFE = {*map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0)), *map(chr, range(0xD800, 0xE000))}
+
+
+def _text_fields(record: dict[str, Any]) -> list[str]:
+    findings = record.get(contract.FIELD_FINDINGS, [])
+    return [record[contract.FIELD_EXCERPT], record[contract.FIELD_LOCATION],
+            *(f[field] for f in findings for field in (contract.FIELD_EXCERPT, contract.FIELD_LOCATION))]
+
+
+@SETTINGS
+@given(prefix=any_text, suffix=any_text, key=any_text)
+def test_excerpts_and_locations_hold_no_surrogates_or_control_characters(
+    default_guard: inspection.GuardLike, prefix: str, suffix: str, key: str
+) -> None:
+    seen = 0
+    for fragment in (XSS, SQLI, CARD):
+        event = apigw_http("x", body=json.dumps({key or "k": prefix + fragment + suffix}, ensure_ascii=False))
+        response = {"statusCode": 200, "body": prefix + fragment + suffix}
+        stream = io.StringIO()
+        protected = protected_handler.ProtectedHandler(lambda e, c: response, default_guard, GuardConfig(),
+                                                       stream=stream)
+        protected(event, LambdaContext(function_name="prop"))
+        lines = stream.getvalue().splitlines()
+        seen += len(lines)
+        for line in lines:
+            assert line.isascii()
+            record = json.loads(line)
+            json.dumps(record, ensure_ascii=False).encode("utf-8")  # strict UTF-8: no lone surrogate
+            for text in _text_fields(record):
+                assert not UNSAFE.intersection(text), repr(text)
+    assert seen, "the attacks were found: records were checked"

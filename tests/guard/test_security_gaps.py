@@ -34,7 +34,7 @@ from .conftest import (
     dynamodb,
     kinesis,
     printed_lines,
-    printed_records,
+    printed_findings,
     sqs,
 )
 
@@ -79,7 +79,7 @@ def _nest(depth: int, inner: dict[str, Any]) -> Any:
 
 def _assert_no_secret(out: str, secret: str) -> list[dict[str, Any]]:
     lines = printed_lines(out)
-    records = printed_records(out)
+    records = printed_findings(out)
     assert records, "a Violation record was expected"
     for line in lines:
         decoded = json.loads(line)
@@ -179,7 +179,7 @@ def test_ordinary_locations_stay_readable(
 ) -> None:
     protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())
     assert protected(_event_with(where), CTX)["statusCode"] == 403
-    locations = {r[contract.FIELD_LOCATION] for r in printed_records(capsys.readouterr().out)}
+    locations = {r[contract.FIELD_LOCATION] for r in printed_findings(capsys.readouterr().out)}
     assert expected in locations
 
 
@@ -189,7 +189,7 @@ def test_ordinary_batch_location_stays_readable(
     event = sqs("a", "b", json.dumps({"text": XSS}))
     protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())
     protected(event, CTX)
-    locations = {r[contract.FIELD_LOCATION] for r in printed_records(capsys.readouterr().out)}
+    locations = {r[contract.FIELD_LOCATION] for r in printed_findings(capsys.readouterr().out)}
     assert locations == {"Records[2].body.text"}
 
 
@@ -239,7 +239,7 @@ def test_redact_location_replaces_secret_like_segments(location: str, expected: 
 
 def test_long_location_is_bounded_and_never_judged_cut() -> None:
     record = violation.violation_record(
-        _finding("a.b" * 400 + "." + CARD.replace(" ", "-")),
+        [_finding("a.b" * 400 + "." + CARD.replace(" ", "-"))],
         source="generic",
         mode="block",
         function_name="f",
@@ -291,7 +291,7 @@ def test_leak_beside_batch_item_failures_keeps_only_valid_failures(
         "batchItemFailures": [{"itemIdentifier": "msg-2"}, {"itemIdentifier": "msg-1"}]
     }
     assert "4111" not in json.dumps(answer)
-    records = printed_records(capsys.readouterr().out)
+    records = printed_findings(capsys.readouterr().out)
     outbound = [r for r in records if r[contract.FIELD_DIRECTION] == contract.DIRECTION_OUTBOUND]
     assert outbound and all(r[contract.FIELD_ACTION] == contract.ACTION_BLOCKED for r in outbound)
     assert {r[contract.FIELD_CATEGORY] for r in outbound} == {"leak_card"}
@@ -302,7 +302,7 @@ def test_leak_only_fails_no_clean_record(
 ) -> None:
     protected = _protected({"summary": f"charged {CARD}"}, default_guard)
     assert protected(sqs("order 1", "order 2"), CTX) == {"batchItemFailures": []}
-    records = printed_records(capsys.readouterr().out)
+    records = printed_findings(capsys.readouterr().out)
     assert [r[contract.FIELD_DIRECTION] for r in records] == [contract.DIRECTION_OUTBOUND]
 
 

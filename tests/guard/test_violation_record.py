@@ -17,6 +17,7 @@ from .conftest import (
     AWS_SECRET,
     CARD,
     PRIVATE_KEY,
+    SQLI,
     XSS,
     LambdaContext,
     Recorder,
@@ -26,6 +27,8 @@ from .conftest import (
 )
 
 CTX = LambdaContext(function_name="billing", aws_request_id="req-abc")
+#: RFC 3339, as Lambda's JSON log format requires of a record's timestamp (UTC, milliseconds).
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
 
 def _finding(
@@ -54,56 +57,64 @@ def _span(text: str, secret: str) -> tuple[int, int]:
     return start, start + len(secret)
 
 
-# --- record shape ---------------------------------------------------------------------
+# --- record shape: one per blocked (or flagged) inspection --------------------------------
 
 
-def test_record_has_exactly_the_contract_fields_in_order(
+def test_one_record_per_inspection_with_every_finding_in_contract_order(
     default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig())
-    protected(apigw_http(XSS), CTX)
-    records = printed_records(capsys.readouterr().out)
-    assert records
-    for record in records:
-        assert tuple(record) == contract.VIOLATION_FIELDS
-        assert record[contract.FIELD_EVENT] == contract.VIOLATION_MARKER
-        assert record[contract.FIELD_FUNCTION_NAME] == "billing"
-        assert record[contract.FIELD_REQUEST_ID] == "req-abc"
-        assert record[contract.FIELD_SOURCE] == "apigw-http"
-        assert record[contract.FIELD_LOCATION] == "queryStringParameters.q"
-        assert (
-            record[contract.FIELD_MODE] == "block"
-            and record[contract.FIELD_GUARD_VERSION] == __version__
-        )
-        assert record[contract.FIELD_SEVERITY] in contract.SEVERITIES
-        assert record[contract.FIELD_DIRECTION] == contract.DIRECTION_INBOUND
-        assert all(isinstance(value, str) for value in record.values())
+    protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig(seal="s-1"))
+    verdict = default_guard.inspect_event(apigw_http(SQLI))
+    assert len({(f.rule_id, f.location) for f in verdict.findings}) > 1  # several rules fire...
+    protected(apigw_http(SQLI), CTX)
+    [record] = printed_records(capsys.readouterr().out)  # ...one record
+    assert tuple(record) == contract.VIOLATION_FIELDS
+    assert record[contract.FIELD_EVENT] == contract.VIOLATION_MARKER
+    assert (record[contract.FIELD_LEVEL], record[contract.FIELD_SEAL]) == (contract.RECORD_LEVEL, "s-1")
+    assert RFC3339.fullmatch(record[contract.FIELD_TIMESTAMP])
+    assert record[contract.FIELD_FUNCTION_NAME] == "billing"
+    assert record[contract.FIELD_REQUEST_ID] == "req-abc"
+    assert record[contract.FIELD_SOURCE] == "apigw-http"
+    assert record[contract.FIELD_ACTION] == contract.ACTION_BLOCKED
+    assert record[contract.FIELD_DIRECTION] == contract.DIRECTION_INBOUND
+    assert record[contract.FIELD_MODE] == "block" and record[contract.FIELD_GUARD_VERSION] == __version__
+    findings = record[contract.FIELD_FINDINGS]
+    assert record[contract.FIELD_FINDING_COUNT] == len(findings) == len(
+        {(f.rule_id, f.location) for f in verdict.findings})
+    assert {f[contract.FIELD_RULE_ID] for f in findings} == {f.rule_id for f in verdict.findings}
+    for finding in findings:
+        assert tuple(finding) == contract.FINDING_FIELDS
+        assert finding[contract.FIELD_LOCATION] == "queryStringParameters.q"
+        assert finding[contract.FIELD_SEVERITY] in contract.SEVERITIES
+    # the record leads with the most severe blocking finding, which is also listed
+    lead = {k: record[k] for k in contract.FINDING_FIELDS}
+    assert lead in findings
+    ranks = [contract.SEVERITIES.index(f[contract.FIELD_SEVERITY]) for f in findings]
+    assert contract.SEVERITIES.index(record[contract.FIELD_SEVERITY]) == max(ranks)
 
 
-def test_one_line_per_finding_and_duplicates_are_collapsed(
-    capsys: pytest.CaptureFixture[str],
+def test_a_leak_gets_its_own_record_after_the_handler(
+    default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    result = {"statusCode": 200, "body": f"card {CARD}"}
+    protected_handler.ProtectedHandler(Recorder(result), default_guard, GuardConfig())(apigw_http(XSS), CTX)
+    records = printed_records(capsys.readouterr().out)
+    assert [r[contract.FIELD_DIRECTION] for r in records] == [contract.DIRECTION_INBOUND]  # blocked: no handler
+    protected_handler.ProtectedHandler(Recorder(result), default_guard, GuardConfig())(apigw_http("hi"), CTX)
+    [leak] = printed_records(capsys.readouterr().out)
+    assert (leak[contract.FIELD_DIRECTION], leak[contract.FIELD_CATEGORY]) == (contract.DIRECTION_OUTBOUND, "leak_card")
+
+
+def test_findings_repeating_a_rule_at_a_location_count_once() -> None:
     same = _finding("a <script> b", 2, 10, direction="inbound")
-
-    class Guard:
-        def inspect_event(self, event: Any) -> Any:
-            return NS(
-                blocked=False,
-                source="generic",
-                findings=[same, same, _finding("x", 0, 1, rule_id="other")],
-            )
-
-        def inspect_response(self, response: Any, event: Any = None) -> Any:
-            return NS(blocked=False, source="generic", findings=[])
-
-    protected_handler.ProtectedHandler(Recorder(), Guard(), GuardConfig())({}, CTX)
-    assert [r[contract.FIELD_RULE_ID] for r in printed_records(capsys.readouterr().out)] == [
-        "leak-x",
-        "other",
-    ]
+    record = violation.violation_record(
+        [same, same, _finding("x", 0, 1, rule_id="other")],
+        source="generic", mode="block", function_name="f", request_id="r")
+    assert record[contract.FIELD_FINDING_COUNT] == 2
+    assert [f[contract.FIELD_RULE_ID] for f in record[contract.FIELD_FINDINGS]] == ["leak-x", "other"]
 
 
-def test_records_per_direction_are_capped(capsys: pytest.CaptureFixture[str]) -> None:
+def test_findings_listed_are_capped_and_counted(capsys: pytest.CaptureFixture[str]) -> None:
     many = [_finding("<script>", 0, 8, direction="inbound", location=f"a[{i}]") for i in range(500)]
 
     class Guard:
@@ -114,7 +125,35 @@ def test_records_per_direction_are_capped(capsys: pytest.CaptureFixture[str]) ->
             return NS(blocked=False, source="generic", findings=[])
 
     protected_handler.ProtectedHandler(Recorder(), Guard(), GuardConfig())({}, CTX)
-    assert len(printed_records(capsys.readouterr().out)) == inspection.MAX_RECORDS_PER_DIRECTION
+    [record] = printed_records(capsys.readouterr().out)
+    assert record[contract.FIELD_FINDING_COUNT] == 500
+    assert len(record[contract.FIELD_FINDINGS]) == violation.MAX_FINDINGS
+    assert len(json.dumps(record)) < 8_000
+
+
+def test_the_leading_finding_is_blocking_then_most_severe() -> None:
+    def finding(rule: str, severity: str, action: str) -> Any:
+        return NS(rule_id=rule, category="c", direction="inbound", severity=severity,
+                  location="q", action=action, record_index=None, match=None)
+
+    record = violation.violation_record(
+        [finding("low-block", "low", "blocked"), finding("crit-detect", "critical", "detected"),
+         finding("high-block", "high", "blocked"), finding("high-block-2", "high", "blocked")],
+        source="generic", mode="block", function_name="f", request_id="r")
+    assert record[contract.FIELD_RULE_ID] == "high-block"
+
+
+def test_a_record_needs_findings() -> None:
+    with pytest.raises(ValueError):
+        violation.violation_record([], source="generic", mode="block", function_name="f", request_id="r")
+
+
+def test_guard_error_records_carry_their_level_and_timestamp() -> None:
+    record = violation.guard_error_record(
+        KeyError("x"), phase="inbound", outcome="proceeded", source="generic", mode="block",
+        fail_policy="open", function_name="f", request_id="r")
+    assert record[contract.FIELD_LEVEL] == contract.GUARD_ERROR_LEVEL
+    assert RFC3339.fullmatch(record[contract.FIELD_TIMESTAMP])
 
 
 # --- redaction ----------------------------------------------------------------------------
@@ -231,7 +270,7 @@ def _assert_single_line_records(out: str, expected: int) -> list[dict[str, Any]]
         assert line.isascii() and "\u2028" not in line and "\r" not in line
         record = json.loads(line)
         assert tuple(record) == contract.VIOLATION_FIELDS
-        records.append(record)
+        records.extend({**record, **finding} for finding in record[contract.FIELD_FINDINGS])
     return records
 
 
@@ -274,7 +313,7 @@ def test_every_text_field_is_neutralised(field: str) -> None:
         "abc", 0, 1, rule_id=values["rule_id"] or "", location=values["location"] or ""
     )
     record = violation.violation_record(
-        finding,
+        [finding],
         source="generic",
         mode="block",
         function_name=values["function_name"] or "",
@@ -283,6 +322,7 @@ def test_every_text_field_is_neutralised(field: str) -> None:
     line = violation.format_record(record)
     assert "\n" not in line and "\r" not in line and line.isascii()
     parsed = json.loads(line)
+    assert parsed[contract.FIELD_FINDINGS][0][contract.FIELD_LOCATION] == parsed[contract.FIELD_LOCATION]
     assert (
         tuple(parsed) == contract.VIOLATION_FIELDS and parsed[contract.FIELD_EVENT] == "Violation"
     )
@@ -299,7 +339,7 @@ def test_every_text_field_is_neutralised(field: str) -> None:
 
 def test_location_masks_long_digit_runs() -> None:
     record = violation.violation_record(
-        _finding("x", 0, 1, location="body.4111111111111111"),
+        [_finding("x", 0, 1, location="body.4111111111111111")],
         source="generic",
         mode="block",
         function_name="f",

@@ -10,7 +10,7 @@ from protect_lambda import contract, inspection, protected_handler, wrapper
 from protect_lambda.config import GuardConfig
 from protect_lambda.errors import GuardBlockedError, HandlerLoadError
 
-from .conftest import XSS, LambdaContext, UserApp, apigw_http, printed_records
+from .conftest import XSS, LambdaContext, UserApp, apigw_http, printed_findings, printed_records
 
 HANDLER_SOURCE = """
     CALLS = []
@@ -36,7 +36,7 @@ def test_loads_module_function_and_returns_the_same_result_object(
     loaded = __import__(module, fromlist=["RESULT"])
     assert result is loaded.RESULT
     assert loaded.CALLS == [event] and loaded.CALLS[0] is event
-    assert printed_records(capsys.readouterr().out) == []
+    assert printed_findings(capsys.readouterr().out) == []
 
 
 def test_slash_path_handler_as_lambda_allows(
@@ -83,11 +83,18 @@ def test_guard_is_built_once_per_cold_start(
     assert len(built) == 1
 
 
-def test_missing_env_var_names_it(lambda_env: Callable[..., None], ctx: LambdaContext) -> None:
-    lambda_env()
+def test_missing_env_var_outside_lambda_is_reported_by_the_first_invocation(
+    lambda_env: Callable[..., None], ctx: LambdaContext
+) -> None:
+    lambda_env()  # tools and tests import the wrapper without a handler to load
     with pytest.raises(HandlerLoadError, match=contract.ORIGINAL_HANDLER_ENV) as info:
         wrapper.handler({}, ctx)
     assert "module.function" in str(info.value)
+
+
+def test_missing_env_var_in_lambda_fails_the_init_phase(lambda_env: Callable[..., None]) -> None:
+    with pytest.raises(HandlerLoadError, match=contract.ORIGINAL_HANDLER_ENV):
+        lambda_env(**{wrapper.RUNTIME_API_ENV: "127.0.0.1:9001"})
 
 
 @pytest.mark.parametrize(
@@ -100,44 +107,77 @@ def test_missing_env_var_names_it(lambda_env: Callable[..., None], ctx: LambdaCo
         (contract.WRAPPER_HANDLER, "names the guard wrapper itself"),
     ],
 )
-def test_unloadable_handler_error_names_var_and_handler(
-    name: str, fragment: str, lambda_env: Callable[..., None], ctx: LambdaContext
+def test_unloadable_handler_fails_the_cold_start_naming_var_and_handler(
+    name: str, fragment: str, lambda_env: Callable[..., None]
 ) -> None:
-    lambda_env(**{contract.ORIGINAL_HANDLER_ENV: name})
+    """Like an unwrapped function: the init phase fails (the runtime posts an init error), not
+    every invocation later. HandlerLoadError is an ImportError: Runtime.ImportModuleError."""
     with pytest.raises(HandlerLoadError) as info:
-        wrapper.handler({}, ctx)
+        lambda_env(**{contract.ORIGINAL_HANDLER_ENV: name})
     message = str(info.value)
+    assert isinstance(info.value, ImportError)
     assert (
         contract.ORIGINAL_HANDLER_ENV in message and repr(name) in message and fragment in message
     )
 
 
 def test_import_error_inside_user_module_is_chained(
-    user_app: UserApp, lambda_env: Callable[..., None], ctx: LambdaContext
+    user_app: UserApp, lambda_env: Callable[..., None]
 ) -> None:
     module = user_app.write(
         "broken.py", "import not_installed_dependency_xyz\ndef handler(e, c): pass\n"
     )
-    lambda_env(**{contract.ORIGINAL_HANDLER_ENV: f"{module}.handler"})
     with pytest.raises(HandlerLoadError, match="not_installed_dependency_xyz") as info:
-        wrapper.handler({}, ctx)
+        lambda_env(**{contract.ORIGINAL_HANDLER_ENV: f"{module}.handler"})
     assert isinstance(info.value.__cause__, ModuleNotFoundError)
 
 
-def test_load_failure_is_retried_on_next_invocation(
+@pytest.mark.parametrize("source, error", [
+    ("def handler(event, context)\n    return 1\n", SyntaxError),
+    ("import os\nTABLE = os.environ['NO_SUCH_VARIABLE_XYZ']\ndef handler(e, c): pass\n", KeyError),
+])
+def test_an_error_of_the_user_module_propagates_unchanged(
+    source: str, error: type[Exception], user_app: UserApp, lambda_env: Callable[..., None]
+) -> None:
+    """The runtime reports it as for the unwrapped handler (Runtime.UserCodeSyntaxError, KeyError)."""
+    module = user_app.write("faulty.py", source)
+    with pytest.raises(error) as info:
+        lambda_env(**{contract.ORIGINAL_HANDLER_ENV: f"{module}.handler"})
+    assert not isinstance(info.value, HandlerLoadError)
+
+
+def test_a_failed_cold_start_is_retried_by_the_next_one(
     user_app: UserApp, lambda_env: Callable[..., None], ctx: LambdaContext
 ) -> None:
     module = user_app.write("late.py", "x = 1\n")
-    lambda_env(**{contract.ORIGINAL_HANDLER_ENV: f"{module}.handler"})
     with pytest.raises(HandlerLoadError):
-        wrapper.handler({}, ctx)
+        lambda_env(**{contract.ORIGINAL_HANDLER_ENV: f"{module}.handler"})
     import importlib
     import sys
 
     user_app.write("late.py", "def handler(event, context):\n    return 'fixed'\n")
     sys.modules.pop(module, None)
     importlib.invalidate_caches()
+    wrapper.reset()  # Lambda runs the init phase again on the next invocation
     assert wrapper.handler({}, ctx) == "fixed"
+
+
+def test_the_seal_is_out_of_the_environment_before_the_handler_loads(
+    user_app: UserApp, lambda_env: Callable[..., None], ctx: LambdaContext,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    module = user_app.write("peek.py", """
+        import os
+        SEEN_AT_IMPORT = os.environ.get("PROTECT_LAMBDA_SEAL")
+
+        def handler(event, context):
+            return {"statusCode": 200, "body": str(os.environ.get("PROTECT_LAMBDA_SEAL"))}
+    """)
+    lambda_env(**{contract.ORIGINAL_HANDLER_ENV: f"{module}.handler", contract.SEAL_ENV: "5eal-0f-th1s-stack"})
+    assert __import__(module, fromlist=["SEEN_AT_IMPORT"]).SEEN_AT_IMPORT is None
+    assert wrapper.handler(apigw_http("hello"), ctx)["body"] == "None"
+    wrapper.handler(apigw_http(XSS), ctx)
+    assert [r[contract.FIELD_SEAL] for r in printed_records(capsys.readouterr().out)] == ["5eal-0f-th1s-stack"]
 
 
 class UserError(Exception):
@@ -205,7 +245,7 @@ def test_context_without_attributes_uses_the_runtime_environment(
     protected = protected_handler.ProtectedHandler(lambda e, c: None, default_guard, GuardConfig())
     with pytest.raises(GuardBlockedError):
         protected({"comment": XSS}, object())
-    record = printed_records(capsys.readouterr().out)[0]
+    record = printed_findings(capsys.readouterr().out)[0]
     assert (
         record[contract.FIELD_FUNCTION_NAME] == "from-env"
         and record[contract.FIELD_REQUEST_ID] == ""

@@ -43,6 +43,8 @@ LOG_GROUP = f"/aws/lambda/{PROTECTED}"
 SECOND_LOG_GROUP = f"/aws/lambda/{SECOND}"
 ALARM = "orders-violations"
 SECOND_ALARM = "payments-violations"
+#: The seal of the deployed stack (the uuid of its stack id; see protect_lambda_construct.seal).
+SEAL = "9d0c6e2a-3b1f-11f1-a6f0-0e8b2c4d6f10"
 
 
 @dataclass
@@ -68,6 +70,7 @@ def _template(role: str) -> str:
         variables = {"APP": "1"}
         if protected:
             variables[contract.ORIGINAL_HANDLER_ENV] = "app.handler"
+            variables[contract.SEAL_ENV] = SEAL
         props: dict[str, Any] = {
             "Runtime": "python3.12",
             "Handler": contract.WRAPPER_HANDLER if protected else "app.handler",
@@ -122,7 +125,7 @@ def deployed(aws_env: None) -> Iterator[Deployed]:
             logs.put_metric_filter(
                 logGroupName=group,
                 filterName=f"{name}-violations",
-                filterPattern=contract.VIOLATION_FILTER_PATTERN,
+                filterPattern=contract.violation_filter_pattern(name, SEAL),
                 metricTransformations=[
                     {
                         "metricNamespace": contract.METRIC_NAMESPACE,
@@ -176,10 +179,11 @@ def _violation_line(function: str, rule_id: str = "sqli-001", **fields: str) -> 
     """A Violation record line with the contract's fields."""
     from protect_lambda import contract
 
-    record = {name: "x" for name in contract.VIOLATION_FIELDS}
+    record: dict[str, Any] = {name: "x" for name in contract.VIOLATION_FIELDS}
     record.update(
         {
             contract.FIELD_EVENT: contract.VIOLATION_MARKER,
+            contract.FIELD_SEAL: SEAL,
             contract.FIELD_FUNCTION_NAME: function,
             contract.FIELD_RULE_ID: rule_id,
             contract.FIELD_ACTION: contract.ACTION_BLOCKED,

@@ -306,16 +306,21 @@ def _violation_record(**overrides: object) -> str:
     return json.dumps(record, separators=(",", ":"))
 
 
-def test_contract_pattern_matches_violations_only() -> None:
-    pattern = FilterPattern.parse(contract.VIOLATION_FILTER_PATTERN)
+def test_contract_pattern_matches_sealed_violations_of_its_function_only() -> None:
+    pattern = FilterPattern.parse(contract.violation_filter_pattern("orders", "0f1e-seal"))
+    own = {contract.FIELD_FUNCTION_NAME: "orders", contract.FIELD_SEAL: "0f1e-seal"}
     assert pattern.kind == "json"
-    assert pattern.matches(_violation_record())
-    assert pattern.matches(_violation_record(**{contract.FIELD_ACTION: contract.ACTION_DETECTED}))
-    assert not pattern.matches(_violation_record(**{contract.FIELD_EVENT: contract.GUARD_ERROR_MARKER}))
+    assert pattern.matches(_violation_record(**own))
+    assert pattern.matches(_violation_record(**own, **{contract.FIELD_ACTION: contract.ACTION_DETECTED}))
+    assert not pattern.matches(_violation_record(**{**own, contract.FIELD_EVENT: contract.GUARD_ERROR_MARKER}))
+    assert not pattern.matches(_violation_record(**{**own, contract.FIELD_SEAL: "0f1e-seaL"}))
+    assert not pattern.matches(_violation_record(**{**own, contract.FIELD_FUNCTION_NAME: "billing"}))
+    assert not pattern.matches(_violation_record(**{contract.FIELD_FUNCTION_NAME: "orders"}))
     assert not pattern.matches("END RequestId: 8f5c")
     assert not pattern.matches("REPORT RequestId: 8f5c Duration: 1.00 ms")
     # an attacker-controlled excerpt mentioning the marker does not make a record
     assert not pattern.matches(json.dumps({"message": '{"event": "Violation"}'}))
+    assert FilterPattern.parse(contract.VIOLATION_EVENT_PATTERN).matches(_violation_record())
 
 
 _json_text = st.text(max_size=30)

@@ -131,21 +131,25 @@ def test_the_template_filter_matches_every_violation_record_and_nothing_else(
     checked = 0
     for run in runs.values():
         assert run.monitoring is not None
-        assert run.monitoring.filter_pattern == contract.VIOLATION_FILTER_PATTERN
+        seal = run.spec.environment[contract.SEAL_ENV]
+        assert seal == run.spec.stack_id.rsplit("/", 1)[1]  # the uuid of the stack's id, as deployed
+        assert run.monitoring.filter_pattern == contract.violation_filter_pattern(run.spec.name, seal)
         for result in run.results:
             for event in result.log_events:
                 is_record = event.message in result.violation_lines
                 assert run.monitoring.matches(event.message) is is_record, event.message
                 checked += is_record
-    assert checked >= 7  # at least one record per attack scenario
+    # one record per blocked request (and one per blocked record of the batch: one here)
+    assert checked == sum(s.expect != "pass" for scenarios in SCENARIOS.values() for s in scenarios)
 
 
 def test_records_follow_the_contract(runs: dict[str, FunctionRun]) -> None:
     for run in runs.values():
         for result in run.results:
             for record in result.violations:
-                assert tuple(record) == contract.VIOLATION_FIELDS
+                assert tuple(record) in (contract.VIOLATION_FIELDS, contract.BATCH_VIOLATION_FIELDS)
                 assert record[contract.FIELD_FUNCTION_NAME] == run.spec.name
+                assert record[contract.FIELD_SEAL] == run.spec.environment[contract.SEAL_ENV]
                 assert record[contract.FIELD_REQUEST_ID] == result.request_id
 
 

@@ -31,7 +31,7 @@ from protect_lambda_tools.ops.errors import (
 )
 from protect_lambda_tools.ops.samples import sample_messages
 
-from .conftest import Deployed
+from .conftest import SEAL, Deployed
 
 
 def _now_ms() -> int:
@@ -134,7 +134,8 @@ def test_follow_yields_each_event_once_as_it_arrives(
         if len(polls) == 1:  # a record arrives between the first and the second poll
             put_lines(deployed.log_group, [(now - 100, violation_line(deployed.function, "second"))])
 
-    stream = follow(logs, [deployed.log_group], now - 60_000, interval=2.0, sleep=sleep, polls=3)
+    pattern = contract.violation_filter_pattern(deployed.function, SEAL)
+    stream = follow(logs, [(deployed.log_group, pattern)], now - 60_000, interval=2.0, sleep=sleep, polls=3)
     rules = [e.record[contract.FIELD_RULE_ID] for e in stream]
     assert rules == ["first", "second"]
     assert polls == [2.0, 2.0]
@@ -386,7 +387,7 @@ def test_test_alert_needs_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _stub_test_metric_filter(stubber: Stubber, pattern: str, function: str, matched: list[str]) -> None:
-    messages = [s.message for s in sample_messages(function)]
+    messages = [s.message for s in sample_messages(function, SEAL)]
     stubber.add_response(
         "test_metric_filter",
         {
@@ -405,8 +406,8 @@ def test_check_filter_passes_when_aws_matches_exactly_the_violations(
     stubbed = boto3.client("logs")
     stubber = Stubber(stubbed)
     for function in (deployed.function, deployed.second):
-        positives = [s.message for s in sample_messages(function) if s.should_match]
-        _stub_test_metric_filter(stubber, contract.VIOLATION_FILTER_PATTERN, function, positives)
+        positives = [s.message for s in sample_messages(function, SEAL) if s.should_match]
+        _stub_test_metric_filter(stubber, contract.violation_filter_pattern(function, SEAL), function, positives)
     _use_clients(monkeypatch, {"logs": _Proxy(boto3.client("logs"), stubbed, {"test_metric_filter"})})
     with stubber:
         code = main(["check-filter", "--stack", deployed.stack])
@@ -422,8 +423,9 @@ def test_check_filter_fails_when_a_violation_is_not_matched(
 ) -> None:
     stubbed = boto3.client("logs")
     stubber = Stubber(stubbed)
-    positives = [s.message for s in sample_messages(deployed.function) if s.should_match]
-    _stub_test_metric_filter(stubber, contract.VIOLATION_FILTER_PATTERN, deployed.function, positives[1:])
+    positives = [s.message for s in sample_messages(deployed.function, SEAL) if s.should_match]
+    _stub_test_metric_filter(stubber, contract.violation_filter_pattern(deployed.function, SEAL), deployed.function,
+                             positives[1:])
     _use_clients(monkeypatch, {"logs": _Proxy(boto3.client("logs"), stubbed, {"test_metric_filter"})})
     with stubber:
         code = main(["check-filter", "--stack", deployed.stack, "--function", deployed.function])
@@ -450,7 +452,7 @@ def test_check_filter_fails_on_a_too_broad_pattern_and_wrong_wiring(
     )
     stubbed = boto3.client("logs")
     stubber = Stubber(stubbed)
-    everything_with_the_word = [s.message for s in sample_messages(deployed.function) if "Violation" in s.message]
+    everything_with_the_word = [s.message for s in sample_messages(deployed.function, SEAL) if "Violation" in s.message]
     _stub_test_metric_filter(stubber, broad, deployed.function, everything_with_the_word)
     _use_clients(monkeypatch, {"logs": _Proxy(boto3.client("logs"), stubbed, {"test_metric_filter"})})
     with stubber:

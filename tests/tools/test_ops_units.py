@@ -79,7 +79,7 @@ def test_discovery_follows_nested_stacks_and_logging_config(aws_env: None) -> No
             "get_function_configuration",
             {
                 "FunctionName": "inner-fn",
-                "Environment": {"Variables": {contract.ORIGINAL_HANDLER_ENV: "app.h"}},
+                "Environment": {"Variables": {contract.ORIGINAL_HANDLER_ENV: "app.h", contract.SEAL_ENV: "5ea1"}},
                 "LoggingConfig": {"LogFormat": "JSON", "LogGroup": "/custom/inner"},
             },
             {"FunctionName": "inner-fn"},
@@ -90,7 +90,7 @@ def test_discovery_follows_nested_stacks_and_logging_config(aws_env: None) -> No
                 "metricFilters": [
                     {
                         "filterName": "v",
-                        "filterPattern": contract.VIOLATION_FILTER_PATTERN,
+                        "filterPattern": contract.violation_filter_pattern("inner-fn", "5ea1"),
                         "logGroupName": "/custom/inner",
                         "metricTransformations": [
                             {"metricNamespace": contract.METRIC_NAMESPACE, "metricName": contract.METRIC_NAME,
@@ -130,6 +130,8 @@ def test_discovery_follows_nested_stacks_and_logging_config(aws_env: None) -> No
     assert found[0].log_group == "/custom/inner"
     assert [m.name for m in found[0].metric_filters] == ["v"]
     assert [a.name for a in found[0].alarms] == ["mine"]
+    assert found[0].seal == "5ea1"
+    assert found[0].violation_pattern == contract.violation_filter_pattern("inner-fn", "5ea1")
 
 
 def _resource(logical: str, kind: str, physical: str) -> dict[str, Any]:
@@ -145,20 +147,26 @@ def _resource(logical: str, kind: str, physical: str) -> dict[str, Any]:
 
 
 def test_samples_are_guard_records_and_split_by_the_contract_pattern() -> None:
-    pattern = FilterPattern.parse(contract.VIOLATION_FILTER_PATTERN)
-    lines = samples.sample_messages("orders")
+    pattern = FilterPattern.parse(contract.violation_filter_pattern("orders", "5ea1"))
+    lines = samples.sample_messages("orders", "5ea1")
     positives = [s for s in lines if s.should_match]
     negatives = [s for s in lines if not s.should_match]
-    assert len(positives) == 6 and len(negatives) == 4
+    assert len(positives) == 6 and len(negatives) == 7
     assert len({s.message for s in lines}) == len(lines)  # unique: results are mapped by message
     for sample in positives:
         record = json.loads(sample.message)
         assert tuple(record) == contract.VIOLATION_FIELDS
         assert record[contract.FIELD_FUNCTION_NAME] == "orders"  # the metric dimension
+        assert record[contract.FIELD_SEAL] == "5ea1"
         assert pattern.matches(sample.message)
     assert {json.loads(s.message)[contract.FIELD_MODE] for s in positives} == set(contract.MODES)
     for sample in negatives:
         assert not pattern.matches(sample.message), sample.label
+    forged = [s.label for s in negatives if s.label.startswith(("forged", "record of another"))]
+    assert len(forged) == 3
+    # a pattern without the seal (an old or a hand-made filter) would count the forgeries: check-filter fails it
+    loose = FilterPattern.parse(contract.VIOLATION_EVENT_PATTERN)
+    assert all(loose.matches(s.message) for s in negatives if s.label in forged)
 
 
 def test_samples_come_from_the_guard_when_it_finds_the_attacks() -> None:
@@ -175,12 +183,12 @@ def test_samples_come_from_the_guard_when_it_finds_the_attacks() -> None:
 
 def test_samples_fall_back_to_contract_records(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(samples, "_guard_record", lambda *args: None)
-    lines = samples.sample_messages("fn")
+    lines = samples.sample_messages("fn", "5ea1")
     positives = [s for s in lines if s.should_match]
     assert {s.origin for s in positives} == {"contract"}
     for sample in positives:
         assert tuple(json.loads(sample.message)) == contract.VIOLATION_FIELDS
-        assert FilterPattern.parse(contract.VIOLATION_FILTER_PATTERN).matches(sample.message)
+        assert FilterPattern.parse(contract.violation_filter_pattern("fn", "5ea1")).matches(sample.message)
 
 
 def test_parse_violation_keeps_only_violations() -> None:

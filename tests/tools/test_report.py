@@ -10,7 +10,7 @@ from aws_cdk import cx_api
 
 from example.stack import STACK_NAME
 from protect_lambda import contract
-from protect_lambda_tools.report import load_assembly, main, render, summarise_template
+from protect_lambda_tools.report import SEAL_SHOWN, load_assembly, main, render, summarise_template
 
 
 def test_summary_of_the_example(example_assembly: cx_api.CloudAssembly) -> None:
@@ -18,7 +18,7 @@ def test_summary_of_the_example(example_assembly: cx_api.CloudAssembly) -> None:
     summaries = summarise_template(STACK_NAME, templates[STACK_NAME])
     assert sorted(s.original_handler for s in summaries) == ["orders_api.handler", "orders_worker.handler"]
     for summary in summaries:
-        assert summary.filter_pattern == contract.VIOLATION_FILTER_PATTERN
+        assert summary.filter_pattern == contract.violation_filter_pattern(summary.logical_id, SEAL_SHOWN)
         assert summary.metric == "ProtectLambda/Violations {FunctionName=$.function_name}"
         assert summary.alarm is not None and "Sum >= 1 over 5 min" in summary.alarm
         assert summary.retention_days == 30
