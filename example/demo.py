@@ -1,8 +1,9 @@
 """The end-to-end story of the example app, run locally: attack -> block -> Violation -> metric -> alarm -> SNS.
 
 Invokes the synthesized example's OrdersApi with API Gateway HTTP API (payload 2.0)
-events and OrdersWorker with an SQS batch, each function in one fresh Python process
-(a cold start, then warm invocations) through the real guard wrapper, with the
+events and OrdersWorker with an SQS batch, each function in one fresh process on AWS's
+Python runtime client (``awslambdaric``, where it installs; an emulation elsewhere),
+a cold start then warm invocations, through the real guard wrapper, with the
 handler, environment, code and guard layer of ``cdk.out``. It prints the responses,
 the Violation records as CloudWatch Logs would receive them, and, read from the
 template, the metric filter that counts each record, the alarm it drives and the
@@ -28,10 +29,12 @@ from typing import Any
 
 from protect_lambda import contract
 from protect_lambda_tools.local_invoke import (
+    RUNTIMES,
     FunctionSpec,
     Invocation,
     LocalInvokeError,
     invoke,
+    runtime_in_use,
 )
 from protect_lambda_tools.local_template import (
     Monitoring,
@@ -50,7 +53,7 @@ class Scenario:
 
     label: str
     event_file: str
-    expect: str  # "pass", "blocked" (403), "withheld" (500) or "batch"
+    expect: str  # "pass", "blocked" (403), "withheld" (500), "batch", or "forged" (logged, not counted)
 
 
 #: construct id -> the scenarios sent to it, in order (the first is the cold start).
@@ -62,6 +65,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
         Scenario("path traversal in the path", "api-path-traversal.json", "blocked"),
         Scenario("card number in the response (?export=card)", "api-export-card.json", "withheld"),
         Scenario("stack trace in the response (?debug=1)", "api-debug-trace.json", "withheld"),
+        Scenario("forged Violation record the handler logs", "api-forged-record.json", "forged"),
     ),
     "OrdersWorker": (
         Scenario("SQS batch: 2 clean orders, 1 attack", "worker-batch.json", "batch"),
@@ -107,8 +111,11 @@ def find_template(assembly: Path) -> Path:
     raise LocalInvokeError(f"{assembly}: no stack with the example's OrdersApi function")
 
 
-def run_demo(assembly: Path) -> list[FunctionRun]:
-    """Invoke every scenario: one execution environment (subprocess) per function."""
+def run_demo(assembly: Path, runtime: str = "auto") -> list[FunctionRun]:
+    """Invoke every scenario: one execution environment (subprocess) per function.
+
+    ``runtime``: ``client`` (AWS's runtime client), ``emulated``, or ``auto`` (the client where installed).
+    """
     template_file = find_template(assembly)
     template = load_template(template_file)
     runs = []
@@ -116,7 +123,7 @@ def run_demo(assembly: Path) -> list[FunctionRun]:
         spec = function_from_template(template_file, construct_id)
         run = FunctionRun(construct_id, spec, monitoring_from_template(template, construct_id, spec.name, stack_id=spec.stack_id),
                           scenarios)
-        run.results = invoke(spec, run.events())
+        run.results = invoke(spec, run.events(), runtime=runtime)
         runs.append(run)
     return runs
 
@@ -124,7 +131,7 @@ def run_demo(assembly: Path) -> list[FunctionRun]:
 # --- checking and showing ------------------------------------------------------------------
 
 
-def outcome(scenario: Scenario, result: Invocation) -> tuple[str, bool]:
+def outcome(scenario: Scenario, result: Invocation, run: FunctionRun) -> tuple[str, bool]:
     """A short description of ``result`` and whether it is what ``scenario`` expects."""
     if result.failed:
         assert result.error is not None
@@ -139,6 +146,11 @@ def outcome(scenario: Scenario, result: Invocation) -> tuple[str, bool]:
         return (f"batchItemFailures {failed} ({found}); "
                 f"{len(processed)} clean record(s) processed"), ok
     status = response.get("statusCode") if isinstance(response, dict) else None
+    if scenario.expect == "forged":
+        counted = run.monitoring is not None and any(run.monitoring.matches(line) for line in result.forged)
+        return (f"{status}; the handler printed {len(result.forged)} forged record(s): "
+                f"{'COUNTED' if counted else 'not counted'}",
+                status == 200 and not result.violations and len(result.forged) == 1 and not counted)
     if scenario.expect == "pass":
         return f"{status} {response.get('body')}", status == 200 and not result.violations
     if scenario.expect == "blocked":
@@ -147,13 +159,26 @@ def outcome(scenario: Scenario, result: Invocation) -> tuple[str, bool]:
             status == 500 and bool(found) and "4111" not in result.payload)
 
 
-def render(runs: Sequence[FunctionRun], template_name: str) -> tuple[str, bool]:
+def how_it_runs(runtime: str = "auto") -> str:
+    """One sentence: which runtime client runs the functions, and where the guard layer is."""
+    from protect_lambda_tools import runtime_client
+
+    if runtime_in_use(runtime) == "emulated":
+        return ("each function runs in a fresh Python process on this tool's emulation of the runtime "
+                "client (AWS's own is not installed here), the guard layer on its path.")
+    where = ("mounted read-only at /opt, as in Lambda" if runtime_client.can_isolate()
+             else "on its path (a read-only /opt needs root and unshare)")
+    return (f"each function runs in a fresh process on AWS's runtime client (awslambdaric) against a local "
+            f"Runtime API, the guard layer {where}.")
+
+
+def render(runs: Sequence[FunctionRun], template_name: str, runtime: str = "auto") -> tuple[str, bool]:
     """The demo's report, and whether everything went as expected."""
     lines = [
-        f"Local invocation of {template_name}: each function runs in a fresh Python process (a cold",
-        "start, then warm invocations) through the real guard wrapper, with the template's handler,",
-        "environment, code and guard layer. Nothing is deployed: the metric filter, alarm and topic",
-        "are read from the template; the filter pattern is evaluated locally.",
+        f"Local invocation of {template_name}: {how_it_runs(runtime)} A cold start, then warm",
+        "invocations, through the real guard wrapper, with the template's handler, environment, code",
+        "and guard layer. Nothing is deployed: the metric filter, alarm and topic are read from the",
+        "template; the filter pattern is evaluated locally.",
     ]
     all_ok = True
     for run in runs:
@@ -162,7 +187,7 @@ def render(runs: Sequence[FunctionRun], template_name: str) -> tuple[str, bool]:
         lines += ["", f"{run.construct_id}  ({original} behind {run.spec.handler}, mode {mode})"]
         records: list[str] = []
         for scenario, result in zip(run.scenarios, run.results):
-            text, ok = outcome(scenario, result)
+            text, ok = outcome(scenario, result, run)
             all_ok &= ok
             lines.append(f"  {scenario.label:<44} -> {text}" + ("" if ok else "   UNEXPECTED"))
             records += result.violation_lines
@@ -172,6 +197,10 @@ def render(runs: Sequence[FunctionRun], template_name: str) -> tuple[str, bool]:
             matched = monitoring is not None and monitoring.matches(line)
             all_ok &= matched
             lines.append(f"    {'filter matches' if matched else 'NOT MATCHED   '}  {line}")
+        for line in (line for result in run.results for line in result.forged):
+            counted = monitoring is not None and monitoring.matches(line)
+            all_ok &= not counted
+            lines.append(f"  {'COUNTED (forged)' if counted else 'forged, not counted'}  {line}")
         if monitoring is None:
             lines.append("  no metric filter on the function's log group: nothing would be counted")
             all_ok = False
@@ -203,10 +232,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo on the assembly directory given as the first argument (default ``cdk.out``)."""
     parser = argparse.ArgumentParser(prog="python -m example.demo", description=__doc__.splitlines()[0])
     parser.add_argument("assembly", nargs="?", default="cdk.out", type=Path, help="cdk.out directory")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="auto",
+                        help="client (AWS's runtime client), emulated, or auto (default: the client where installed)")
     args = parser.parse_args(argv)
     try:
-        runs = run_demo(args.assembly)
-        text, ok = render(runs, find_template(args.assembly).name)
+        runs = run_demo(args.assembly, args.runtime)
+        text, ok = render(runs, find_template(args.assembly).name, args.runtime)
     except LocalInvokeError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 2

@@ -43,11 +43,12 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from protect_lambda import contract
+from protect_lambda_tools import lambda_logs
 
 __all__ = [
     "FunctionSpec",
@@ -127,6 +128,9 @@ class FunctionSpec:
     logical_id: str = ""
     #: The id CloudFormation would give the function's stack (it holds the seal's value).
     stack_id: str = ""
+    #: The function's log format (``Text`` or ``JSON``) and application log level (JSON only; empty: INFO).
+    log_format: str = "Text"
+    application_log_level: str = ""
     #: What could not be reproduced from the template (non-literal variables, missing layers).
     notes: tuple[str, ...] = ()
 
@@ -193,6 +197,8 @@ class FunctionSpec:
             "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group,
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",  # every execution environment has one
+            "AWS_LAMBDA_LOG_FORMAT": self.log_format,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.runtime}",
@@ -243,6 +249,8 @@ class Invocation:
     log_events: tuple[LogEvent, ...]
     cold_start: bool
     duration_ms: float
+    #: The function's seal: a record is the guard's when it carries it (any record when it is empty).
+    seal: str = ""
 
     @property
     def failed(self) -> bool:
@@ -262,8 +270,7 @@ class Invocation:
         """The lines the function (and its guard) wrote, without the service's lines."""
         return [e.message for e in self.log_events if not e.platform]
 
-    def records(self, marker: str = contract.VIOLATION_MARKER) -> list[dict[str, Any]]:
-        """The JSON log lines whose ``event`` is ``marker`` (default: the Violation records)."""
+    def _json_lines(self, marker: str) -> list[tuple[str, dict[str, Any]]]:
         found = []
         for line in self.printed:
             if not line.startswith("{"):
@@ -273,26 +280,33 @@ class Invocation:
             except ValueError:
                 continue
             if isinstance(record, dict) and record.get(contract.FIELD_EVENT) == marker:
-                found.append(record)
+                found.append((line, record))
         return found
+
+    def _sealed(self, record: Mapping[str, Any]) -> bool:
+        return not self.seal or record.get(contract.FIELD_SEAL) == self.seal
+
+    def records(self, marker: str = contract.VIOLATION_MARKER) -> list[dict[str, Any]]:
+        """The guard's JSON log lines whose ``event`` is ``marker`` (default: the Violation records).
+
+        A line shaped like a record without the function's seal is not the guard's (:attr:`forged`).
+        """
+        return [record for _, record in self._json_lines(marker) if self._sealed(record)]
 
     @property
     def violations(self) -> list[dict[str, Any]]:
-        """The Violation records this invocation wrote."""
+        """The Violation records the guard wrote in this invocation."""
         return self.records()
 
     @property
     def violation_lines(self) -> list[str]:
-        """The Violation records as the log lines CloudWatch Logs receives."""
-        lines = []
-        for line in self.printed:
-            try:
-                record = json.loads(line) if line.startswith("{") else None
-            except ValueError:
-                record = None
-            if isinstance(record, dict) and record.get(contract.FIELD_EVENT) == contract.VIOLATION_MARKER:
-                lines.append(line)
-        return lines
+        """The guard's Violation records as the log lines CloudWatch Logs receives."""
+        return [line for line, record in self._json_lines(contract.VIOLATION_MARKER) if self._sealed(record)]
+
+    @property
+    def forged(self) -> list[str]:
+        """Lines shaped like a Violation record that the guard did not write (the handler printed them)."""
+        return [line for line, record in self._json_lines(contract.VIOLATION_MARKER) if not self._sealed(record)]
 
 
 # --- the subprocess ------------------------------------------------------------------------
@@ -464,24 +478,31 @@ for item in request["events"]:
 '''
 
 
-def _pycache_prefix() -> Path:
+def pycache_prefix() -> Path:
     """Where the subprocess keeps bytecode: never next to the function's code or in ``cdk.out``."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "protect-lambda" / "pycache"
 
 
-def _log_stream() -> str:
+def log_stream_name() -> str:
+    """A log stream name in Lambda's shape (``2026/01/01/[$LATEST]<hex>``)."""
     day = time.strftime("%Y/%m/%d", time.gmtime())
     return f"{day}/[$LATEST]{uuid.uuid4().hex}"
 
 
-def _lines(text: str, timestamp: int) -> list[LogEvent]:
-    """Printed output as log events: one per line, as Lambda splits stdout."""
-    return [LogEvent(timestamp, line) for line in text.splitlines() if line.strip()]
+def _lines(text: str, timestamp: int, spec: FunctionSpec) -> list[LogEvent]:
+    """Printed output as log events: one per line, as Lambda splits stdout, less what the
+    function's log level drops (:mod:`protect_lambda_tools.lambda_logs`)."""
+    return [LogEvent(timestamp, line) for line in text.splitlines()
+            if line.strip() and lambda_logs.delivered(line, spec.log_format, spec.application_log_level)]
 
 
-def _error_log(error: Mapping[str, Any], timestamp: int) -> LogEvent:
-    """The runtime's ``[ERROR]`` log event for an unhandled error (one event, several lines)."""
+def _error_log(error: Mapping[str, Any], timestamp: int, log_format: str) -> LogEvent:
+    """The runtime client's log event for an unhandled error: ``[ERROR] ...`` with the traceback under
+    the Text format, a JSON object at level ERROR under the JSON format (what ``awslambdaric`` prints)."""
+    if log_format == lambda_logs.JSON:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp / 1000))
+        return LogEvent(timestamp, json.dumps({"timestamp": stamp, "level": "ERROR", **error}, ensure_ascii=False))
     head = "[ERROR]"
     if error.get("errorType"):
         head += " " + str(error["errorType"])
@@ -510,7 +531,7 @@ class _Environment:
         self.site_packages = site_packages
 
     def command(self) -> list[str]:
-        flags = ["-I", "-X", f"pycache_prefix={_pycache_prefix()}"]
+        flags = ["-I", "-X", f"pycache_prefix={pycache_prefix()}"]
         if not self.site_packages:
             flags.append("-S")
         return [self.python, *flags, "-c", _BOOTSTRAP]
@@ -525,7 +546,7 @@ class _Environment:
             "timeout_s": spec.timeout_s,
             "events": [{"request_id": rid, "event": text} for rid, _, text in events],
         }
-        env = spec.lambda_environment(log_stream=_log_stream())
+        env = spec.lambda_environment(log_stream=log_stream_name())
         limit = INIT_TIMEOUT_S + spec.timeout_s * len(events) + _WATCHDOG_MARGIN_S
         try:
             proc = subprocess.run(
@@ -552,15 +573,20 @@ class _Environment:
         init_error: dict[str, Any] | None = init.get("error")
         by_id = {m["request_id"]: m for m in messages[1:]}
         results: list[Invocation] = []
+        spec = self.spec
         for index, (request_id, event, _) in enumerate(events):
             message = by_id.get(request_id)
             stamp = _now_ms()
             logs: list[LogEvent] = []
             if index == 0:
-                logs += _lines(init.get("logs", ""), stamp)
+                logs += _lines(init.get("logs", ""), stamp, spec)
                 if init_error is not None:
-                    logs.append(_error_log(init_error, stamp))
-            logs.append(LogEvent(stamp, f"START RequestId: {request_id} Version: $LATEST", True))
+                    logs.append(_error_log(init_error, stamp, spec.log_format))
+            logs.append(LogEvent(stamp, lambda_logs.start_line(request_id, spec.log_format, stamp), True))
+            if init_error is not None:  # the client posted an init error and exited: a new environment next
+                results.append(self._ended(request_id, event, True, logs, init_error, 0.0, 0, "error",
+                                           init_ms=float(init.get("duration_ms", 0.0))))
+                break
             if message is None:  # the process ended without a word: Lambda's Runtime.ExitError
                 error = {
                     "errorType": "Runtime.ExitError",
@@ -570,23 +596,20 @@ class _Environment:
                 results.append(self._ended(request_id, event, index == 0, logs, error, 0.0, 0,
                                            "error"))
                 break
-            logs += _lines(message.get("logs", ""), stamp)
+            logs += _lines(message.get("logs", ""), stamp, spec)
             duration = float(message.get("duration_ms", 0.0))
             memory = int(message.get("max_memory_mb", 0))
             if message["kind"] == "timeout":
-                seconds = f"{self.spec.timeout_s:.2f}"
-                logs.append(LogEvent(stamp, f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}."
-                                            f"{stamp % 1000:03d}Z {request_id} Task timed out after "
-                                            f"{seconds} seconds", True))
+                logs.append(LogEvent(stamp, lambda_logs.timeout_line(request_id, spec.timeout_s, stamp), True))
                 error = {"errorType": "Sandbox.Timedout",
                          "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
-                                         f"{seconds} seconds"}
+                                         f"{spec.timeout_s:.2f} seconds"}
                 results.append(self._ended(request_id, event, index == 0, logs, error, duration, memory,
                                            "timeout"))
                 break
             failure: dict[str, Any] | None = message.get("error")
             if failure is not None:
-                logs.append(_error_log(failure, stamp))
+                logs.append(_error_log(failure, stamp, spec.log_format))
                 payload = json.dumps(failure)
             else:
                 payload = message.get("payload") or "null"
@@ -597,19 +620,20 @@ class _Environment:
 
     def _closing(self, request_id: str, duration: float, memory: int, init_ms: float | None,
                  stamp: int, status: str = "") -> list[LogEvent]:
-        billed = max(1, int(duration + 0.999))
-        report = (f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: {billed} ms"
-                  f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {memory} MB")
-        if init_ms is not None:
-            report += f"\tInit Duration: {init_ms:.2f} ms"
-        if status:
-            report += f"\tStatus: {status}"
-        return [LogEvent(stamp, f"END RequestId: {request_id}", True), LogEvent(stamp, report, True)]
+        lines = lambda_logs.end_lines(request_id, self.spec.log_format, stamp, duration_ms=duration,
+                                      memory_mb=self.spec.memory_mb, max_memory_mb=memory, init_ms=init_ms,
+                                      status=status)
+        return [LogEvent(stamp, line, True) for line in lines]
 
     def _ended(self, request_id: str, event: Any, cold: bool, logs: list[LogEvent], error: dict[str, Any],
-               duration: float, memory: int, status: str) -> Invocation:
-        logs += self._closing(request_id, duration, memory, None, _now_ms(), status)
+               duration: float, memory: int, status: str, init_ms: float | None = None) -> Invocation:
+        logs += self._closing(request_id, duration, memory, init_ms, _now_ms(), status)
         return Invocation(request_id, event, json.dumps(error), error, tuple(logs), cold, duration)
+
+
+#: Which runtime client runs a function: AWS's own (``awslambdaric``), this module's emulation,
+#: or ``auto``: the real one where it is installed (Linux), else the emulation.
+RUNTIMES = ("auto", "client", "emulated")
 
 
 def invoke(
@@ -618,17 +642,21 @@ def invoke(
     *,
     python: str = sys.executable,
     site_packages: bool = False,
+    runtime: str = "auto",
 ) -> list[Invocation]:
     """Invoke ``spec`` with each event, in order, in one execution environment (one cold start).
 
     Events must be JSON-serialisable (Lambda passes JSON). When an invocation
-    ends the environment (a timeout, the process exiting), the next event gets a
-    new one, like on Lambda. ``python`` is the interpreter (e.g. one matching the
-    function's runtime); ``site_packages`` makes its site-packages importable
-    (the Lambda runtime bundles boto3; by default only the standard library,
-    the code and the layers are, which proves the guard needs nothing else).
+    ends the environment (an init error, a timeout, the process exiting), the
+    next event gets a new one, like on Lambda. ``runtime``: ``client`` runs AWS's
+    runtime client (:mod:`protect_lambda_tools.runtime_client`), ``emulated`` this
+    module's emulation, ``auto`` the client where it is installed. ``python`` is
+    the interpreter (e.g. one matching the function's runtime); ``site_packages``
+    makes its site-packages importable (the Lambda runtime bundles boto3; by
+    default only the standard library, the code and the layers are, which proves
+    the guard needs nothing else).
 
-    Raises :class:`LocalInvokeError` when the subprocess cannot start.
+    Raises :class:`LocalInvokeError` when the environment cannot start.
 
     Example:
         >>> spec = FunctionSpec.for_handler("json.dumps", ".", protect=False)
@@ -636,6 +664,8 @@ def invoke(
         >>> done.error["errorType"]
         'TypeError'
     """
+    if runtime not in RUNTIMES:
+        raise LocalInvokeError(f"runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
     items = []
     for event in events:
         try:
@@ -643,11 +673,37 @@ def invoke(
         except (TypeError, ValueError) as exc:
             raise LocalInvokeError(f"an event is not JSON: {exc}") from None
         items.append((str(uuid.uuid4()), event, text))
-    environment = _Environment(spec, python, site_packages)
+    environment = _environment(spec, python, site_packages, runtime)
     results: list[Invocation] = []
     while len(results) < len(items):
         done = environment.run(items[len(results):])
         if not done:  # pragma: no cover - run always answers for the first event
             raise LocalInvokeError("the execution environment returned no result")
         results += done
-    return results
+    seal = spec.environment.get(contract.SEAL_ENV, "")
+    return [replace(result, seal=seal) for result in results]
+
+
+def _environment(spec: FunctionSpec, python: str, site_packages: bool, runtime: str) -> Any:
+    from protect_lambda_tools import runtime_client
+
+    if runtime == "client" or (runtime == "auto" and runtime_client.available()):
+        if not runtime_client.available():
+            raise LocalInvokeError("AWS's runtime client is not installed here (Linux only): "
+                                   "pip install 'protect-lambda[local]', or use the emulation")
+        return runtime_client.RicEnvironment(spec, python, site_packages)
+    return _Environment(spec, python, site_packages)
+
+
+def runtime_in_use(runtime: str = "auto") -> str:
+    """``client`` or ``emulated``: what :func:`invoke` runs with ``runtime``.
+
+    Example:
+        >>> runtime_in_use("emulated")
+        'emulated'
+    """
+    from protect_lambda_tools import runtime_client
+
+    if runtime == "emulated" or (runtime == "auto" and not runtime_client.available()):
+        return "emulated"
+    return "client"

@@ -297,6 +297,9 @@ def function_from_template(
     elif isinstance(props.get("LoggingConfig", {}).get("LogGroup"), str):
         group_name = props["LoggingConfig"]["LogGroup"]
 
+    logging_config = props.get("LoggingConfig", {})
+    log_format = str(logging_config.get("LogFormat", "Text"))
+    application_level = str(logging_config.get("ApplicationLogLevel", "")) if log_format == "JSON" else ""
     runtime = str(props.get("Runtime", "python3.14"))
     if not runtime.startswith("python"):
         raise LocalInvokeError(f"function {logical_id}: runtime {runtime} is not a Python runtime")
@@ -315,6 +318,8 @@ def function_from_template(
         log_group_name=group_name,
         logical_id=logical_id,
         stack_id=stack_id,
+        log_format=log_format,
+        application_log_level=application_level,
         notes=tuple(notes),
     )
 

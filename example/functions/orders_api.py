@@ -1,7 +1,9 @@
 """Example HTTP handler (API Gateway HTTP API, payload 2.0): looks up an order.
 
-It has a deliberate bug for the demo: ``?debug=1`` returns an exception dump, and
-``?export=card`` returns a stored card number; the guard withholds both responses.
+It has deliberate bugs for the demo: ``?debug=1`` returns an exception dump, and
+``?export=card`` returns a stored card number (the guard withholds both responses);
+and it logs what it is sent, as many handlers do, so an attacker chooses lines of its
+log (the guard's records are sealed: a forged one is not counted).
 """
 
 import json
@@ -13,6 +15,8 @@ _TEST_CARD = "4111 1111 1111 1111"
 
 
 def handler(event, context):
+    if event.get("body"):
+        print(event["body"])  # an audit trail of what was posted: attacker-controlled text in the log
     params = event.get("queryStringParameters") or {}
     order_id = params.get("id", "1001")
     if params.get("debug") == "1":

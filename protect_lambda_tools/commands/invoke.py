@@ -28,10 +28,12 @@ from typing import Any, TextIO
 from protect_lambda import contract
 from protect_lambda_tools.local_invoke import (
     DEFAULT_REGION,
+    RUNTIMES,
     FunctionSpec,
     Invocation,
     LocalInvokeError,
     invoke,
+    runtime_in_use,
 )
 from protect_lambda_tools.local_template import (
     Monitoring,
@@ -69,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="interpreter to run the function with (e.g. one matching its runtime)")
     parser.add_argument("--site-packages", action="store_true",
                         help="make the interpreter's site-packages importable (Lambda bundles boto3)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="auto",
+                        help="client: AWS's runtime client (awslambdaric, Linux); emulated: this tool's "
+                             "emulation; auto (default): the client where it is installed")
     parser.add_argument("--logs", action="store_true", help="also print every log event (START, END, REPORT, ...)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
 
@@ -188,9 +193,11 @@ def _short(value: Any, limit: int = 160) -> str:
 def render_text(doc: dict[str, Any], out: TextIO, *, logs: bool = False) -> None:
     """The human-readable report of :func:`run`'s JSON document."""
     fn = doc["function"]
+    client = {"client": "AWS's runtime client", "emulated": "emulated runtime"}.get(fn.get("runtime_client", ""), "")
     out.write(f"{fn['name']}: {fn['handler']}"
               + (f" -> {fn['original_handler']}" if fn.get("original_handler") else "")
-              + f" ({fn['runtime']}, mode {fn['mode']}, fail {fn['fail_policy']})\n")
+              + f" ({fn['runtime']}, mode {fn['mode']}, fail {fn['fail_policy']}"
+              + (f", {client}" if client else "") + ")\n")
     out.writelines(f"  note: {note}\n" for note in fn["notes"])
     monitoring = doc.get("monitoring")
     if monitoring:
@@ -265,11 +272,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         spec, monitoring = build_spec(args)
         events = [_read_event(path) for path in args.events]
-        results = invoke(spec, events, python=args.python, site_packages=args.site_packages)
+        results = invoke(spec, events, python=args.python, site_packages=args.site_packages,
+                         runtime=args.runtime)
     except LocalInvokeError as exc:
         print(f"protect-lambda invoke: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     doc = build_document(spec, monitoring, [str(p) for p in args.events], results)
+    doc["function"]["runtime_client"] = runtime_in_use(args.runtime)
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:

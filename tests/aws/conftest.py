@@ -37,6 +37,10 @@ class Deployed:
     api_alarm: str
     alerts_topic: str
     alerts_queue_url: str
+    orders_queue_url: str
+    orders_dlq_url: str
+    json_function: str
+    json_log_group: str
 
 
 @pytest.fixture(scope="session")
@@ -127,6 +131,10 @@ def deployed(aws_clients: dict[str, Any], bootstrapped: None,
             api_alarm=physical_id(resources, "OrdersApi/Protection/ViolationsAlarm", "AWS::CloudWatch::Alarm"),
             alerts_topic=physical_id(resources, "ProtectLambdaAlerts", "AWS::SNS::Topic"),
             alerts_queue_url=physical_id(resources, "AlertsQueue", "AWS::SQS::Queue"),
+            orders_queue_url=physical_id(resources, "OrdersQueue", "AWS::SQS::Queue"),
+            orders_dlq_url=physical_id(resources, "OrdersDeadLetterQueue", "AWS::SQS::Queue"),
+            json_function=physical_id(resources, "JsonLogsApi", "AWS::Lambda::Function"),
+            json_log_group=physical_id(resources, "JsonLogsApiLogGroup", "AWS::Logs::LogGroup"),
         )
     finally:
         _teardown(aws_clients, stack, outdir, log_groups)

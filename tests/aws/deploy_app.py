@@ -2,7 +2,9 @@
 
 The stack name comes from the context value ``protect-lambda:e2e-stack-name``, so
 that concurrent runs and an existing ``ProtectLambdaExample`` stack never collide;
-its resources (logical ids) are exactly the example's.
+its resources (logical ids) are the example's, plus ``JsonLogsApi``: the orders API
+again, with the JSON log format at application log level WARN (the guard's records
+must reach the log there too).
 
 Example:
     $ npx cdk deploy --app "python tests/aws/deploy_app.py" -c protect-lambda:e2e-stack-name=PlE2e-1a2b
@@ -19,10 +21,12 @@ for _path in (HERE.parents[1], HERE):  # the repository (example/) and this dire
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from aws_cdk import App
+from aws_cdk import App, Duration
+from aws_cdk import aws_lambda as lambda_
 from helpers import STACK_NAME_CONTEXT  # type: ignore[import-not-found]  # this directory, see above
 
-from example.stack import ExampleStack
+from example.stack import FUNCTIONS_DIR, ExampleStack
+from protect_lambda_construct import ProtectedFunction
 
 
 def main(context: dict[str, Any] | None = None, outdir: str | None = None) -> None:
@@ -40,7 +44,13 @@ def main(context: dict[str, Any] | None = None, outdir: str | None = None) -> No
     name = app.node.try_get_context(STACK_NAME_CONTEXT)
     if not isinstance(name, str) or not name:
         raise SystemExit(f"deploy_app.py: pass -c {STACK_NAME_CONTEXT}=<stack name>")
-    ExampleStack(app, name, description="protect-lambda integration test stack (temporary, deleted by the test)")
+    stack = ExampleStack(app, name,
+                         description="protect-lambda integration test stack (temporary, deleted by the test)")
+    ProtectedFunction(stack, "JsonLogsApi", runtime=lambda_.Runtime.PYTHON_3_14,
+                      architecture=lambda_.Architecture.ARM_64, handler="orders_api.handler",
+                      code=lambda_.Code.from_asset(str(FUNCTIONS_DIR)), timeout=Duration.seconds(10),
+                      logging_format=lambda_.LoggingFormat.JSON,
+                      application_log_level_v2=lambda_.ApplicationLogLevel.WARN)
     app.synth()
 
 

@@ -27,6 +27,23 @@ LOG_WAIT_S = 180
 METRIC_WAIT_S = 360
 ALARM_WAIT_S = 420
 NOTIFICATION_WAIT_S = 180
+#: Three receives, each after the orders queue's 60 s visibility timeout, then the move.
+REDRIVE_WAIT_S = 480
+
+
+def _seal(aws_clients: dict[str, Any], deployed: Deployed) -> str:
+    """The seal the construct gave the functions: the uuid of the stack's id."""
+    configuration = aws_clients["lambda"].get_function_configuration(FunctionName=deployed.api_function)
+    seal = str(configuration["Environment"]["Variables"][contract.SEAL_ENV])
+    [stack] = aws_clients["cloudformation"].describe_stacks(StackName=deployed.stack)["Stacks"]
+    assert stack["StackId"].rsplit("/", 1)[1] == seal
+    return seal
+
+
+def _log_lines(aws_clients: dict[str, Any], group: str, pattern: str, since: datetime) -> list[str] | None:
+    events = aws_clients["logs"].filter_log_events(logGroupName=group, filterPattern=pattern,
+                                                   startTime=int(since.timestamp() * 1000))["events"]
+    return [e["message"].rstrip("\n") for e in events] or None
 
 
 def _invoke(aws_clients: dict[str, Any], function: str, event_file: str) -> dict[str, Any]:
@@ -67,15 +84,20 @@ def test_attack_is_blocked_logged_counted_alarmed_and_notified(aws_clients: dict
     assert record[contract.FIELD_CATEGORY] == "sqli"
     assert record[contract.FIELD_FUNCTION_NAME] == deployed.api_function
 
-    # TestMetricFilter with the deployed pattern: matches the record, not the other lines
+    # TestMetricFilter with the deployed pattern: matches the record, not the other lines, not a forgery
+    seal = _seal(aws_clients, deployed)
+    assert record[contract.FIELD_SEAL] == seal
     [metric_filter] = logs.describe_metric_filters(logGroupName=deployed.api_log_group)["metricFilters"]
     pattern = metric_filter["filterPattern"]
-    assert pattern == contract.VIOLATION_FILTER_PATTERN
+    assert pattern == contract.violation_filter_pattern(deployed.api_function, seal)
+    unsealed = {k: v for k, v in record.items() if k != contract.FIELD_SEAL}
     others = [f"START RequestId: {request_id} Version: $LATEST", '{"processed": "1001"}',
-              json.dumps({"event": contract.GUARD_ERROR_MARKER, "function_name": deployed.api_function})]
+              json.dumps({"event": contract.GUARD_ERROR_MARKER, "function_name": deployed.api_function}),
+              json.dumps(unsealed), json.dumps({**record, contract.FIELD_SEAL: "0" * 36}),
+              json.dumps({**record, contract.FIELD_FUNCTION_NAME: "another-function"})]
     tested = logs.test_metric_filter(filterPattern=pattern, logEventMessages=[records[0], *others])
     assert [m["eventNumber"] for m in tested["matches"]] == [1]
-    assert [matches(pattern, line) for line in [records[0], *others]] == [True, False, False, False]
+    assert [matches(pattern, line) for line in [records[0], *others]] == [True] + [False] * len(others)
 
     # the metric datapoint
     cloudwatch = aws_clients["cloudwatch"]
@@ -114,3 +136,57 @@ def test_attack_is_blocked_logged_counted_alarmed_and_notified(aws_clients: dict
                          what="the ALARM notification on the alerts queue")
     assert alarm_message["Trigger"]["MetricName"] == contract.METRIC_NAME
     assert {"name": contract.METRIC_DIMENSION, "value": deployed.api_function} in alarm_message["Trigger"]["Dimensions"]
+
+
+def test_a_forged_record_the_handler_logs_is_delivered_but_never_counted(aws_clients: dict[str, Any],
+                                                                          deployed: Deployed) -> None:
+    started = datetime.now(timezone.utc) - timedelta(minutes=1)
+    answer = _invoke(aws_clients, deployed.api_function, "api-forged-record.json")
+    assert answer["statusCode"] == 200  # not an attack: the handler ran and printed the body
+    lines = poll(lambda: _log_lines(aws_clients, deployed.api_log_group, '"guessed-seal"', started),
+                 timeout=LOG_WAIT_S, interval=10, what="the forged line in CloudWatch Logs")
+    [metric_filter] = aws_clients["logs"].describe_metric_filters(logGroupName=deployed.api_log_group)["metricFilters"]
+    tested = aws_clients["logs"].test_metric_filter(filterPattern=metric_filter["filterPattern"],
+                                                    logEventMessages=lines)
+    assert tested["matches"] == []
+
+
+def test_records_reach_the_log_under_the_json_format_at_warn(aws_clients: dict[str, Any],
+                                                              deployed: Deployed) -> None:
+    """Lambda files a JSON object by its level: the guard's WARN records pass an application level of WARN."""
+    started = datetime.now(timezone.utc) - timedelta(minutes=1)
+    blocked = _invoke(aws_clients, deployed.json_function, "api-sqli.json")
+    assert blocked["statusCode"] == 403
+    request_id = json.loads(blocked["body"])["requestId"]
+    query = f'{{ $.{contract.FIELD_REQUEST_ID} = "{request_id}" }}'
+    [line] = poll(lambda: _log_lines(aws_clients, deployed.json_log_group, query, started),
+                  timeout=LOG_WAIT_S, interval=10, what="the Violation record under the JSON log format")
+    record = json.loads(line)
+    assert record[contract.FIELD_LEVEL] == contract.RECORD_LEVEL and record[contract.FIELD_EVENT] == "Violation"
+    [metric_filter] = aws_clients["logs"].describe_metric_filters(logGroupName=deployed.json_log_group)["metricFilters"]
+    tested = aws_clients["logs"].test_metric_filter(filterPattern=metric_filter["filterPattern"],
+                                                    logEventMessages=[line])
+    assert [m["eventNumber"] for m in tested["matches"]] == [1]
+
+
+def test_a_blocked_queue_message_ends_in_the_dead_letter_queue_after_max_receive_count(
+        aws_clients: dict[str, Any], deployed: Deployed) -> None:
+    """The example's queue: ReportBatchItemFailures, a redrive policy with maxReceiveCount 3."""
+    started = datetime.now(timezone.utc) - timedelta(minutes=1)
+    sqs = aws_clients["sqs"]
+    poisoned = next(r["body"] for r in load_event("worker-batch.json")["Records"] if "169.254" in r["body"])
+    message_id = sqs.send_message(QueueUrl=deployed.orders_queue_url, MessageBody=poisoned)["MessageId"]
+
+    def in_dead_letter_queue() -> str | None:
+        for message in sqs.receive_message(QueueUrl=deployed.orders_dlq_url, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=20).get("Messages", []):
+            if message["MessageId"] == message_id:
+                return str(message["Body"])
+        return None
+
+    assert poll(in_dead_letter_queue, timeout=REDRIVE_WAIT_S, interval=0,
+                what="the blocked message in the dead-letter queue") == poisoned
+    query = f'{{ $.{contract.FIELD_ITEM_ID} = "{message_id}" }}'
+    records = poll(lambda: _log_lines(aws_clients, deployed.worker_log_group, query, started),
+                   timeout=LOG_WAIT_S, interval=10, what="the worker's Violation records")
+    assert len(records) == 3  # one per delivery: maxReceiveCount, then the dead-letter queue
