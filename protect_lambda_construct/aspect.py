@@ -34,7 +34,6 @@ from .options import (
     ProtectionError,
     ProtectionOptions,
 )
-from .log_delivery import RECORDS_DROPPED_WARNING, record_drop_reason
 from .protection import PROTECTION_ID, Protection, ineligibility
 
 #: Id of the warning annotation on a function the Aspect leaves unprotected.
@@ -102,11 +101,9 @@ class ProtectLambdas:
         if reason is not None:
             _warn(node, reason)
             return
-        Protection(node, PROTECTION_ID, options=self.options)
-        dropped = record_drop_reason(node)
-        if dropped is not None:  # protected all the same: blocking works, only the alerting is lost
-            Annotations.of(node).add_warning_v2(
-                RECORDS_DROPPED_WARNING, f"protect-lambda protected {node.node.path}, but {dropped}")
+        # protected even when its log settings would drop the records (blocking works; a warning
+        # at synth names the fix for the alerting)
+        Protection(node, PROTECTION_ID, options=self.options, strict=False)
 
     def _selected(self, node: IConstruct) -> bool:
         path = node.node.path

@@ -87,7 +87,7 @@ def _referenced(value: Any) -> Optional[str]:
     return None
 
 
-def _property(mapping: lambda_.CfnEventSourceMapping, stack: Stack, name: str) -> Any:
+def _property(mapping: CfnResource, stack: Stack, name: str) -> Any:
     """A property of the mapping as rendered in the template (``None`` when absent)."""
     rendered: Any = stack.resolve(mapping._cfn_properties)  # the properties as synthesized
     return rendered.get(name) if isinstance(rendered, dict) else None
@@ -121,7 +121,11 @@ def _warn(scope: IConstruct, warning_id: str, message: str) -> None:
 
 @jsii.implements(IValidation)
 class BatchSourceCheck:
-    """Warns, at synth, on the event source mappings of a stack's protected functions (see the module)."""
+    """Warns, at synth, on the event source mappings of a stack's protected functions (see the module).
+
+    A mapping is the function's when it names the function, one of its versions or one of its
+    aliases (as ``add_event_source`` on any of them does), wherever in the app it was created.
+    """
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
@@ -131,28 +135,45 @@ class BatchSourceCheck:
         """One warning per problem found; never an error (the app may have reasons the check cannot see)."""
         if not self.functions:
             return []
-        targets = {_key(self.stack.resolve(f.function_name)): f for f in self.functions}
-        targets.update({_key(self.stack.resolve(f.function_arn)): f for f in self.functions})
-        resources = {self.stack.get_logical_id(r): r for r in self.stack.node.find_all()
-                     if isinstance(r, CfnResource) and Stack.of(r) is self.stack}
-        for mapping in _mappings(self.stack.node.root.node.find_all()):
-            if Stack.of(mapping) is not self.stack:
+        nodes = self.stack.node.root.node.find_all()
+        names = self._names(nodes)
+        checked: dict[int, dict[str, CfnResource]] = {}
+        for mapping in _mappings(nodes):
+            target = mapping.function_name
+            if not (isinstance(target, str) and target in names) and not _scope_is_one_of(mapping, self.functions):
                 continue
-            function_name = _property(mapping, self.stack, "functionName")
-            if _key(function_name) not in targets and not _scope_is_one_of(mapping, self.functions):
-                continue
-            self._check(mapping, resources)
+            stack = Stack.of(mapping)
+            resources = checked.get(id(stack))
+            if resources is None:
+                resources = {stack.get_logical_id(r): r for r in stack.node.find_all()
+                             if isinstance(r, CfnResource) and Stack.of(r) is stack}
+                checked[id(stack)] = resources
+            self._check(mapping, stack, resources)
         return []
 
-    def _check(self, mapping: lambda_.CfnEventSourceMapping, resources: dict[str, CfnResource]) -> None:
+    def _names(self, nodes: Iterable[IConstruct]) -> set[str]:
+        """What a mapping's FunctionName holds when it targets one of the functions: the token strings
+        of their names and ARNs, and of their versions' and aliases'."""
+        names: set[str] = set()
+        versions: list[lambda_.IFunction] = []
+        for node in nodes:
+            if isinstance(node, lambda_.Version) and any(node.lambda_ is f for f in self.functions):
+                versions.append(node)
+            elif isinstance(node, lambda_.Alias) and any(node.version.lambda_ is f for f in self.functions):
+                versions.append(node)
+        for target in (*self.functions, *versions):
+            names.update((target.function_name, target.function_arn))
+        return names
+
+    def _check(self, mapping: lambda_.CfnEventSourceMapping, stack: Stack, resources: dict[str, CfnResource]) -> None:
         where = mapping.node.scope if isinstance(mapping.node.scope, lambda_.EventSourceMapping) else mapping
         assert where is not None
         path = where.node.path
-        arn = _property(mapping, self.stack, "eventSourceArn")
+        arn = _property(mapping, stack, "eventSourceArn")
+        if arn is None or _is_broker_source(mapping):
+            return  # Kafka and MQ mappings have no event source ARN or are checked with Kafka
         kind = source_kind(arn, resources)
-        if kind is None:
-            return
-        types = _property(mapping, self.stack, "functionResponseTypes") or []
+        types = _property(mapping, stack, "functionResponseTypes") or []
         if REPORT_BATCH_ITEM_FAILURES not in types:
             _warn(where, BATCH_FAILURES_WARNING,
                   f"{path}: the guard reports blocked records as batch item failures, which Lambda ignores "
@@ -166,12 +187,20 @@ class BatchSourceCheck:
                   "time a new Violation and a new alert. Give the queue a dead-letter queue: "
                   "sqs.Queue(..., dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=dlq)).")
         if kind in ("kinesis", "dynamodb"):
-            gaps = stream_gaps(mapping, self.stack)
+            gaps = stream_gaps(mapping, stack)
             if gaps:
                 _warn(where, STREAM_RETRIES_WARNING,
                       f"{path}: a record the guard blocks is retried with every record behind it; without "
                       "bounded retries it holds up its shard until it expires, and without an on-failure "
                       f"destination it is then dropped with no trace. Set on the event source: {'; '.join(gaps)}.")
+
+
+def _is_broker_source(mapping: lambda_.CfnEventSourceMapping) -> bool:
+    """Kafka (MSK, self-managed) and Amazon MQ / RabbitMQ mappings."""
+    return (mapping.self_managed_event_source is not None
+            or mapping.amazon_managed_kafka_event_source_config is not None
+            or mapping.self_managed_kafka_event_source_config is not None
+            or mapping.queues is not None)
 
 
 def _key(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 A stack's dashboard opens with an overview (violations of all its protected
 functions on one graph; violations by category and by rule, and the latest
-violations, from Logs Insights across their log groups, sealed records only),
+violations, from Logs Insights across their log groups),
 then one row per function: its violations graph and its alarm status. A
 violation is a blocked (or, in monitor mode, flagged) request or batch record;
 by category and by rule count it under the finding that decided. A dashboard holds at most
@@ -46,21 +46,24 @@ ROW_HEIGHT = 6
 _C = contract
 
 
-def _sealed(seal: str) -> str:
-    """The Logs Insights filter keeping only the guard's own records: a handler's forgery has no seal."""
-    return f"filter {_C.FIELD_EVENT} = '{_C.VIOLATION_MARKER}' and {_C.FIELD_SEAL} = '{seal}'"
+#: The Logs Insights filter of the guard's records. It does not name the seal: dashboards can be
+#: shared, and a shared dashboard must not give the seal away; so a line a handler printed to look
+#: like a record can show here, while the metric and the alarm count only sealed records.
+_RECORDS = f"filter {_C.FIELD_EVENT} = '{_C.VIOLATION_MARKER}'"
+LATEST_VIOLATIONS_QUERY = (
+    f"fields @timestamp, {_C.FIELD_FUNCTION_NAME}, {_C.FIELD_ACTION}, {_C.FIELD_DIRECTION}, "
+    f"{_C.FIELD_RULE_ID}, {_C.FIELD_CATEGORY}, {_C.FIELD_FINDING_COUNT}, {_C.FIELD_LOCATION}, "
+    f"{_C.FIELD_REQUEST_ID} | {_RECORDS} | sort @timestamp desc | limit 100")
 
 
-def latest_violations_query(seal: str) -> str:
-    """The latest blocked (or flagged) requests, one row each, with the finding that decided."""
-    return (f"fields @timestamp, {_C.FIELD_FUNCTION_NAME}, {_C.FIELD_ACTION}, {_C.FIELD_DIRECTION}, "
-            f"{_C.FIELD_RULE_ID}, {_C.FIELD_CATEGORY}, {_C.FIELD_FINDING_COUNT}, {_C.FIELD_LOCATION}, "
-            f"{_C.FIELD_REQUEST_ID} | {_sealed(seal)} | sort @timestamp desc | limit 100")
+def by_field_query(field: str) -> str:
+    """Blocked (or flagged) requests counted by the deciding finding's ``field`` (category, rule).
 
-
-def by_field_query(seal: str, field: str) -> str:
-    """Blocked (or flagged) requests counted by the deciding finding's ``field`` (category, rule)."""
-    return f"{_sealed(seal)} | stats count(*) as violations by {field} | sort violations desc"
+    Example:
+        >>> by_field_query("category")
+        "filter event = 'Violation' | stats count(*) as violations by category | sort violations desc"
+    """
+    return f"{_RECORDS} | stats count(*) as violations by {field} | sort violations desc"
 
 
 _Y_AXIS = {"left": {"label": "violations", "min": 0, "showUnits": False}}
@@ -189,22 +192,19 @@ class FunctionRows(_SynthWidget):
 class ProtectionDashboard(Construct):
     """One shared violations dashboard of a stack.
 
-    :param seal: the stack's seal (:mod:`protect_lambda_construct.seal`): the Logs Insights
-        widgets show only the guard's own records.
     :param dashboard_name: name of the CloudWatch dashboard. Default: generated.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, seal: str,
-                 dashboard_name: Optional[str] = None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, dashboard_name: Optional[str] = None) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name)
         self.overview = OverviewGraph()
         self.by_category = LogsInsightsWidget(title="Violations by category",
-                                              query=by_field_query(seal, _C.FIELD_CATEGORY),
+                                              query=by_field_query(_C.FIELD_CATEGORY),
                                               view="bar", width=QUARTER_WIDTH)
-        self.by_rule = LogsInsightsWidget(title="Violations by rule", query=by_field_query(seal, _C.FIELD_RULE_ID),
+        self.by_rule = LogsInsightsWidget(title="Violations by rule", query=by_field_query(_C.FIELD_RULE_ID),
                                           view="bar", width=QUARTER_WIDTH)
-        self.latest = LogsInsightsWidget(title="Latest violations", query=latest_violations_query(seal), height=8)
+        self.latest = LogsInsightsWidget(title="Latest violations", query=LATEST_VIOLATIONS_QUERY, height=8)
         self.rows = FunctionRows()
         self.dashboard.add_widgets(self.overview, self.by_category, self.by_rule)
         self.dashboard.add_widgets(self.latest)
@@ -223,7 +223,7 @@ class ProtectionDashboard(Construct):
         self.rows.panels.append(panel)
 
 
-def stack_dashboard(scope: IConstruct, *, seal: str, dashboard_name: Optional[str] = None) -> ProtectionDashboard:
+def stack_dashboard(scope: IConstruct, *, dashboard_name: Optional[str] = None) -> ProtectionDashboard:
     """The stack's shared dashboard with room for one more function, created when needed."""
     stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     index = 1
@@ -232,7 +232,7 @@ def stack_dashboard(scope: IConstruct, *, seal: str, dashboard_name: Optional[st
         existing = stack.node.try_find_child(construct_id)
         if existing is None:
             name = dashboard_name if index == 1 or dashboard_name is None else f"{dashboard_name}-{index}"
-            return ProtectionDashboard(stack, construct_id, seal=seal, dashboard_name=name)
+            return ProtectionDashboard(stack, construct_id, dashboard_name=name)
         if isinstance(existing, ProtectionDashboard) and not existing.full:
             return existing
         index += 1

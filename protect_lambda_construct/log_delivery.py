@@ -5,7 +5,10 @@ Under the JSON log format, Lambda files each JSON object a function prints by it
 records carry :data:`~protect_lambda.contract.RECORD_LEVEL` (WARN), so a function
 whose application log level is ERROR or FATAL would drop every one of them and its
 alarm could never fire: ``protect()`` and ``ProtectedFunction`` refuse it, the
-``ProtectLambdas`` Aspect protects it and warns.
+``ProtectLambdas`` Aspect protects it and warns. The check runs again when the app
+is synthesized (:class:`LogDeliveryCheck`), so a logging configuration set after
+protection is caught too; one set with ``add_property_override`` cannot be read at
+synth (``protect-lambda check-filter`` checks the deployed configuration).
 
 Example:
     >>> record_drop_reason(function) is None  # doctest: +SKIP
@@ -16,8 +19,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from aws_cdk import Stack
+import jsii
+from aws_cdk import Annotations, Stack
 from aws_cdk import aws_lambda as lambda_
+from constructs import IValidation
 
 from protect_lambda import contract
 
@@ -48,3 +53,27 @@ def record_drop_reason(function: lambda_.Function) -> Optional[str]:
             f"Violation records (level {contract.RECORD_LEVEL}), so the violations alarm could never fire; "
             f"set application_log_level_v2=ApplicationLogLevel.{contract.RECORD_LEVEL} (or lower), or "
             "logging_format=LoggingFormat.TEXT")
+
+
+@jsii.implements(IValidation)
+class LogDeliveryCheck:
+    """At synth, the function's final logging configuration must keep the guard's records.
+
+    ``strict`` (``protect()``, ``ProtectedFunction``): an error that fails synth; otherwise
+    (the Aspect) a warning.
+    """
+
+    def __init__(self, function: lambda_.Function, *, strict: bool) -> None:
+        self.function = function
+        self.strict = strict
+
+    def validate(self) -> list[str]:
+        """The error, or nothing (a warning is added instead when not strict)."""
+        reason = record_drop_reason(self.function)
+        if reason is None:
+            return []
+        if self.strict:
+            return [f"protect-lambda: {reason}"]
+        Annotations.of(self.function).add_warning_v2(
+            RECORDS_DROPPED_WARNING, f"protect-lambda protected {self.function.node.path}, but {reason}")
+        return []

@@ -29,7 +29,7 @@ from .batch_sources import check_batch_sources
 from .dashboard import FunctionPanel, add_to_user_dashboard, stack_dashboard
 from .guard_config import apply_guard_config
 from .layer import SUPPORTED_PYTHON_RUNTIMES, guard_layer
-from .log_delivery import record_drop_reason
+from .log_delivery import LogDeliveryCheck, record_drop_reason
 from .monitoring import violations_alarm, violations_metric, violations_metric_filter
 from .options import ProtectionError, ProtectionOptions
 from .seal import stack_seal
@@ -129,7 +129,8 @@ class Protection(Construct):
     ``Protection`` of the function, once eligibility was checked.
 
     Attributes: ``function``, ``log_group``, ``metric_filter``, ``alarm`` (``None``
-    when disabled), ``topic``.
+    when disabled), ``topic``. ``strict``: settings found wrong at synth (a log level that
+    would drop the records) fail it; otherwise (the Aspect) they are warnings.
     """
 
     def __init__(
@@ -139,6 +140,7 @@ class Protection(Construct):
         *,
         options: ProtectionOptions,
         log_group: Optional[logs.ILogGroup] = None,
+        strict: bool = True,
     ) -> None:
         super().__init__(function, construct_id)
         self.function = function
@@ -165,6 +167,7 @@ class Protection(Construct):
         self.original_handler = original_handler
 
         check_batch_sources(function)
+        function.node.add_validation(LogDeliveryCheck(function, strict=strict))
 
         # 2. an explicit log group, so that the metric filter exists from the first deploy.
         self.log_group = self._log_group(cfn, log_group)
@@ -215,8 +218,7 @@ class Protection(Construct):
         if given is not None:
             add_to_user_dashboard(given, panel)
         else:
-            stack_dashboard(Stack.of(self), dashboard_name=self.options.dashboard.dashboard_name,
-                        seal=self.seal).add_function(panel)
+            stack_dashboard(Stack.of(self), dashboard_name=self.options.dashboard.dashboard_name).add_function(panel)
 
     def metric_violations(
         self, *, period: Optional[Duration] = None, statistic: str = "Sum", label: Optional[str] = None

@@ -249,8 +249,10 @@ class Invocation:
     log_events: tuple[LogEvent, ...]
     cold_start: bool
     duration_ms: float
-    #: The function's seal: a record is the guard's when it carries it (any record when it is empty).
+    #: The function's seal and name: a record is the guard's when it carries both (any record when
+    #: the seal is empty), as the deployed metric filter requires.
     seal: str = ""
+    function_name: str = ""
 
     @property
     def failed(self) -> bool:
@@ -284,7 +286,8 @@ class Invocation:
         return found
 
     def _sealed(self, record: Mapping[str, Any]) -> bool:
-        return not self.seal or record.get(contract.FIELD_SEAL) == self.seal
+        return not self.seal or (record.get(contract.FIELD_SEAL) == self.seal
+                                 and record.get(contract.FIELD_FUNCTION_NAME) == self.function_name)
 
     def records(self, marker: str = contract.VIOLATION_MARKER) -> list[dict[str, Any]]:
         """The guard's JSON log lines whose ``event`` is ``marker`` (default: the Violation records).
@@ -681,7 +684,7 @@ def invoke(
             raise LocalInvokeError("the execution environment returned no result")
         results += done
     seal = spec.environment.get(contract.SEAL_ENV, "")
-    return [replace(result, seal=seal) for result in results]
+    return [replace(result, seal=seal, function_name=spec.name) for result in results]
 
 
 def _environment(spec: FunctionSpec, python: str, site_packages: bool, runtime: str) -> Any:

@@ -120,15 +120,17 @@ class RuntimeApi:
                 parts = self.path.removeprefix(PREFIX).strip("/").split("/")
                 error_type = self.headers.get(ERROR_TYPE_HEADER, "")
                 headers = {key: value for key, value in self.headers.items()}
+                # recorded before the answer: a client may exit (or ask for the next event on a new
+                # connection) as soon as it has it
                 if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
-                    self._answer(202)
                     api.messages.put(Message(parts[2], parts[1], body, error_type, headers))
+                    self._answer(202)
                 elif parts == ["init", "error"]:
-                    self._answer(202)
                     api.messages.put(Message("init_error", "", body, error_type, headers))
-                elif parts == ["restore", "error"]:
                     self._answer(202)
+                elif parts == ["restore", "error"]:
                     api.messages.put(Message("restore_error", "", body, error_type, headers))
+                    self._answer(202)
                 else:
                     self._answer(404)
 

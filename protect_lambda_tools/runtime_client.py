@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
 import os
@@ -71,17 +72,35 @@ def available() -> bool:
 
 @functools.lru_cache(maxsize=1)
 def runtime_dir() -> Path:
-    """A folder holding the runtime client and its dependencies only (what ``/var/runtime`` holds)."""
-    folder = Path(tempfile.mkdtemp(prefix="protect-lambda-runtime-"))
+    """A folder holding the runtime client and its dependencies only (what ``/var/runtime`` holds):
+    links to the installed modules, kept in this user's cache and reused while they stay where they are."""
+    sources = []
     for name in RUNTIME_MODULES:
         spec = importlib.util.find_spec(name)
         if spec is None or spec.origin is None:
             raise LocalInvokeError(f"the runtime client needs {name}: pip install 'protect-lambda[local]'")
         if spec.submodule_search_locations:
-            source = Path(list(spec.submodule_search_locations)[0])
+            sources.append(Path(list(spec.submodule_search_locations)[0]))
         else:
-            source = Path(spec.origin)
-        (folder / source.name).symlink_to(source)
+            sources.append(Path(spec.origin))
+    key = hashlib.sha256("\0".join(map(str, sources)).encode()).hexdigest()[:16]
+    folder = pycache_prefix().parent / f"runtime-{key}"
+    if all((folder / source.name).resolve() == source.resolve() for source in sources):
+        return folder
+    staging = Path(tempfile.mkdtemp(prefix="runtime-staging-", dir=folder.parent if folder.parent.exists()
+                                    else _made(folder.parent)))
+    for source in sources:
+        (staging / source.name).symlink_to(source)
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        staging.rename(folder)
+    except OSError:  # another run made it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
@@ -193,31 +212,39 @@ class RicEnvironment:
         spec = self.spec
         if shutil.which(self.python) is None:
             raise LocalInvokeError(f"cannot start the runtime client with {self.python}: no such interpreter")
-        opt = _merge_layers(spec.layer_dirs) if self.isolated else None
-        api = RuntimeApi(spec.function_arn)
-        env = spec.lambda_environment(log_stream=log_stream_name())
-        env.update(AWS_LAMBDA_RUNTIME_API=api.address, PYTHONPATH=os.pathsep.join(self._python_path(opt)),
-                   AWS_LAMBDA_LOG_FORMAT=spec.log_format)
-        if spec.application_log_level:
-            env["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level
-        started = time.perf_counter()
+        opt: Optional[Path] = None
+        api: Optional[RuntimeApi] = None
+        process: Optional[subprocess.Popen[bytes]] = None
         try:
-            process = subprocess.Popen(self._command(opt), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, env=env, cwd=str(spec.code_dir),
-                                       start_new_session=True)
-        except OSError as exc:
-            api.close()
-            raise LocalInvokeError(f"cannot start the runtime client with {self.python}: {exc.strerror or exc}") from None
-        assert process.stdout is not None
-        output = _Output(process.stdout.fileno())
-        try:
+            opt = _merge_layers(spec.layer_dirs) if self.isolated else None
+            api = RuntimeApi(spec.function_arn)
+            env = spec.lambda_environment(log_stream=log_stream_name())
+            env.update(AWS_LAMBDA_RUNTIME_API=api.address, PYTHONPATH=os.pathsep.join(self._python_path(opt)),
+                       AWS_LAMBDA_LOG_FORMAT=spec.log_format)
+            if spec.application_log_level:
+                env["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level
+            started = time.perf_counter()
+            try:
+                process = subprocess.Popen(self._command(opt), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                           stdin=subprocess.DEVNULL, env=env, cwd=str(spec.code_dir),
+                                           start_new_session=True)
+            except OSError as exc:
+                raise LocalInvokeError(
+                    f"cannot start the runtime client with {self.python}: {exc.strerror or exc}") from None
+            assert process.stdout is not None
+            output = _Output(process.stdout.fileno())
             return _Session(self, api, process, output, started).answer(items)
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            process.stdout.close()
-            api.close()
+            if process is not None:
+                try:  # the whole process group: what the handler started too
+                    os.killpg(process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                process.wait()
+                if process.stdout is not None:
+                    process.stdout.close()
+            if api is not None:
+                api.close()
             if opt is not None:
                 shutil.rmtree(opt, ignore_errors=True)
 
@@ -258,6 +285,8 @@ class _Session:
     def answer(self, items: Sequence[tuple[str, Any, str]]) -> list[Invocation]:
         spec = self.spec
         first = self._wait(self.started + INIT_TIMEOUT_S)
+        while first is not None and first.kind == "restore_next":  # SnapStart: restored at once
+            first = self._wait(self.started + INIT_TIMEOUT_S)
         init_ms = (time.perf_counter() - self.started) * 1000
         stamp = _now_ms()
         init_logs = self._lines(stamp)

@@ -2,8 +2,10 @@
 
 * inbound (:func:`plan_inbound`): an HTTP request gets the source's 403; a
   batch hands only its clean records to the handler and reports the blocked ones
-  as batch item failures (all of them blocked: the handler is not called); any
-  other source raises :class:`~protect_lambda.errors.GuardBlockedError`;
+  as batch item failures (all of them blocked: the handler is not called), except
+  a stream batch that starts with a blocked record, which fails the invocation so
+  that Lambda can bisect it; any other source raises
+  :class:`~protect_lambda.errors.GuardBlockedError`;
 * outbound (:func:`withhold`): a leaking HTTP response becomes a generic 500, a
   batch result only its valid ``batchItemFailures``; else ``GuardBlockedError``;
 * a failure of the guard under the ``closed`` fail policy (:func:`refuse`): as a
@@ -90,6 +92,12 @@ def plan_inbound(verdict: VerdictLike, source: str, event: Any, request_id: str)
     if records is None:
         return InboundPlan(blocked_rules=blocking_rule_ids(verdict.findings))
     held = held_back(verdict, source, records)
+    if source in responses.STREAM_SOURCES and 0 in held:
+        # Lambda retries a stream batch from its lowest reported record, and bisects it (when the
+        # mapping says so) only on a function error: reporting the first record would make no
+        # progress, and the clean records behind it would be discarded with it once the retries
+        # run out. Failing the invocation lets Lambda split the batch and isolate the blocked record.
+        return InboundPlan(blocked_rules=blocking_rule_ids(verdict.findings))
     if len(held) == len(records):
         failures = responses.batch_failures(source, records)
         return InboundPlan(respond=True, response=responses.batch_response(failures))

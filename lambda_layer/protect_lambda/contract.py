@@ -100,6 +100,10 @@ FINDING_FIELDS: Final = (
 
 #: Value of ``event`` that marks a Violation record (what the metric filter matches).
 VIOLATION_MARKER: Final = "Violation"
+#: Value of ``event`` of an inspection that only rules set to ``monitor`` flagged while the function
+#: blocks: logged with a Violation record's fields, never counted (the metric counts blocked requests,
+#: and flagged ones only in monitor mode).
+DETECTION_MARKER: Final = "Detection"
 #: Value of ``event`` that marks a failure of the guard itself (never counted as a violation).
 GUARD_ERROR_MARKER: Final = "GuardError"
 #: Value of ``event`` for a record about the inspection, not the content: input beyond the

@@ -92,7 +92,9 @@ def url_decode(text: str) -> str:
 
     if "%u" in text or "%U" in text:
         text = re.sub(_IIS_U, lambda m: chr(int(m.group(1), 16)), text)
-    return unquote_to_bytes(text).decode("utf-8", _ERRORS)
+    # A JSON string may hold lone surrogates ("\\ud800"), which strict UTF-8 cannot encode:
+    # they pass through as bytes and come back as U+FFFD like any other invalid sequence.
+    return unquote_to_bytes(text.encode("utf-8", "surrogatepass")).decode("utf-8", _ERRORS)
 
 
 def _js_unescape(text: str) -> str:

@@ -372,8 +372,10 @@ def violation_record(
 
     Findings repeating a rule at the same location count once. When every finding
     is a limit note that did not block (input beyond the guard's limits, reported
-    only), the record is an ``InspectionLimit`` record instead: logged, never
-    counted by the violations metric.
+    only), the record is an ``InspectionLimit`` record instead; when nothing blocked
+    in a blocking function (only rules set to ``monitor`` flagged it), a
+    ``Detection`` record: both logged, never counted by the violations metric,
+    which counts blocked requests (and, in monitor mode, flagged ones).
 
     Example:
         >>> from types import SimpleNamespace as NS
@@ -397,9 +399,14 @@ def violation_record(
     entries = [finding_entry(f) for f in distinct[:MAX_FINDINGS]]
     lead_entry = entries[distinct.index(lead)] if distinct.index(lead) < MAX_FINDINGS else finding_entry(lead)
     blocked = any(_name(f.action) == contract.ACTION_BLOCKED for f in distinct)
-    limit_only = all(_is_limit_note(f) for f in distinct)
+    if all(_is_limit_note(f) for f in distinct):
+        event = contract.INSPECTION_LIMIT_MARKER
+    elif not blocked and _name(mode) == contract.MODE_BLOCK:
+        event = contract.DETECTION_MARKER  # only rules set to monitor, in a blocking function
+    else:
+        event = contract.VIOLATION_MARKER
     record: dict[str, Any] = {
-        contract.FIELD_EVENT: contract.INSPECTION_LIMIT_MARKER if limit_only else contract.VIOLATION_MARKER,
+        contract.FIELD_EVENT: event,
         contract.FIELD_LEVEL: contract.RECORD_LEVEL,
         contract.FIELD_TIMESTAMP: rfc3339(now),
         contract.FIELD_SEAL: _name(seal),
@@ -496,13 +503,48 @@ def format_record(record: Mapping[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=True, separators=(",", ":"), default=str)
 
 
+class LineTracker:
+    """A text stream that remembers whether what was last written to it ended a line.
+
+    The wrapper puts one around ``sys.stdout`` at cold start, so that a record never
+    lands at the end of a line the handler left unfinished (``print(x, end="")``):
+    Lambda would file that line as the handler's text, and no filter would count the
+    record in it. Everything else is the wrapped stream's (``__getattr__``).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.at_line_start = True
+
+    def write(self, text: str) -> int:
+        written = self._stream.write(text)
+        if text:
+            self.at_line_start = text.endswith("\n")
+        return written
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def track_stdout() -> None:
+    """Put a :class:`LineTracker` around ``sys.stdout`` (once)."""
+    if not isinstance(sys.stdout, LineTracker):
+        sys.stdout = LineTracker(sys.stdout)
+
+
 def emit(record: Mapping[str, Any], stream: TextIO | None = None) -> None:
-    """Write ``record`` as one line to ``stream`` (default: the current ``sys.stdout``) and flush.
+    """Write ``record`` as one line to ``stream`` (default: the current ``sys.stdout``) and flush;
+    after a line the handler left unfinished, on a line of its own.
 
     Example:
         >>> emit({"event": "Violation"})
         {"event":"Violation"}
     """
     out = sys.stdout if stream is None else stream
-    out.write(format_record(record) + "\n")
+    start = "" if getattr(out, "at_line_start", True) else "\n"
+    out.write(start + format_record(record) + "\n")
     out.flush()

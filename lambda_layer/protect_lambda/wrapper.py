@@ -56,6 +56,7 @@ from protect_lambda.config import GuardConfig, load_config, read_fail_policy, re
 from protect_lambda.handler_loader import load_handler
 from protect_lambda.inspection import GuardLike, build_guard
 from protect_lambda.protected_handler import ProtectedHandler
+from protect_lambda.violation import track_stdout
 
 
 # --- the cold start ------------------------------------------------------------
@@ -122,6 +123,7 @@ def _cold_start(environ: Mapping[str, str]) -> _ColdStart:
     state = _build(environ)
     if environ is os.environ:
         os.environ.pop(contract.SEAL_ENV, None)
+        track_stdout()
     if environ.get(contract.ORIGINAL_HANDLER_ENV) or environ.get(RUNTIME_API_ENV):
         _load_into(state, environ)
     return state

@@ -67,6 +67,9 @@ class ProtectedFunction:
     alarms: tuple[AlarmInfo, ...] = ()
     #: The deployment's seal (``PROTECT_LAMBDA_SEAL``); empty for a function protected before seals.
     seal: str = ""
+    #: The deployed ``LoggingConfig``: its log format and application log level.
+    log_format: str = "Text"
+    application_log_level: str = ""
 
     @property
     def violation_pattern(self) -> str:
@@ -196,8 +199,12 @@ def describe_function(
     function_name = configuration.get("FunctionName", name)
     log_group = function_log_group(configuration)
     seal = deployed_seal(configuration)
+    logging_config = configuration.get("LoggingConfig") or {}
+    log_format = str(logging_config.get("LogFormat") or "Text")
+    application_log_level = str(logging_config.get("ApplicationLogLevel") or "")
     if not monitoring:
-        return ProtectedFunction(function_name, log_group, mode, seal=seal)
+        return ProtectedFunction(function_name, log_group, mode, seal=seal, log_format=log_format,
+                                 application_log_level=application_log_level)
     return ProtectedFunction(
         function_name,
         log_group,
@@ -205,6 +212,8 @@ def describe_function(
         metric_filters(clients, log_group),
         alarms(clients, function_name),
         seal=seal,
+        log_format=log_format,
+        application_log_level=application_log_level,
     )
 
 

@@ -74,6 +74,10 @@ def wiring_problems(function: ProtectedFunction, mf: MetricFilterInfo) -> list[s
         problems.append(f"dimensions are {dict(mf.dimensions)}, expected {expected_dimensions()}")
     if not function.alarms:
         problems.append("no alarm watches this function's violations metric")
+    if contract.drops_records(function.log_format, function.application_log_level):
+        problems.append(f"the function's log format {function.log_format} with application log level "
+                        f"{function.application_log_level} drops the guard's {contract.RECORD_LEVEL} records "
+                        "before they reach the log: set the level to WARN or lower")
     return problems
 
 

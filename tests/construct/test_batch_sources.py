@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 import pytest
-from aws_cdk import App, Duration, Stack, cx_api
+from aws_cdk import App, Duration, Fn, Stack, cx_api
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
@@ -60,6 +60,18 @@ def _build(outdir: str) -> cx_api.CloudAssembly:
     # a mapping made outside the function, naming it as its target
     elsewhere = function("Elsewhere")
     lambda_.EventSourceMapping(stack, "StackLevelMapping", target=elsewhere, event_source_arn=bare.queue_arn)
+    # mappings on a version and an alias of a protected function
+    versioned = function("Versioned")
+    versioned.current_version.add_event_source(sources.SqsEventSource(bare, report_batch_item_failures=True))
+    aliased = function("Aliased")
+    lambda_.Alias(stack, "Live", alias_name="live", version=aliased.current_version).add_event_source(
+        sources.SqsEventSource(redriven))
+    # a mapping in another stack, and one whose source ARN cannot be read at synth
+    other = Stack(app, "OtherMappingsStack")
+    lambda_.EventSourceMapping(other, "CrossStackMapping", target=function("CrossStack"),
+                               event_source_arn=sqs.Queue(other, "OtherQueue").queue_arn)
+    lambda_.EventSourceMapping(stack, "UnreadableArn", target=function("Unreadable"),
+                               event_source_arn=Fn.import_value("SharedQueueArn"))
     # not protected: never checked
     lambda_.Function(stack, "Plain", **python_function_props()).add_event_source(sources.SqsEventSource(bare))
     # protected by the Aspect, mapping made before the Aspect runs
@@ -75,7 +87,8 @@ def warnings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """Warning texts by warning id, each prefixed with the construct path it is on."""
     assembly = _build(str(tmp_path_factory.mktemp("batch-sources")))
     found: dict[str, list[str]] = {}
-    for message in assembly.get_stack_by_name(STACK).messages:
+    messages = [*assembly.get_stack_by_name(STACK).messages, *assembly.get_stack_by_name("OtherMappingsStack").messages]
+    for message in messages:
         if message.level != cx_api.SynthesisMessageLevel.WARNING:
             continue
         text = str(message.entry.data)
@@ -91,13 +104,17 @@ def _on(found: dict[str, list[str]], warning_id: str) -> set[str]:
 
 
 def test_an_sqs_queue_without_redrive_is_named_with_the_fix(warnings: dict[str, list[str]]) -> None:
-    assert _on(warnings, SQS_REDRIVE_WARNING) == {"SqsNoDlq", "StackLevelMapping", "ByAspect"}
+    assert _on(warnings, SQS_REDRIVE_WARNING) == {"SqsNoDlq", "StackLevelMapping", "ByAspect", "Versioned",
+                                                  "CrossStackMapping"}
     text = next(t for t in warnings[SQS_REDRIVE_WARNING] if "SqsNoDlq" in t)
     assert "dead_letter_queue=sqs.DeadLetterQueue(max_receive_count" in text and "4 days" in text
 
 
 def test_batch_item_failures_are_required_wherever_the_mapping_is_made(warnings: dict[str, list[str]]) -> None:
-    assert _on(warnings, BATCH_FAILURES_WARNING) == {"SqsNoReport", "StackLevelMapping", "ByAspect"}
+    """Made with add_event_source on the function, a version or an alias, or as an EventSourceMapping
+    in the function's stack or another one; a source whose ARN is only known at deploy is checked too."""
+    assert _on(warnings, BATCH_FAILURES_WARNING) == {"SqsNoReport", "StackLevelMapping", "ByAspect", "Live",
+                                                     "CrossStackMapping", "UnreadableArn"}
 
 
 def test_streams_must_bound_retries_keep_failures_and_bisect(warnings: dict[str, list[str]]) -> None:

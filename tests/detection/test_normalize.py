@@ -66,3 +66,11 @@ def test_shell_squash() -> None:
     assert shell_squash("w'h'o\"a\"m\\i") == "whoami"
     assert shell_squash("c$@at /e$!tc/pa[s]swd") == "cat /etc/passwd"
     assert shell_squash("cat+/etc/passwd") == "cat /etc/passwd"
+
+
+@pytest.mark.parametrize("text", ["%\ud800", "a%41\udfff%3cscript", "%uD800%41"])
+def test_lone_surrogates_decode_without_error(text: str) -> None:
+    """A JSON string may carry a lone surrogate next to a percent sign: decoding must not raise."""
+    decoded = decode(text)
+    assert "A" in decoded or text == "%\ud800"
+    assert normalize(text) is not None

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from protect_lambda import contract, inspection, protected_handler, responses
 from protect_lambda.config import GuardConfig
+from protect_lambda.errors import GuardBlockedError
 
 from .conftest import (
     CARD,
@@ -123,16 +124,20 @@ def test_a_stream_hands_on_only_the_records_before_the_first_blocked_one(
     assert (record[contract.FIELD_RECORD_INDEX], record[contract.FIELD_ITEM_ID]) == (1, identifiers[0])
 
 
-def test_a_stream_batch_starting_with_the_blocked_record_does_not_call_the_handler(
-    default_guard: inspection.GuardLike, ctx: LambdaContext
+def test_a_stream_batch_starting_with_the_blocked_record_fails_the_invocation(
+    default_guard: inspection.GuardLike, ctx: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """What every retry of a poisoned stream batch looks like: the guard fails it again, without
-    the handler, until the mapping's retry limit sends it to the on-failure destination."""
+    """What every retry of a poisoned stream batch looks like: it starts with the blocked record.
+    Reporting it would make no progress (Lambda retries from the lowest reported record, and
+    would at last discard the clean records behind it with it); a function error makes Lambda
+    bisect the batch (BisectBatchOnFunctionError), so the blocked record ends alone and the
+    clean ones get through."""
     protected, recorder = _protected(default_guard)
-    result = protected(kinesis(XSS, "clean"), ctx)
-    assert result == {"batchItemFailures": [{"itemIdentifier": "49590330000"},
-                                            {"itemIdentifier": "49590330001"}]}
-    assert recorder.events == []
+    with pytest.raises(GuardBlockedError) as info:
+        protected(kinesis(XSS, "clean"), ctx)
+    assert info.value.source == "kinesis" and recorder.events == []
+    [record] = printed_records(capsys.readouterr().out)  # still recorded, with its sequence number
+    assert record[contract.FIELD_ITEM_ID] == "49590330000"
 
 
 def test_one_violation_record_per_blocked_batch_record(

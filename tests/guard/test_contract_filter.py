@@ -243,3 +243,32 @@ def test_uninspected_input_that_blocks_is_a_counted_violation(
     counted = [json.loads(line) for line in printed_lines(out) if matches(PATTERN, line)]
     assert [(r[contract.FIELD_RULE_ID], r[contract.FIELD_CATEGORY]) for r in counted] == [
         ("limit-003", "uninspected")]
+
+
+def test_a_record_after_an_unfinished_line_is_on_a_line_of_its_own(
+    user_app: UserApp, lambda_env: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A handler that leaves a line unfinished (print(..., end="")) must not swallow the record
+    of its leaking response: Lambda would file the joined line as the handler's text."""
+    module = user_app.write("partial.py", (
+        "import sys\n"
+        "def handler(event, context):\n"
+        "    sys.stdout.write('processing order ')\n"
+        "    print('42', end='')\n"
+        "    return {'statusCode': 200, 'body': 'card 4111 1111 1111 1111'}\n"))
+    lambda_env(**{contract.ORIGINAL_HANDLER_ENV: f"{module}.handler", contract.SEAL_ENV: SEAL})
+    capsys.readouterr()
+    result = wrapper.handler(apigw_http("hello"), LambdaContext(function_name=FUNCTION, aws_request_id="r"))
+    assert result["statusCode"] == 500
+    lines = printed_lines(capsys.readouterr().out)
+    assert lines[0] == "processing order 42"
+    assert [json.loads(line)[contract.FIELD_CATEGORY] for line in lines if matches(PATTERN, line)] == ["leak_card"]
+
+
+def test_detections_in_a_blocking_function_are_logged_not_counted(
+    invoke: Callable[..., tuple[object, str]]
+) -> None:
+    result, out = invoke(apigw_http(XSS), **{contract.CONFIG_ENV: json.dumps({"category_overrides": {"xss": "monitor"}})})
+    assert isinstance(result, dict) and result["statusCode"] == 200
+    assert len(printed_records(out, contract.DETECTION_MARKER)) == 1
+    assert not [line for line in printed_lines(out) if matches(PATTERN, line)]

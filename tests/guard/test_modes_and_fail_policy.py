@@ -73,7 +73,10 @@ def test_category_override_monitor_detects_without_blocking(
 ) -> None:
     protected = protect(Recorder(OK), category_overrides={"xss": "monitor"})
     assert protected(apigw_http(XSS), ctx) is OK
-    records = printed_findings(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    # logged as a Detection: in a blocking function, the metric counts blocked requests only
+    assert printed_findings(out) == []
+    records = printed_findings(out, contract.DETECTION_MARKER)
     assert records and {r[contract.FIELD_ACTION] for r in records} == {contract.ACTION_DETECTED}
     assert {r[contract.FIELD_CATEGORY] for r in records} == {"xss"}
     # other categories still block

@@ -222,3 +222,21 @@ def test_make_clients_uses_region_profile_and_retries(
     monkeypatch.delenv("AWS_DEFAULT_REGION")  # the environment wins over the profile's region
     assert session.make_clients(profile="ops").cloudformation.meta.region_name == "ap-southeast-2"
     assert retries == {"mode": "standard", "total_max_attempts": session.MAX_ATTEMPTS}
+
+
+def test_a_deployed_log_level_that_drops_the_records_is_a_wiring_problem() -> None:
+    from protect_lambda_tools.ops.discovery import AlarmInfo, MetricFilterInfo, ProtectedFunction
+    from protect_lambda_tools.ops.filter_check import wiring_problems
+
+    metric_filter = MetricFilterInfo("f", contract.violation_filter_pattern("fn", "s"), contract.METRIC_NAMESPACE,
+                                     contract.METRIC_NAME, "1", {"FunctionName": "$.function_name"})
+    alarm = AlarmInfo("a", "OK", True, (), ())
+
+    def function(log_format: str, level: str) -> ProtectedFunction:
+        return ProtectedFunction("fn", "/aws/lambda/fn", "block", (metric_filter,), (alarm,), seal="s",
+                                 log_format=log_format, application_log_level=level)
+
+    assert wiring_problems(function("JSON", "WARN"), metric_filter) == []
+    assert wiring_problems(function("Text", "ERROR"), metric_filter) == []
+    [problem] = wiring_problems(function("JSON", "ERROR"), metric_filter)
+    assert "application log level ERROR drops the guard's WARN records" in problem

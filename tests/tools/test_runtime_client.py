@@ -223,3 +223,14 @@ def test_the_service_rules_for_json_logs() -> None:
         True, True, True, True, False, False]
     assert lambda_logs.delivered("START RequestId: x", "JSON", "WARN") is False
     assert all(lambda_logs.delivered(record, "Text", level) for level in contract.LOG_LEVELS)
+
+
+@pytest.mark.parametrize("runtime", BOTH)
+@pytest.mark.parametrize("initialization", ["provisioned-concurrency", "snap-start"])
+def test_a_prewarmed_environment_answers_after_its_init(code_dir: Path, guard_layer: Path, runtime: str,
+                                                         initialization: str) -> None:
+    """SnapStart: the client asks restore/next after the init phase, then for events."""
+    spec = _protected(code_dir, guard_layer, "probe.handler", AWS_LAMBDA_INITIALIZATION_TYPE=initialization)
+    first, second = invoke(spec, [[1], {"q": "<script>alert(1)</script>"}], runtime=runtime)
+    assert first.response == {"type": "list"} and first.cold_start and not second.cold_start
+    assert second.error is not None and second.error["errorType"] == "GuardBlockedError"
