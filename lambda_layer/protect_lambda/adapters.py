@@ -30,8 +30,8 @@ from __future__ import annotations
 import binascii
 import json
 import re
-from collections.abc import Mapping
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
     from typing import Any, Final, NamedTuple
@@ -39,9 +39,14 @@ else:
     from collections import namedtuple
 
 SOURCES: Final = (
-    "apigw-rest", "apigw-http", "alb", "function-url", "sqs", "sns", "eventbridge", "s3",
-    "dynamodb", "kinesis", "generic",
+    "apigw-rest", "apigw-http", "apigw-websocket", "alb", "function-url", "apigw-authorizer",
+    "apigw-http-authorizer", "sqs", "sns", "eventbridge", "s3", "dynamodb", "kinesis", "kafka",
+    "cfn-custom-resource", "generic",
 )
+#: ``eventSource`` of Kafka batches: Amazon MSK and self-managed Apache Kafka.
+KAFKA_EVENT_SOURCES: Final = ("aws:kafka", "SelfManagedKafka")
+#: ``RequestType`` of a CloudFormation custom-resource request.
+CUSTOM_RESOURCE_REQUESTS: Final = ("Create", "Update", "Delete")
 RESPONSE_SOURCE: Final = "response"
 #: An AWS ARN (skipped by the generic walk): no quotes, spaces, brackets or dot-dot.
 _ARN_PATTERN: Final = r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,30}:[0-9]{0,12}:(?:[\w+=,@/:-]|\.(?!\.)){1,400}"
@@ -112,8 +117,8 @@ if TYPE_CHECKING:
 
         ``location`` ends in ``#key`` when the string is a key (of a JSON object,
         query string or form), in ``#pair`` for ``name=value`` of a secret-named field
-        of a response; ``record_index`` is the index in ``event["Records"]``
-        for batch sources, else None.
+        of a response; ``record_index`` is the index of the batch record (in
+        ``event["Records"]``, or in :func:`kafka_records`) for batch sources, else None.
         """
 
         location: str
@@ -126,8 +131,8 @@ else:  # the same named tuple, without importing typing
 
     ``location`` ends in ``#key`` when the string is a key (of a JSON object,
     query string or form), in ``#pair`` for ``name=value`` of a secret-named field
-    of a response; ``record_index`` is the index in ``event["Records"]``
-    for batch sources, else None.
+    of a response; ``record_index`` is the index of the batch record (in
+    ``event["Records"]``, or in :func:`kafka_records`) for batch sources, else None.
     """
 
 
@@ -139,7 +144,7 @@ class Budget:
     altogether (nesting deeper than ``max_depth``, values beyond ``max_fields``).
     """
 
-    __slots__ = ("limits", "fields", "truncated", "truncated_location", "skipped", "skipped_location", "out")
+    __slots__ = ("fields", "limits", "out", "skipped", "skipped_location", "truncated", "truncated_location")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
@@ -312,7 +317,7 @@ def _walk_multipart(body: str, boundary: str, location: str, budget: Budget, rec
             if line.lower().startswith("content-disposition:"):
                 for key, value in re.findall(r'(name|filename)="([^"]{0,1000})"', line):
                     budget.add(f"{location}.{name}.{key}", value, record_index)
-        content = content[:-1] if content.endswith("\n") else content
+        content = content.removesuffix("\n")
         walk_body(content, f"{location}.{name}", budget, record_index, content_type="text/plain")
 
 
@@ -326,6 +331,34 @@ def _records(event: Mapping[str, Any]) -> list[Any] | None:
     return None
 
 
+def is_custom_resource_request(event: Any) -> bool:
+    """True for a CloudFormation custom-resource request (directly, or through CDK's provider framework).
+
+    Example:
+        >>> is_custom_resource_request({"RequestType": "Create", "ResponseURL": "...",
+        ...     "StackId": "arn:aws:cloudformation:...", "RequestId": "r", "LogicalResourceId": "Db"})
+        True
+    """
+    return (isinstance(event, _MAPPING) and event.get("RequestType") in CUSTOM_RESOURCE_REQUESTS
+            and "ResponseURL" in event and "StackId" in event and "LogicalResourceId" in event)
+
+
+def kafka_records(event: Mapping[str, Any]) -> list[Any]:
+    """The records of a Kafka batch, partition after partition, in the order Lambda gave them.
+
+    Example:
+        >>> kafka_records({"records": {"t-0": [{"offset": 1}, {"offset": 2}], "t-1": [{"offset": 7}]}})
+        [{'offset': 1}, {'offset': 2}, {'offset': 7}]
+    """
+    partitions = event.get("records")
+    out: list[Any] = []
+    if isinstance(partitions, _MAPPING):
+        for records in partitions.values():
+            if isinstance(records, list):
+                out.extend(records)
+    return out
+
+
 def detect_source(event: Any) -> str:
     """Name the event source of ``event`` (one of :data:`SOURCES`).
 
@@ -335,6 +368,16 @@ def detect_source(event: Any) -> str:
     """
     if not isinstance(event, _MAPPING):
         return "generic"
+    if is_custom_resource_request(event):
+        return "cfn-custom-resource"
+    if event.get("eventSource") in KAFKA_EVENT_SOURCES and isinstance(event.get("records"), _MAPPING):
+        return "kafka"
+    kind = event.get("type")
+    if kind in ("TOKEN", "REQUEST"):
+        if "methodArn" in event:  # REST API (TOKEN, REQUEST), HTTP API 1.0, WebSocket $connect
+            return "apigw-authorizer"
+        if "routeArn" in event:  # HTTP API, payload format 2.0
+            return "apigw-http-authorizer"
     records = _records(event)
     if records is not None:
         first = records[0]
@@ -347,6 +390,8 @@ def detect_source(event: Any) -> str:
     if isinstance(ctx, _MAPPING):
         if "elb" in ctx:
             return "alb"
+        if "connectionId" in ctx and ctx.get("eventType") in ("CONNECT", "MESSAGE", "DISCONNECT"):
+            return "apigw-websocket"
         if event.get("version") == "2.0" or isinstance(ctx.get("http"), _MAPPING):
             domain = str(ctx.get("domainName", ""))
             return "function-url" if ".lambda-url." in domain else "apigw-http"
@@ -497,6 +542,52 @@ def _kinesis(record: Mapping[str, Any], loc: str, budget: Budget, i: int) -> Non
         walk(kin.get("partitionKey"), f"{loc}.kinesis.partitionKey", budget, i, 1)
 
 
+def _bytes_text(value: Any) -> str | None:
+    """A Kafka header value (a list of byte values) as text, or None."""
+    if isinstance(value, list) and all(isinstance(b, int) and 0 <= b < 256 for b in value):
+        return bytes(value).decode("utf-8", "replace")
+    return value if isinstance(value, str) else None
+
+
+def _collect_kafka(event: Mapping[str, Any], budget: Budget) -> None:
+    """Each Kafka record: its key and value (base64), and its headers (byte lists)."""
+    for i, record in enumerate(kafka_records(event)):
+        if not isinstance(record, _MAPPING):
+            walk(record, f"records[{i}]", budget, i, 1)
+            continue
+        loc = f"records[{i}]"
+        for name in ("key", "value"):
+            data = record.get(name)
+            if isinstance(data, str) and data:
+                walk(_b64(data), f"{loc}.{name}", budget, i, 1)
+        headers = record.get("headers")
+        if isinstance(headers, list):
+            for header in headers:
+                if not isinstance(header, _MAPPING):
+                    continue
+                for key, value in header.items():
+                    text = _bytes_text(value)
+                    if text:
+                        walk(text, f"{loc}.headers.{key}", budget, i, 1)
+
+
+def _collect_authorizer(event: Mapping[str, Any], budget: Budget, v2: bool) -> None:
+    """What a Lambda authorizer sees of the request: the token, or the request's identity sources."""
+    token = event.get("authorizationToken")
+    if isinstance(token, str) and token:
+        budget.add("authorizationToken", token, None)
+        return
+    _collect_http(event, budget, v2=v2)
+
+
+def _collect_custom_resource(event: Mapping[str, Any], budget: Budget) -> None:
+    """The properties a custom resource was given (the service token is CloudFormation's)."""
+    for name in ("ResourceProperties", "OldResourceProperties"):
+        properties = event.get(name)
+        if isinstance(properties, _MAPPING):
+            walk({k: v for k, v in properties.items() if k != "ServiceToken"}, name, budget, None, 1)
+
+
 _RECORD_ADAPTERS: Final[Mapping[str, Callable[[Mapping[str, Any], str, Budget, int], None]]] = {
     "sqs": _sqs, "sns": _sns, "s3": _s3, "dynamodb": _dynamodb, "kinesis": _kinesis,
 }
@@ -517,8 +608,14 @@ def collect_event_budget(event: Any, limits: Limits = DEFAULT_LIMITS) -> tuple[s
     source = detect_source(event)
     if source in ("apigw-http", "function-url"):
         _collect_http(event, budget, v2=True)
-    elif source in ("apigw-rest", "alb"):
+    elif source in ("apigw-rest", "alb", "apigw-websocket"):
         _collect_http(event, budget, v2=False)
+    elif source == "kafka":
+        _collect_kafka(event, budget)
+    elif source in ("apigw-authorizer", "apigw-http-authorizer"):
+        _collect_authorizer(event, budget, v2=source == "apigw-http-authorizer")
+    elif source == "cfn-custom-resource":
+        _collect_custom_resource(event, budget)
     elif source in _RECORD_ADAPTERS:
         _collect_records(event, budget, _RECORD_ADAPTERS[source])
     elif source == "eventbridge":

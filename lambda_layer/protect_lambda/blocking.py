@@ -1,13 +1,15 @@
 """Answering a blocked inspection: what the protected function returns (or raises) instead.
 
-* inbound (:func:`plan_inbound`): an HTTP request gets the source's 403; a
-  batch hands only its clean records to the handler and reports the blocked ones
-  as batch item failures (all of them blocked: the handler is not called), except
-  a stream batch that starts with a blocked record, which fails the invocation so
-  that Lambda can bisect it; any other source raises
+* inbound (:func:`plan_inbound`): an HTTP request gets the source's 403, a
+  Lambda authorizer's request a denial; a batch hands only its clean records to
+  the handler and reports the blocked ones as batch item failures (all of them
+  blocked: the handler is not called), except an ordered batch (a stream, a
+  Kafka partition) that starts with a blocked record, which fails the invocation
+  so that Lambda can bisect it; any other source raises
   :class:`~protect_lambda.errors.GuardBlockedError`;
-* outbound (:func:`withhold`): a leaking HTTP response becomes a generic 500, a
-  batch result only its valid ``batchItemFailures``; else ``GuardBlockedError``;
+* outbound (:func:`withhold`): a leaking HTTP response becomes a generic 500, an
+  authorizer's answer a denial, a batch result only its valid ``batchItemFailures``;
+  else ``GuardBlockedError``;
 * a failure of the guard under the ``closed`` fail policy (:func:`refuse`): as a
   block, with :class:`~protect_lambda.errors.GuardFailedClosedError`.
 
@@ -27,7 +29,7 @@ from collections.abc import Mapping, Sequence
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
-    from typing import Any, NoReturn, Optional
+    from typing import Any, NoReturn
 
     from protect_lambda.inspection import VerdictLike
 
@@ -50,9 +52,9 @@ class InboundPlan:
         *,
         respond: bool = False,
         response: Any = None,
-        blocked_rules: Optional[list[str]] = None,
-        records: Optional[list[Any]] = None,
-        held: Optional[set[int]] = None,
+        blocked_rules: list[str] | None = None,
+        records: list[Any] | None = None,
+        held: set[int] | None = None,
     ) -> None:
         self.handler_event = handler_event
         self.respond = respond
@@ -82,27 +84,31 @@ def blocking_rule_ids(findings: Sequence[FindingLike]) -> list[str]:
     return blocking or [f.rule_id for f in findings]
 
 
-def plan_inbound(verdict: VerdictLike, source: str, event: Any, request_id: str) -> InboundPlan:
+def plan_inbound(verdict: VerdictLike, source: str, event: Any, request_id: str,
+                 authorizer_response: str = contract.AUTHORIZER_AUTO) -> InboundPlan:
     """What to do with an inspected event: hand it (or its clean records) on, answer, raise."""
     if not verdict.blocked:
         return InboundPlan(handler_event=event)
     if responses.is_http(source):
         return InboundPlan(respond=True, response=responses.forbidden(source, event, request_id))
-    records = responses.records_of(event) if responses.is_batch(source) else None
+    if responses.is_authorizer(source):
+        return InboundPlan(respond=True,
+                           response=responses.authorizer_denial(source, event, authorizer_response))
+    records = responses.records_of(event, source) if responses.is_batch(source) else None
     if records is None:
         return InboundPlan(blocked_rules=blocking_rule_ids(verdict.findings))
     held = held_back(verdict, source, records)
-    if source in responses.STREAM_SOURCES and 0 in held:
-        # Lambda retries a stream batch from its lowest reported record, and bisects it (when the
-        # mapping says so) only on a function error: reporting the first record would make no
-        # progress, and the clean records behind it would be discarded with it once the retries
-        # run out. Failing the invocation lets Lambda split the batch and isolate the blocked record.
+    if responses.first_of_an_ordered_run(source, records, held):
+        # Lambda retries an ordered batch (a stream, a Kafka partition) from its lowest reported
+        # record, and bisects it (when the mapping says so) only on a function error: reporting the
+        # first record would make no progress, and the clean records behind it would be discarded
+        # with it once the retries run out. Failing the invocation lets Lambda split the batch and
+        # isolate the blocked record.
         return InboundPlan(blocked_rules=blocking_rule_ids(verdict.findings))
     if len(held) == len(records):
         failures = responses.batch_failures(source, records)
         return InboundPlan(respond=True, response=responses.batch_response(failures))
-    clean = dict(event)
-    clean["Records"] = [record for index, record in enumerate(records) if index not in held]
+    clean = responses.without_records(event, source, held)
     return InboundPlan(handler_event=clean, records=records, held=held)
 
 
@@ -120,7 +126,7 @@ def held_back(verdict: VerdictLike, source: str, records: list[Any]) -> set[int]
 
 def sanitised_batch_failures(
     source: str, records: Sequence[Any], result: Any, held: set[int]
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """The failures of a batch whose result is withheld: the handler's own
     ``batchItemFailures`` entries that name a record of the batch (as new entries
     holding the event's identifier, in the handler's order; anything else it
@@ -134,23 +140,28 @@ def sanitised_batch_failures(
         [{'itemIdentifier': 'c'}, {'itemIdentifier': 'a'}]
     """
     known = {
-        responses.item_identifier(source, record): index for index, record in enumerate(records)
+        responses.identifier_key(responses.item_identifier(source, record)): index
+        for index, record in enumerate(records)
     }
     chosen: list[int] = []
     own = result.get("batchItemFailures") if isinstance(result, Mapping) else None
     if isinstance(own, (list, tuple)):
         for entry in own:
             identifier = entry.get("itemIdentifier") if isinstance(entry, Mapping) else None
-            index = known.get(identifier) if isinstance(identifier, str) else None
+            try:
+                index = known.get(responses.identifier_key(identifier))
+            except TypeError:  # an unhashable part (a list for an offset): names no record
+                index = None
             if index is not None:
                 chosen.append(index)
-    failures: list[dict[str, str]] = []
-    seen: set[str] = set()
+    failures: list[dict[str, Any]] = []
+    seen: set[object] = set()
     for index in [*chosen, *sorted(held)]:
         if 0 <= index < len(records):
             identifier = responses.item_identifier(source, records[index])
-            if identifier not in seen:
-                seen.add(identifier)
+            key = responses.identifier_key(identifier)
+            if key not in seen:
+                seen.add(key)
                 failures.append({"itemIdentifier": identifier})
     return failures
 
@@ -161,7 +172,8 @@ def withhold(
     event: Any,
     request_id: str,
     result: Any = None,
-    held: Optional[set[int]] = None,
+    held: set[int] | None = None,
+    authorizer_response: str = contract.AUTHORIZER_AUTO,
 ) -> Any:
     """The answer instead of a leaking result.
 
@@ -170,11 +182,14 @@ def withhold(
     ``{"batchItemFailures": [...]}`` holding only the handler's own entries that
     name a record of ``event`` and the records ``held`` back inbound, never the
     rest of the result; clean records the handler processed are not retried.
+    An authorizer's answer becomes a denial (``authorizer_response`` says which form).
     Any other source raises :class:`GuardBlockedError`.
     """
     if responses.is_http(source):
         return responses.withheld(source, event, request_id)
-    records = responses.records_of(event) if responses.is_batch(source) else None
+    if responses.is_authorizer(source):
+        return responses.authorizer_denial(source, event, authorizer_response)
+    records = responses.records_of(event, source) if responses.is_batch(source) else None
     if records is not None:
         try:
             failures = sanitised_batch_failures(source, records, result, held or set())
@@ -186,13 +201,16 @@ def withhold(
     )
 
 
-def refuse(error: Exception, direction: str, source: str, event: Any, request_id: str) -> Any:
+def refuse(error: Exception, direction: str, source: str, event: Any, request_id: str,
+           authorizer_response: str = contract.AUTHORIZER_AUTO) -> Any:
     """The block of a fail-closed guard failure."""
     if responses.is_http(source):
         if direction == contract.DIRECTION_INBOUND:
             return responses.forbidden(source, event, request_id)
         return responses.withheld(source, event, request_id)
-    records = responses.records_of(event) if responses.is_batch(source) else None
+    if responses.is_authorizer(source):
+        return responses.authorizer_denial(source, event, authorizer_response)
+    records = responses.records_of(event, source) if responses.is_batch(source) else None
     if records is not None:
         return responses.batch_response(responses.batch_failures(source, records))
     raise GuardFailedClosedError(type(error).__name__, direction=direction, source=source)

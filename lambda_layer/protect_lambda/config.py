@@ -4,7 +4,8 @@ The configuration is one JSON document::
 
     {"mode": "block", "fail_policy": "open",
      "rule_overrides": {"sqli-001": "monitor"}, "category_overrides": {"xss": "off"},
-     "custom_rules": [{"id": "custom-001", "category": "custom", ...}]}
+     "custom_rules": [{"id": "custom-001", "category": "custom", ...}],
+     "custom_resources": "skip", "authorizer_response": "auto"}
 
 The construct (``protect_lambda_construct.guard_config``) writes it into the
 function's environment: ``mode`` and ``fail_policy`` in their own variables, the
@@ -29,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Collection, Iterable, Mapping
+
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
     from typing import Any, Final
@@ -46,6 +48,8 @@ DOCUMENT_KEYS: Final = (
     "rule_overrides",
     "category_overrides",
     "custom_rules",
+    "custom_resources",
+    "authorizer_response",
 )
 #: Upper bound on a configuration file, to fail clearly rather than slowly.
 MAX_CONFIG_FILE_BYTES: Final = 1 << 20
@@ -62,6 +66,7 @@ class GuardConfig(FrozenRecord):
 
     __slots__ = _fields = (
         "mode", "fail_policy", "rule_overrides", "category_overrides", "custom_rules", "seal",
+        "custom_resources", "authorizer_response",
     )
     mode: str
     fail_policy: str
@@ -71,6 +76,10 @@ class GuardConfig(FrozenRecord):
     custom_rules: tuple[Mapping[str, Any], ...]
     #: The deployment's seal (:data:`~protect_lambda.contract.SEAL_ENV`), carried by every record.
     seal: str
+    #: Custom-resource requests: ``skip`` (handed on uninspected) or ``inspect``.
+    custom_resources: str
+    #: How an HTTP API (payload 2.0) authorizer says no: ``auto``, ``simple`` or ``iam``.
+    authorizer_response: str
 
     def __init__(
         self,
@@ -80,6 +89,8 @@ class GuardConfig(FrozenRecord):
         category_overrides: Mapping[str, str] | None = None,
         custom_rules: tuple[Mapping[str, Any], ...] = (),
         seal: str = "",
+        custom_resources: str = contract.CUSTOM_RESOURCES_SKIP,
+        authorizer_response: str = contract.AUTHORIZER_AUTO,
     ) -> None:
         _init(
             self,
@@ -89,6 +100,8 @@ class GuardConfig(FrozenRecord):
             {} if category_overrides is None else category_overrides,
             custom_rules,
             seal,
+            custom_resources,
+            authorizer_response,
         )
 
 
@@ -192,6 +205,12 @@ def validate_document(
             "category_overrides", document.get("category_overrides"), categories
         ),
         "custom_rules": rules,
+        "custom_resources": _choice("custom_resources",
+                                    document.get("custom_resources", contract.CUSTOM_RESOURCES_SKIP),
+                                    contract.CUSTOM_RESOURCE_POLICIES),
+        "authorizer_response": _choice("authorizer_response",
+                                       document.get("authorizer_response", contract.AUTHORIZER_AUTO),
+                                       contract.AUTHORIZER_RESPONSES),
     }
 
 
@@ -240,12 +259,21 @@ def _read_file(path: str, environ: Mapping[str, str]) -> object:
         ) from None
 
 
+#: Keys of the document that a variable of their own overrides.
+_VARIABLE_KEYS: Final = (
+    ("mode", contract.MODE_ENV),
+    ("fail_policy", contract.FAIL_POLICY_ENV),
+    ("authorizer_response", contract.AUTHORIZER_RESPONSE_ENV),
+)
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
     """Read the guard configuration from the environment (and config file, if named).
 
-    ``MODE_ENV`` and ``FAIL_POLICY_ENV`` take precedence over ``mode`` and
-    ``fail_policy`` inside the document. Setting both ``CONFIG_ENV`` and
-    ``CONFIG_FILE_ENV`` is an error (which one would win is not obvious).
+    ``MODE_ENV``, ``FAIL_POLICY_ENV`` and ``AUTHORIZER_RESPONSE_ENV`` take precedence
+    over ``mode``, ``fail_policy`` and ``authorizer_response`` inside the document.
+    Setting both ``CONFIG_ENV`` and ``CONFIG_FILE_ENV`` is an error (which one would
+    win is not obvious).
 
     Example:
         >>> load_config({}).mode
@@ -275,7 +303,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
         origin = "config"
     if isinstance(document, Mapping):
         document = dict(document)
-        for key, name in (("mode", contract.MODE_ENV), ("fail_policy", contract.FAIL_POLICY_ENV)):
+        for key, name in _VARIABLE_KEYS:
             value = _env(env, name)
             if value is not None:
                 document[key] = value
@@ -284,7 +312,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
     except ValueError as exc:  # GuardConfigError, engine.RuleError
         # Name the variable the bad field came from.
         message = str(exc)
-        for key, name in (("mode", contract.MODE_ENV), ("fail_policy", contract.FAIL_POLICY_ENV)):
+        for key, name in _VARIABLE_KEYS:
             if message.startswith(f"{key}:") and _env(env, name) is not None:
                 raise GuardConfigError(f"{name}: {message[len(key) + 2 :]}") from None
         if not message.startswith(origin):
@@ -297,6 +325,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
         category_overrides=valid["category_overrides"],
         custom_rules=tuple(valid["custom_rules"]),
         seal=read_seal(env),
+        custom_resources=valid["custom_resources"],
+        authorizer_response=valid["authorizer_response"],
     )
 
 

@@ -39,6 +39,10 @@ MODE_ENV: Final = "PROTECT_LAMBDA_MODE"
 FAIL_POLICY_ENV: Final = "PROTECT_LAMBDA_FAIL_POLICY"
 #: Inline JSON guard configuration (rule overrides, category overrides, custom rules).
 CONFIG_ENV: Final = "PROTECT_LAMBDA_CONFIG"
+#: How an HTTP API (payload 2.0) authorizer refuses: "auto" (default), "simple" or "iam". Overrides
+#: ``authorizer_response`` of the configuration document (the construct sets it when it sees the
+#: authorizer).
+AUTHORIZER_RESPONSE_ENV: Final = "PROTECT_LAMBDA_AUTHORIZER_RESPONSE"
 #: Path of a JSON guard configuration file, used when the configuration is too large
 #: for Lambda's 4 KB environment limit.
 CONFIG_FILE_ENV: Final = "PROTECT_LAMBDA_CONFIG_FILE"
@@ -56,6 +60,17 @@ FAIL_CLOSED: Final = "closed"
 FAIL_POLICIES: Final = (FAIL_OPEN, FAIL_CLOSED)
 #: What a rule or category override may set: block, report only (monitor), or turn the rule off.
 OVERRIDE_ACTIONS: Final = ("block", "monitor", "off")
+#: Custom-resource requests (CloudFormation's, directly or through CDK's provider framework):
+#: handed to the handler uninspected (the default), or inspected like any other event.
+CUSTOM_RESOURCES_SKIP: Final = "skip"
+CUSTOM_RESOURCES_INSPECT: Final = "inspect"
+CUSTOM_RESOURCE_POLICIES: Final = (CUSTOM_RESOURCES_SKIP, CUSTOM_RESOURCES_INSPECT)
+#: How a Lambda authorizer of an HTTP API (payload 2.0) says no: ``simple`` (``isAuthorized``),
+#: ``iam`` (a policy), or ``auto`` (both; each format reads its own fields).
+AUTHORIZER_AUTO: Final = "auto"
+AUTHORIZER_SIMPLE: Final = "simple"
+AUTHORIZER_IAM: Final = "iam"
+AUTHORIZER_RESPONSES: Final = (AUTHORIZER_AUTO, AUTHORIZER_SIMPLE, AUTHORIZER_IAM)
 
 # --- the Violation record ---------------------------------------------------
 # One JSON object per blocked (or, in monitor mode, flagged) inspection, on one line,

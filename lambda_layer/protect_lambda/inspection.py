@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
-    from typing import Any, Final, Optional, Protocol, TextIO
+    from typing import Any, Final, Protocol, TextIO
 else:
     Protocol = object  # the protocols below are plain classes at run time
 
@@ -117,6 +117,18 @@ class Invocation:
         return cls(function_name or "unknown", attribute("aws_request_id"))
 
 
+class _Allowed:
+    """A finding reported as ``detected``: the invocation it was found in proceeds anyway."""
+
+    __slots__ = ("_finding",)
+
+    def __init__(self, finding: FindingLike) -> None:
+        self._finding = finding
+
+    def __getattr__(self, name: str) -> Any:
+        return contract.ACTION_DETECTED if name == "action" else getattr(self._finding, name)
+
+
 def source_of(event: object) -> str:
     """The event's source when the guard failed before naming it (``generic`` if even that fails)."""
     try:
@@ -132,9 +144,10 @@ class Reporter:
     nothing left to report to, and the invocation must not fail for it.
     """
 
-    def __init__(self, config: GuardConfig, stream: Optional[TextIO] = None) -> None:
+    def __init__(self, config: GuardConfig, stream: TextIO | None = None) -> None:
         self.config = config
         self.stream = stream
+        self._mode = config.mode
 
     def emit(self, record: Mapping[str, Any]) -> None:
         """Print one record."""
@@ -143,32 +156,39 @@ class Reporter:
         except Exception:  # stdout gone: nothing left to report to, never fail the invocation
             pass
 
-    def report(self, verdict: VerdictLike, source: str, call: Invocation, event: Any = None) -> None:
+    def report(self, verdict: VerdictLike, source: str, call: Invocation, event: Any = None, *,
+               allowed: bool = False) -> None:
         """Print the records of one inspection: nothing when it found nothing; else one record
         holding all its findings, or, for a batch event (``event``), one per record with findings
-        (and one for the findings tied to no record)."""
-        findings = verdict.findings
+        (and one for the findings tied to no record). ``allowed``: the invocation proceeds whatever
+        was found (a custom resource's Delete): recorded as in monitor mode."""
+        findings: Sequence[FindingLike] = verdict.findings
         if not findings:
             return
-        records = responses.records_of(event) if responses.is_batch(source) else None
+        if allowed:
+            findings = [_Allowed(finding) for finding in findings]
+            self._mode = contract.MODE_MONITOR
+        else:
+            self._mode = self.config.mode
+        records = responses.records_of(event, source) if responses.is_batch(source) else None
         if records is None:
             self.emit(self._record(findings, source, call))
             return
-        by_record: dict[Optional[int], list[FindingLike]] = {}
+        by_record: dict[int | None, list[FindingLike]] = {}
         for finding in findings:
             index = finding.record_index
             by_record.setdefault(index if index is not None and 0 <= index < len(records) else None,
                                  []).append(finding)
         for index, group in sorted(by_record.items(), key=lambda item: -1 if item[0] is None else item[0]):
-            item_id = None if index is None else responses.item_identifier(source, records[index])
+            item_id = None if index is None else responses.item_label(source, records[index])
             self.emit(self._record(group, source, call, record_index=index, item_id=item_id))
 
     def _record(self, findings: Sequence[FindingLike], source: str, call: Invocation, *,
-                record_index: Optional[int] = None, item_id: Optional[str] = None) -> dict[str, Any]:
+                record_index: int | None = None, item_id: str | None = None) -> dict[str, Any]:
         return violation.violation_record(
             findings,
             source=source,
-            mode=self.config.mode,
+            mode=self._mode,
             function_name=call.function_name,
             request_id=call.request_id,
             seal=self.config.seal,
@@ -176,10 +196,13 @@ class Reporter:
             item_id=item_id,
         )
 
-    def guard_failed(self, error: Exception, phase: str, source: str, call: Invocation) -> bool:
-        """Print the GuardError record of ``error``; True when the fail policy blocks the invocation."""
+    def guard_failed(self, error: Exception, phase: str, source: str, call: Invocation, *,
+                     may_block: bool = True) -> bool:
+        """Print the GuardError record of ``error``; True when the fail policy blocks the invocation
+        (never when ``may_block`` is false: a custom resource's Delete)."""
         block = (
-            self.config.fail_policy == contract.FAIL_CLOSED
+            may_block
+            and self.config.fail_policy == contract.FAIL_CLOSED
             and self.config.mode == contract.MODE_BLOCK
         )
         self.emit(

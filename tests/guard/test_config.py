@@ -138,15 +138,19 @@ def _document(**sections: Any) -> dict[str, Any]:
 def test_validate_document_normalises_and_keeps_every_section() -> None:
     doc = validate_document(_document(
         mode="Monitor", fail_policy="closed", rule_overrides={"sqli-001": "OFF"},
-        category_overrides={"xss": "block"}, custom_rules=[RULE]))
+        category_overrides={"xss": "block"}, custom_rules=[RULE], custom_resources="Inspect",
+        authorizer_response="simple"))
     assert doc == {"mode": "monitor", "fail_policy": "closed", "rule_overrides": {"sqli-001": "off"},
-                   "category_overrides": {"xss": "block"}, "custom_rules": [RULE]}
+                   "category_overrides": {"xss": "block"}, "custom_rules": [RULE],
+                   "custom_resources": "inspect", "authorizer_response": "simple"}
     env = {contract.MODE_ENV: doc["mode"], contract.FAIL_POLICY_ENV: doc["fail_policy"],
            contract.CONFIG_ENV: json.dumps({key: doc[key] for key in
-                                            ("rule_overrides", "category_overrides", "custom_rules")})}
+                                            ("rule_overrides", "category_overrides", "custom_rules",
+                                             "custom_resources", "authorizer_response")})}
     assert load_config(env) == GuardConfig(
         mode="monitor", fail_policy="closed", rule_overrides={"sqli-001": "off"},
-        category_overrides={"xss": "block"}, custom_rules=(RULE,))
+        category_overrides={"xss": "block"}, custom_rules=(RULE,), custom_resources="inspect",
+        authorizer_response="simple")
 
 
 def test_validate_document_rejects_bad_rules_naming_them() -> None:
