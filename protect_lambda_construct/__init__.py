@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .options import (
         AlarmOptions,
         AlertOptions,
+        AuthorizerResponse,
         DashboardOptions,
         FailPolicy,
         GuardMode,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "AlarmOptions": ".options",
     "AlertOptions": ".options",
+    "AuthorizerResponse": ".options",
     "DashboardOptions": ".options",
     "FailPolicy": ".options",
     "GuardMode": ".options",

@@ -1,7 +1,8 @@
 """Alerts: the SNS topic that alarms notify, and its subscriptions.
 
 One topic per stack is shared by all its protected functions (unless the user
-passes a topic). Publishing requires TLS. Subscriptions are keyed by topic and
+passes a topic, or the options share one stack's topic across the app:
+:mod:`protect_lambda_construct.sharing`). Publishing requires TLS. Subscriptions are keyed by topic and
 endpoint, so two functions asking for the same email address create one
 subscription.
 
@@ -13,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from typing import Optional
 
 from aws_cdk import Names, Stack
 from aws_cdk import aws_iam as iam
@@ -27,8 +27,10 @@ from .options import AlertOptions
 TOPIC_ID = "ProtectLambdaAlerts"
 
 
-def alert_topic(scope: IConstruct, *, master_key: Optional[kms.IKey] = None) -> sns.Topic:
-    """The stack's shared alert topic, created on first use (TLS enforced)."""
+def alert_topic(scope: IConstruct, *, master_key: kms.IKey | None = None,
+                topic_name: str | None = None) -> sns.Topic:
+    """The stack's shared alert topic, created on first use (TLS enforced); ``topic_name`` fixes its
+    name (a topic shared by several stacks, which name it by ARN)."""
     stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     existing = stack.node.try_find_child(TOPIC_ID)
     if isinstance(existing, sns.Topic):
@@ -37,6 +39,7 @@ def alert_topic(scope: IConstruct, *, master_key: Optional[kms.IKey] = None) -> 
         stack,
         TOPIC_ID,
         display_name="protect-lambda violation alerts",
+        topic_name=topic_name,
         enforce_ssl=True,
         master_key=master_key,
     )

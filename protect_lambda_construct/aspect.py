@@ -4,8 +4,11 @@ Add it to an app, a stage or a stack. It visits every ``aws_lambda.Function``
 (including those created inside other constructs, and the function behind a
 ``SingletonFunction``) and protects the eligible ones with the same options.
 Ineligible functions (non-Python runtimes, Python before 3.10, container images,
-runtimes unknown at synth, bare ``CfnFunction`` resources) are left exactly as
-they were, with a warning annotation naming the function and the reason.
+runtimes unknown at synth, Lambda@Edge, no room for another layer or for the
+guard's variables, bare ``CfnFunction`` resources) are left exactly as they were,
+with a warning annotation naming the function and the reason. CDK's own handlers
+(custom-resource providers, BucketDeployment, EKS, log retention, auto-delete, the
+provider framework) are skipped silently unless ``include_cdk_handlers`` is set.
 It adds no Aspect of its own while it runs, so it works at the app level, and
 protecting a function twice is the same as protecting it once.
 
@@ -18,23 +21,28 @@ Example:
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import jsii
-from aws_cdk import Annotations, Aspects, IAspect, RemoveTag, Stack, Tag
+from aws_cdk import Annotations, Aspects, IAspect, RemovalPolicy, RemoveTag, Stack, Tag
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import IConstruct
 
+from .authorizers import AuthorizerFormats
+from .eligibility import ineligibility, is_cdk_handler
+from .guard_config import GuardSettings
 from .options import (
     AlarmOptions,
     AlertOptions,
+    AuthorizerResponse,
     DashboardOptions,
     GuardOptions,
     ProtectionError,
     ProtectionOptions,
 )
-from .protection import PROTECTION_ID, Protection, ineligibility
+from .protection import PROTECTION_ID, Protection
 
 #: Id of the warning annotation on a function the Aspect leaves unprotected.
 SKIPPED_WARNING = "protect-lambda:skipped"
@@ -50,29 +58,39 @@ class ProtectLambdas:
     :param alerts: see ``guard``.
     :param dashboard: see ``guard``.
     :param log_retention: see ``guard``.
+    :param log_removal_policy: see ``guard``.
     :param include: construct path patterns (``fnmatch``, e.g. ``"Prod/*"``); when given, only
         functions whose path matches one are protected. Default: all.
     :param exclude: construct path patterns of functions to leave alone. Default: none.
     :param include_tags: only functions carrying all these tags (key: value). Default: all.
     :param exclude_tags: functions carrying any of these tags are left alone. Default: none.
+    :param shared_in: see ``guard``: one alert topic and one set of dashboards for the stacks of
+        the app that share this stack's account and region.
+    :param include_cdk_handlers: also protect CDK's own handlers (custom-resource providers,
+        BucketDeployment, EKS kubectl, ...). Default: ``False``: they only ever receive
+        CloudFormation's requests, and are skipped without a warning.
     """
 
     def __init__(
         self,
         *,
-        options: Optional[ProtectionOptions] = None,
-        guard: Optional[GuardOptions] = None,
-        alarm: Optional[AlarmOptions] = None,
-        alerts: Optional[AlertOptions] = None,
-        dashboard: Optional[DashboardOptions] = None,
-        log_retention: Optional[logs.RetentionDays] = None,
+        options: ProtectionOptions | None = None,
+        guard: GuardOptions | None = None,
+        alarm: AlarmOptions | None = None,
+        alerts: AlertOptions | None = None,
+        dashboard: DashboardOptions | None = None,
+        log_retention: logs.RetentionDays | None = None,
+        log_removal_policy: RemovalPolicy | None = None,
         include: Sequence[str] = (),
         exclude: Sequence[str] = (),
-        include_tags: Optional[Mapping[str, str]] = None,
-        exclude_tags: Optional[Mapping[str, str]] = None,
+        include_tags: Mapping[str, str] | None = None,
+        exclude_tags: Mapping[str, str] | None = None,
+        include_cdk_handlers: bool = False,
+        shared_in: Stack | None = None,
     ) -> None:
         groups: dict[str, Any] = {"guard": guard, "alarm": alarm, "alerts": alerts,
-                                  "dashboard": dashboard, "log_retention": log_retention}
+                                  "dashboard": dashboard, "log_retention": log_retention,
+                                  "log_removal_policy": log_removal_policy, "shared_in": shared_in}
         given = {key: value for key, value in groups.items() if value is not None}
         if options is not None and given:
             raise ProtectionError(f"options: give either options=ProtectionOptions(...) or the groups "
@@ -86,9 +104,20 @@ class ProtectLambdas:
         self.exclude = tuple(exclude)
         self.include_tags = dict(include_tags or {})
         self.exclude_tags = dict(exclude_tags or {})
+        self.include_cdk_handlers = include_cdk_handlers
+        self._settings: GuardSettings | None = None
+        self._authorizers = AuthorizerFormats()
+
+    @property
+    def settings(self) -> GuardSettings:
+        """The guard's configuration, worked out (and validated) once for all functions."""
+        if self._settings is None:
+            self._settings = GuardSettings(self.options.guard)
+        return self._settings
 
     def visit(self, node: IConstruct) -> None:
         """Protect ``node`` if it is an eligible, selected function; warn if it cannot be."""
+        self._authorizers.saw_authorizer(node)
         if isinstance(node, lambda_.CfnFunction):
             if not isinstance(node.node.scope, lambda_.Function) and self._selected(node):
                 _warn(node, "it is a bare CfnFunction; define it with aws_lambda.Function to protect it")
@@ -97,13 +126,19 @@ class ProtectLambdas:
             return
         if node.node.try_find_child(PROTECTION_ID) is not None or not self._selected(node):
             return
-        reason = ineligibility(node)
+        if not self.include_cdk_handlers and is_cdk_handler(node):
+            return  # CDK's own handler: nothing the user could act on, so no warning either
+        settings = self.settings
+        reason = ineligibility(node, layers_needed=settings.layers_needed,
+                               guard_environment=settings.environment())
         if reason is not None:
             _warn(node, reason)
             return
         # protected even when its log settings would drop the records (blocking works; a warning
         # at synth names the fix for the alerting)
-        Protection(node, PROTECTION_ID, options=self.options, strict=False)
+        Protection(node, PROTECTION_ID, options=self.options, strict=False, settings=settings)
+        if self.options.guard.authorizer_response == AuthorizerResponse.AUTO:
+            self._authorizers.protected(node)
 
     def _selected(self, node: IConstruct) -> bool:
         path = node.node.path

@@ -1,7 +1,8 @@
 """Batch event sources of protected functions: a blocked record must neither be lost, nor loop, nor stall.
 
-The guard reports a blocked SQS, Kinesis or DynamoDB Streams record as a batch
-item failure (and, for an ordered source, the records behind it too). What Lambda
+The guard reports a blocked SQS, Kinesis, DynamoDB Streams or Kafka (Amazon MSK,
+self-managed) record as a batch item failure (and, for an ordered source, the
+records behind it too: the rest of the shard's batch, the rest of the partition). What Lambda
 then does with it depends on the event source mapping, so at synth every mapping
 of a protected function (wherever it was created: ``add_event_source``, or an
 ``EventSourceMapping`` naming the function elsewhere in the app) gets a warning
@@ -19,7 +20,11 @@ naming the fix when:
   it is retried until it expires and holds up its shard for that time (a day by
   default for Kinesis and DynamoDB, up to a year for Kinesis); without
   ``on_failure`` it is then dropped with no trace; without ``bisect_batch_on_error``
-  the clean records around it share its fate.
+  the clean records around it share its fate;
+* a Kafka mapping has the same three gaps, and also needs provisioned mode
+  (``provisioned_poller_config``): Lambda honours batch item failures, retry
+  limits, bisecting and on-failure destinations of Kafka mappings only there, so
+  without it one blocked record fails its whole batch and stalls the partition.
 
 How often a blocked record comes back: SQS, ``max_receive_count`` deliveries, then
 the dead-letter queue; a stream, at most ``retry_attempts + 1`` deliveries of each
@@ -35,7 +40,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, Optional
+from typing import Any
 
 import jsii
 from aws_cdk import Annotations, CfnResource, Stack
@@ -49,13 +54,16 @@ BATCH_FAILURES_WARNING = "protect-lambda:batch-item-failures"
 SQS_REDRIVE_WARNING = "protect-lambda:sqs-redrive"
 #: Id of the warning on a stream source that does not bound and keep a blocked record's retries.
 STREAM_RETRIES_WARNING = "protect-lambda:stream-retries"
+#: Id of the warning on a Kafka source that cannot honour batch item failures (not provisioned).
+KAFKA_MODE_WARNING = "protect-lambda:kafka-provisioned-mode"
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 
-_EVENT_SOURCE_FIXES = "SqsEventSource, KinesisEventSource, DynamoEventSource"
+_EVENT_SOURCE_FIXES = ("SqsEventSource, KinesisEventSource, DynamoEventSource, ManagedKafkaEventSource, "
+                       "SelfManagedKafkaEventSource")
 
 
-def source_kind(arn: Any, resources: dict[str, CfnResource]) -> Optional[str]:
-    """``sqs``, ``kinesis``, ``dynamodb``, or None for the event source ARN of a mapping (resolved).
+def source_kind(arn: Any, resources: dict[str, CfnResource]) -> str | None:
+    """``sqs``, ``kinesis``, ``dynamodb``, ``kafka``, or None for the event source ARN of a mapping (resolved).
 
     Example:
         >>> source_kind("arn:aws:sqs:us-east-1:123456789012:orders", {})
@@ -64,7 +72,8 @@ def source_kind(arn: Any, resources: dict[str, CfnResource]) -> Optional[str]:
         True
     """
     if isinstance(arn, str):
-        for kind, marker in (("sqs", ":sqs:"), ("kinesis", ":kinesis:"), ("dynamodb", ":dynamodb:")):
+        for kind, marker in (("sqs", ":sqs:"), ("kinesis", ":kinesis:"), ("dynamodb", ":dynamodb:"),
+                             ("kafka", ":kafka:")):
             if marker in arn:
                 return kind
         return None
@@ -73,10 +82,11 @@ def source_kind(arn: Any, resources: dict[str, CfnResource]) -> Optional[str]:
     if resource is None:
         return None
     return {"AWS::SQS::Queue": "sqs", "AWS::Kinesis::Stream": "kinesis", "AWS::Kinesis::StreamConsumer": "kinesis",
-            "AWS::DynamoDB::Table": "dynamodb", "AWS::DynamoDB::GlobalTable": "dynamodb"}.get(resource.cfn_resource_type)
+            "AWS::DynamoDB::Table": "dynamodb", "AWS::DynamoDB::GlobalTable": "dynamodb",
+            "AWS::MSK::Cluster": "kafka", "AWS::MSK::ServerlessCluster": "kafka"}.get(resource.cfn_resource_type)
 
 
-def _referenced(value: Any) -> Optional[str]:
+def _referenced(value: Any) -> str | None:
     """The logical id a resolved ``Ref`` / ``Fn::GetAtt`` points at."""
     if isinstance(value, dict):
         if "Ref" in value:
@@ -157,9 +167,7 @@ class BatchSourceCheck:
         names: set[str] = set()
         versions: list[lambda_.IFunction] = []
         for node in nodes:
-            if isinstance(node, lambda_.Version) and any(node.lambda_ is f for f in self.functions):
-                versions.append(node)
-            elif isinstance(node, lambda_.Alias) and any(node.version.lambda_ is f for f in self.functions):
+            if isinstance(node, lambda_.Version) and any(node.lambda_ is f for f in self.functions) or isinstance(node, lambda_.Alias) and any(node.version.lambda_ is f for f in self.functions):
                 versions.append(node)
         for target in (*self.functions, *versions):
             names.update((target.function_name, target.function_arn))
@@ -170,15 +178,17 @@ class BatchSourceCheck:
         assert where is not None
         path = where.node.path
         arn = _property(mapping, stack, "eventSourceArn")
-        if arn is None or _is_broker_source(mapping):
-            return  # Kafka and MQ mappings have no event source ARN or are checked with Kafka
-        kind = source_kind(arn, resources)
+        if mapping.queues is not None:
+            return  # Amazon MQ / RabbitMQ: no batch item failures; the guard fails the invocation
+        kind = "kafka" if _is_kafka(mapping, arn) else source_kind(arn, resources)
+        if kind is None and arn is None:
+            return
         types = _property(mapping, stack, "functionResponseTypes") or []
         if REPORT_BATCH_ITEM_FAILURES not in types:
             _warn(where, BATCH_FAILURES_WARNING,
                   f"{path}: the guard reports blocked records as batch item failures, which Lambda ignores "
                   "without ReportBatchItemFailures: a batch holding a blocked record would be deleted whole "
-                  "(SQS) or retried whole (streams). Set report_batch_item_failures=True on the event source "
+                  "(SQS) or retried whole (streams, Kafka). Set report_batch_item_failures=True on the event source "
                   f"({_EVENT_SOURCE_FIXES}).")
         if kind == "sqs" and _queue_without_redrive(arn, resources):
             _warn(where, SQS_REDRIVE_WARNING,
@@ -186,7 +196,14 @@ class BatchSourceCheck:
                   "every visibility timeout until the queue's retention period ends (4 days by default), each "
                   "time a new Violation and a new alert. Give the queue a dead-letter queue: "
                   "sqs.Queue(..., dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=dlq)).")
-        if kind in ("kinesis", "dynamodb"):
+        if kind == "kafka" and _property(mapping, stack, "provisionedPollerConfig") is None:
+            _warn(where, KAFKA_MODE_WARNING,
+                  f"{path}: Lambda honours batch item failures, retry limits, bisecting and on-failure "
+                  "destinations of a Kafka mapping only in provisioned mode: without it a record the guard "
+                  "blocks fails its whole batch, which is retried until the record expires and stalls its "
+                  "partition. Set provisioned_poller_config=ProvisionedPollerConfig(minimum_pollers=1, "
+                  "maximum_pollers=...) on the event source.")
+        if kind in ("kinesis", "dynamodb", "kafka"):
             gaps = stream_gaps(mapping, stack)
             if gaps:
                 _warn(where, STREAM_RETRIES_WARNING,
@@ -195,12 +212,12 @@ class BatchSourceCheck:
                       f"destination it is then dropped with no trace. Set on the event source: {'; '.join(gaps)}.")
 
 
-def _is_broker_source(mapping: lambda_.CfnEventSourceMapping) -> bool:
-    """Kafka (MSK, self-managed) and Amazon MQ / RabbitMQ mappings."""
-    return (mapping.self_managed_event_source is not None
+def _is_kafka(mapping: lambda_.CfnEventSourceMapping, arn: Any) -> bool:
+    """Kafka mappings: an MSK cluster ARN, or a self-managed cluster's bootstrap servers."""
+    return ((isinstance(arn, str) and ":kafka:" in arn)
+            or mapping.self_managed_event_source is not None
             or mapping.amazon_managed_kafka_event_source_config is not None
-            or mapping.self_managed_kafka_event_source_config is not None
-            or mapping.queues is not None)
+            or mapping.self_managed_kafka_event_source_config is not None)
 
 
 def _key(value: Any) -> str:
@@ -220,9 +237,9 @@ def _mappings(nodes: Iterable[IConstruct]) -> list[lambda_.CfnEventSourceMapping
 def check_batch_sources(function: lambda_.Function) -> None:
     """Have ``function``'s event source mappings checked when its stack is synthesized."""
     stack = Stack.of(function)
-    check: Optional[BatchSourceCheck] = getattr(stack, "_protect_lambda_batch_check", None)
+    check: BatchSourceCheck | None = getattr(stack, "_protect_lambda_batch_check", None)
     if check is None:
         check = BatchSourceCheck(stack)
         stack.node.add_validation(check)
-        setattr(stack, "_protect_lambda_batch_check", check)
+        setattr(stack, "_protect_lambda_batch_check", check)  # noqa: B010 (an attribute jsii's Stack does not declare)
     check.functions.append(function)

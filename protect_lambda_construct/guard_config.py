@@ -28,11 +28,10 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-
 from protect_lambda import contract
 
 from .layer import guard_package_dir
@@ -43,8 +42,14 @@ CONFIG_LAYER_DIR = "protect_lambda_config"
 #: Largest inline configuration (bytes of JSON) put in an environment variable. Lambda allows
 #: 4 KB for *all* variables of a function, so half of it is left to the user's own variables.
 INLINE_CONFIG_LIMIT = 2048
-#: The sections of the document that travel as JSON (mode and fail policy have variables of their own).
-JSON_SECTIONS = ("rule_overrides", "category_overrides", "custom_rules")
+#: The sections of the document that travel as JSON (mode, fail policy and the authorizer's
+#: response have variables of their own).
+JSON_SECTIONS = ("rule_overrides", "category_overrides", "custom_rules", "custom_resources")
+#: Values of sections that are the guard's defaults: not sent.
+SECTION_DEFAULTS = {"custom_resources": contract.CUSTOM_RESOURCES_SKIP}
+#: Where the configuration file of a configuration layer lands, for sizing the environment
+#: before the layer exists (the real path has the same length).
+_CONFIG_FILE_PLACEHOLDER = f"/opt/{CONFIG_LAYER_DIR}/{'0' * 16}.json"
 #: The script that validates a document with the staged guard's own validator.
 CONFIG_CHECK_SCRIPT = Path(__file__).resolve().parent / "config_check.py"
 #: Seconds the validating interpreter may take.
@@ -84,8 +89,11 @@ def guard_document(options: GuardOptions) -> dict[str, Any]:
         "rule_overrides": {key: action.value for key, action in options.rule_overrides.items()},
         "category_overrides": {key: action.value for key, action in options.category_overrides.items()},
         "custom_rules": [dict(rule) for rule in options.custom_rules],
+        "authorizer_response": options.authorizer_response.value,
     }
-    if not any(document[section] for section in JSON_SECTIONS):
+    if options.inspect_custom_resources:
+        document["custom_resources"] = contract.CUSTOM_RESOURCES_INSPECT
+    if not any(document.get(section) for section in JSON_SECTIONS):
         return document
     try:
         document_json = json.dumps(document, sort_keys=True)
@@ -97,20 +105,22 @@ def guard_document(options: GuardOptions) -> dict[str, Any]:
 
 
 def config_json(document: Mapping[str, Any]) -> str:
-    """The compact, deterministic JSON of the sections of ``document`` that are not empty.
+    """The compact, deterministic JSON of the sections of ``document`` that are not empty (nor
+    the guard's default).
 
-    ``mode`` and ``fail_policy`` travel in their own environment variables, so they
-    are left out.
+    ``mode``, ``fail_policy`` and ``authorizer_response`` travel in their own
+    environment variables, so they are left out.
 
     Example:
         >>> config_json({"mode": "block", "rule_overrides": {"b": "off", "a": "monitor"}})
         '{"rule_overrides":{"a":"monitor","b":"off"}}'
     """
-    body = {key: document[key] for key in JSON_SECTIONS if document.get(key)}
+    body = {key: document[key] for key in JSON_SECTIONS
+            if document.get(key) and document.get(key) != SECTION_DEFAULTS.get(key)}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def config_environment(document: Mapping[str, Any], *, config_file_path: Optional[str] = None,
+def config_environment(document: Mapping[str, Any], *, config_file_path: str | None = None,
                        inline_limit: int = INLINE_CONFIG_LIMIT) -> dict[str, str]:
     """The environment variables that carry ``document`` to the guard.
 
@@ -127,6 +137,9 @@ def config_environment(document: Mapping[str, Any], *, config_file_path: Optiona
         contract.MODE_ENV: str(document.get("mode", contract.MODE_BLOCK)),
         contract.FAIL_POLICY_ENV: str(document.get("fail_policy", contract.FAIL_OPEN)),
     }
+    authorizer = str(document.get("authorizer_response") or contract.AUTHORIZER_AUTO)
+    if authorizer != contract.AUTHORIZER_AUTO:
+        env[contract.AUTHORIZER_RESPONSE_ENV] = authorizer
     body = config_json(document)
     if body == "{}":
         return env
@@ -160,15 +173,41 @@ def config_layer(scope: Construct, construct_id: str, document_json: str) -> tup
     return layer, f"/opt/{relative}"
 
 
-def apply_guard_config(scope: Construct, function: lambda_.Function, options: GuardOptions) -> None:
+class GuardSettings:
+    """What the guard's configuration will add to a function: variables, and maybe a layer.
+
+    Worked out (and validated) before anything is changed, so that a function that
+    has no room for them is left as it was.
+
+    Example:
+        >>> GuardSettings(GuardOptions()).layers_needed
+        1
+    """
+
+    def __init__(self, options: GuardOptions) -> None:
+        self.document = guard_document(options)  # validates the guard options first
+        self.body = config_json(self.document)
+        self.inline = len(self.body.encode("utf-8")) <= INLINE_CONFIG_LIMIT
+
+    @property
+    def layers_needed(self) -> int:
+        """The guard layer, and the configuration layer when the configuration is not inline."""
+        return 1 if self.inline else 2
+
+    def environment(self, config_file_path: str | None = None) -> dict[str, str]:
+        """The guard's configuration variables (a placeholder path when the layer does not exist yet)."""
+        if self.inline:
+            return config_environment(self.document)
+        return config_environment(self.document, config_file_path=config_file_path or _CONFIG_FILE_PLACEHOLDER)
+
+
+def apply_guard_config(scope: Construct, function: lambda_.Function, settings: GuardSettings) -> None:
     """Put the guard's configuration on ``function``: environment, and a layer when it is large."""
-    document = guard_document(options)
-    body = config_json(document)
-    if len(body.encode("utf-8")) <= INLINE_CONFIG_LIMIT:
-        environment = config_environment(document)
-    else:
-        layer, path = config_layer(scope, "GuardConfigLayer", body)
+    path: str | None = None
+    if not settings.inline:
+        layer, path = config_layer(scope, "GuardConfigLayer", settings.body)
         function.add_layers(layer)
-        environment = config_environment(document, config_file_path=path)
-    for name, value in environment.items():
-        function.add_environment(name, value)
+    for name, value in settings.environment(path).items():
+        # marked so that CDK drops them, rather than fail, if the function is made Lambda@Edge after
+        # it was protected: the EdgeCheck validation then names the problem
+        function.add_environment(name, value, remove_in_edge=True)

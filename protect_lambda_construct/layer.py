@@ -37,12 +37,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from aws_cdk import Annotations, Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
-
 from protect_lambda import contract
 
 #: Python runtimes the guard supports (it uses nothing newer than 3.10).
@@ -101,8 +100,8 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-@functools.lru_cache(maxsize=None)
-def _describe(interpreter: str) -> Optional[dict[str, Any]]:
+@functools.cache
+def _describe(interpreter: str) -> dict[str, Any] | None:
     """What ``interpreter`` reports about itself (version, implementation, executable), or ``None`` if it cannot run."""
     try:
         done = subprocess.run([interpreter, "-S", "-c", _DESCRIBE], env=_child_env(),
@@ -113,7 +112,7 @@ def _describe(interpreter: str) -> Optional[dict[str, Any]]:
     return described if done.returncode == 0 else None
 
 
-def _unusable(described: Optional[dict[str, Any]], version: str) -> Optional[str]:
+def _unusable(described: dict[str, Any] | None, version: str) -> str | None:
     """Why an interpreter cannot make the bytecode for Python ``version``, or ``None`` if it can."""
     if described is None:
         return "cannot be run"
@@ -130,39 +129,73 @@ def interpreter_variable(version: str) -> str:
     return INTERPRETER_ENV_PREFIX + version.replace(".", "_")
 
 
-@functools.lru_cache(maxsize=None)
-def bytecode_interpreter(version: str) -> Optional[str]:
-    """The interpreter that makes the bytecode for Python ``version`` (``"3.13"``), or ``None``.
+def _installed(version: str) -> list[tuple[str, str]]:
+    """Interpreters of ``version`` that version managers installed (pyenv, uv), newest first:
+    a pyenv shim only runs the version selected for the directory, the installation always does."""
+    found: list[tuple[str, str]] = []
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    for prefix in sorted(pyenv_root.glob(f"versions/{version}.*"), reverse=True):
+        found.append((f"pyenv {prefix.name}", str(prefix / "bin" / f"python{version}")))
+    uv_root = Path(os.environ.get("UV_PYTHON_INSTALL_DIR") or Path.home() / ".local" / "share" / "uv" / "python")
+    for prefix in sorted(uv_root.glob(f"cpython-{version}.*"), reverse=True):
+        found.append((f"uv {prefix.name}", str(prefix / "bin" / f"python{version}")))
+    return found
+
+
+@functools.cache
+def interpreter_search(version: str) -> tuple[str | None, tuple[str, ...]]:
+    """The interpreter that makes the bytecode for Python ``version`` (or ``None``), and what was tried.
 
     In order: the variable ``PROTECT_LAMBDA_PYTHON_3_13`` (a path, or ``none``),
     the interpreter running the synth if it is that version, ``python3.13`` on
-    ``PATH``; each must be 64-bit CPython of that version (as Lambda runs). The
-    path returned is the interpreter's own executable (a pyenv shim resolved).
-
-    Example:
-        >>> bytecode_interpreter("%d.%d" % sys.version_info[:2]) == sys.executable
-        True
+    ``PATH``, then the installations of pyenv and uv; each must run, and be 64-bit
+    CPython of that version (as Lambda runs). The path returned is the interpreter's
+    own executable (a pyenv shim resolved).
     """
     variable = interpreter_variable(version)
     configured = os.environ.get(variable)
     if configured is not None:
         if configured.strip().lower() in ("", "none"):
-            return None
+            return None, (f"{variable} is 'none'",)
         described = _describe(configured)
         problem = _unusable(described, version)
         if problem is not None or described is None:
             raise BytecodeError(
                 f"{variable}={configured}: {problem}; set it to a 64-bit CPython {version} interpreter, "
                 f"or to 'none' for a layer without bytecode")
-        return str(described["executable"] or configured)
-    # the synth's own Python (described once: staging describes it again from the cache), then PATH
-    candidates = [sys.executable] if "%d.%d" % sys.version_info[:2] == version else []
-    candidates += filter(None, [shutil.which(f"python{version}")])
-    for candidate in candidates:
+        return str(described["executable"] or configured), ()
+    tried: list[str] = [f"{variable} (unset)"]
+    candidates: list[tuple[str, str]] = []
+    if "%d.%d" % sys.version_info[:2] == version:
+        candidates.append(("the synth's own Python", sys.executable))
+    else:
+        tried.append(f"the synth's own Python (it is {sys.version_info[0]}.{sys.version_info[1]})")
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append((f"python{version} on PATH", on_path))
+    else:
+        tried.append(f"python{version} on PATH (none)")
+    candidates += _installed(version)
+    for label, candidate in candidates:
         described = _describe(candidate)
-        if described is not None and _unusable(described, version) is None:
-            return str(described["executable"] or candidate)
-    return None
+        problem = _unusable(described, version)
+        if described is not None and problem is None:
+            return str(described["executable"] or candidate), tuple(tried)
+        tried.append(f"{label} ({candidate}: {problem})")
+    if not _installed(version):
+        tried.append(f"pyenv and uv installations of {version} (none)")
+    return None, tuple(tried)
+
+
+def bytecode_interpreter(version: str) -> str | None:
+    """The interpreter that makes the bytecode for Python ``version`` (``"3.13"``), or ``None``
+    (see :func:`interpreter_search`).
+
+    Example:
+        >>> bytecode_interpreter("%d.%d" % sys.version_info[:2]) == sys.executable
+        True
+    """
+    return interpreter_search(version)[0]
 
 
 def _precompile(site_dir: Path, interpreter: str) -> None:
@@ -178,7 +211,7 @@ def _precompile(site_dir: Path, interpreter: str) -> None:
         raise BytecodeError(f"{interpreter} could not precompile the guard layer:\n{done.stderr.strip()}")
 
 
-def _staging_root() -> Optional[Path]:
+def _staging_root() -> Path | None:
     """This user's folder of staged layers (created private), or ``None`` if it cannot be trusted for reuse."""
     getuid = getattr(os, "getuid", None)
     root = Path(tempfile.gettempdir()) / f"protect-lambda-{getuid() if getuid else 'user'}"
@@ -192,7 +225,7 @@ def _staging_root() -> Optional[Path]:
     return root
 
 
-def staged_layer_dir(interpreter: Optional[str] = None) -> Path:
+def staged_layer_dir(interpreter: str | None = None) -> Path:
     """A directory ``<dir>/python/protect_lambda`` holding the guard, ready for ``Code.from_asset``.
 
     With ``interpreter``, the guard's bytecode for that interpreter's version is
@@ -272,10 +305,10 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture,
     existing = stack.node.try_find_child(layer_id)
     if isinstance(existing, lambda_.LayerVersion):
         return existing
-    interpreter = bytecode_interpreter(version)
+    interpreter, tried = interpreter_search(version)
     variable = interpreter_variable(version)
     why = (f"{variable} is 'none'" if variable in os.environ
-           else f"no Python {version} interpreter was found at synth")
+           else f"no usable Python {version} interpreter at synth; tried: {'; '.join(tried)}")
     try:
         staged = staged_layer_dir(interpreter)
     except BytecodeError as error:  # an optimisation failed: the layer still works with sources only
@@ -296,6 +329,7 @@ def guard_layer(scope: IConstruct, architecture: lambda_.Architecture,
             NO_BYTECODE_WARNING,
             f"This guard layer carries no bytecode ({why}): every cold start of its {runtime.name} functions "
             f"compiles the guard's modules and then its rules as they are first used (80 – 130 ms once every "
-            f"rule is compiled, instead of about 15 ms; docs/guard.md). Put python{version} on PATH or set {variable} to "
-            f"a Python {version} interpreter, and synthesize again.")
+            f"rule is compiled, instead of about 15 ms; docs/guard.md). Install Python {version} (python{version} on "
+            f"PATH, or pyenv / uv), or set {variable} to a Python {version} interpreter, and synthesize again; "
+            "or acknowledge this warning.")
     return layer

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_logs as logs
 
 if TYPE_CHECKING:  # only in annotations: importing these bindings costs synth time
@@ -52,6 +53,18 @@ class FailPolicy(str, enum.Enum):
     CLOSED = contract.FAIL_CLOSED
 
 
+class AuthorizerResponse(str, enum.Enum):
+    """How a protected HTTP API Lambda authorizer (payload format 2.0) refuses a request."""
+
+    #: Both forms in one answer (each read by the authorizer format it belongs to); the
+    #: ``ProtectLambdas`` Aspect picks the exact one when it sees the authorizer in the app.
+    AUTO = contract.AUTHORIZER_AUTO
+    #: ``{"isAuthorized": false}``: the authorizer has simple responses enabled.
+    SIMPLE = contract.AUTHORIZER_SIMPLE
+    #: An IAM policy denying ``execute-api:Invoke``: simple responses are off.
+    IAM = contract.AUTHORIZER_IAM
+
+
 class RuleAction(str, enum.Enum):
     """Override of the action for one rule or one category."""
 
@@ -76,6 +89,11 @@ class GuardOptions:
         Default: none.
     :param custom_rules: extra rules as dicts with ``id``, ``category``, ``direction``,
         ``severity``, ``description`` and ``pattern``; validated at synth. Default: none.
+    :param inspect_custom_resources: inspect CloudFormation custom-resource requests (``RequestType``
+        and ``ResponseURL``) too; a blocked one is answered FAILED, a Delete is never blocked.
+        Default: ``False`` (handed to the handler uninspected: they come from your template).
+    :param authorizer_response: how an HTTP API (payload 2.0) Lambda authorizer refuses.
+        Default: ``AuthorizerResponse.AUTO``.
 
     Example:
         >>> GuardOptions(mode=GuardMode.MONITOR).mode.value
@@ -87,8 +105,14 @@ class GuardOptions:
     rule_overrides: Mapping[str, RuleAction] = field(default_factory=dict)
     category_overrides: Mapping[str, RuleAction] = field(default_factory=dict)
     custom_rules: Sequence[Mapping[str, Any]] = ()
+    inspect_custom_resources: bool = False
+    authorizer_response: AuthorizerResponse = AuthorizerResponse.AUTO
 
     def __post_init__(self) -> None:
+        _require(isinstance(self.inspect_custom_resources, bool), "guard.inspect_custom_resources",
+                 f"expected True or False, got {self.inspect_custom_resources!r}")
+        _require(isinstance(self.authorizer_response, AuthorizerResponse), "guard.authorizer_response",
+                 f"expected an AuthorizerResponse (AUTO, SIMPLE or IAM), got {self.authorizer_response!r}")
         _require(isinstance(self.mode, GuardMode), "guard.mode",
                  f"expected a GuardMode (BLOCK or MONITOR), got {self.mode!r}")
         _require(isinstance(self.fail_policy, FailPolicy), "guard.fail_policy",
@@ -149,7 +173,7 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
-def _check_each(prop: str, values: Sequence[str], pattern: "re.Pattern[str]", fix: str) -> None:
+def _check_each(prop: str, values: Sequence[str], pattern: re.Pattern[str], fix: str) -> None:
     for index, value in enumerate(values):
         if isinstance(value, str) and Token.is_unresolved(value):
             continue  # a token (parameter, import) is only known at deploy time
@@ -178,13 +202,13 @@ class AlertOptions:
         ['oncall@example.com']
     """
 
-    topic: Optional[sns.ITopic] = None
+    topic: sns.ITopic | None = None
     emails: Sequence[str] = ()
     sms: Sequence[str] = ()
     queues: Sequence[sqs.IQueue] = ()
     functions: Sequence[lambda_.IFunction] = ()
     https: Sequence[str] = ()
-    master_key: Optional[kms.IKey] = None
+    master_key: kms.IKey | None = None
 
     def __post_init__(self) -> None:
         for prop in ("emails", "sms", "queues", "functions", "https"):
@@ -216,8 +240,8 @@ class DashboardOptions:
     """
 
     enabled: bool = True
-    dashboard: Optional[cloudwatch.Dashboard] = None
-    dashboard_name: Optional[str] = None
+    dashboard: cloudwatch.Dashboard | None = None
+    dashboard_name: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,7 +252,14 @@ class ProtectionOptions:
     :param alarm: the alarm. Default: ``AlarmOptions()`` (≥ 1 violation in 5 minutes).
     :param alerts: the SNS topic and subscriptions. Default: ``AlertOptions()`` (a topic, no subscribers).
     :param dashboard: the dashboard. Default: ``DashboardOptions()`` (one per stack).
-    :param log_retention: retention of the function's log group. Default: one month.
+    :param log_retention: retention of the log group the protection creates for the function
+        (when the function has none of its own). Default: one month.
+    :param log_removal_policy: what happens to that log group when it leaves the stack.
+        Default: ``RemovalPolicy.RETAIN`` (the logs outlive the stack, as CDK's LogGroup default).
+    :param shared_in: a stack that holds one alert topic and one set of dashboards for the
+        protected functions of every stack in its account and region (nested stacks included);
+        the other stacks must not depend on it (a monitoring stack of its own is usual; see
+        :mod:`protect_lambda_construct.sharing`). Default: none, each stack has its own.
 
     Example:
         >>> ProtectionOptions(alarm=AlarmOptions(threshold=3)).alarm.threshold
@@ -240,6 +271,8 @@ class ProtectionOptions:
     alerts: AlertOptions = field(default_factory=AlertOptions)
     dashboard: DashboardOptions = field(default_factory=DashboardOptions)
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    shared_in: Stack | None = None
 
     def __post_init__(self) -> None:
         for prop, kind in (("guard", GuardOptions), ("alarm", AlarmOptions),
@@ -248,3 +281,7 @@ class ProtectionOptions:
                      f"expected {kind.__name__}(...), got {getattr(self, prop)!r}")
         _require(isinstance(self.log_retention, logs.RetentionDays), "log_retention",
                  f"expected an aws_logs.RetentionDays, got {self.log_retention!r}")
+        _require(self.shared_in is None or isinstance(self.shared_in, Stack), "shared_in",
+                 f"expected a Stack of this app, got {self.shared_in!r}")
+        _require(isinstance(self.log_removal_policy, RemovalPolicy), "log_removal_policy",
+                 f"expected an aws_cdk.RemovalPolicy (RETAIN, DESTROY, ...), got {self.log_removal_policy!r}")

@@ -12,15 +12,16 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .eligibility import runtime_ineligibility
 from .options import (
     AlarmOptions,
     AlertOptions,
@@ -29,7 +30,7 @@ from .options import (
     ProtectionError,
     ProtectionOptions,
 )
-from .protection import Protection, protect, runtime_ineligibility
+from .protection import Protection, protect
 
 
 class ProtectedFunction(lambda_.Function):
@@ -45,6 +46,10 @@ class ProtectedFunction(lambda_.Function):
     :param dashboard: the dashboard. Default: the stack's shared dashboard.
     :param log_retention: retention of the function's log group, which this construct
         creates. Default: ``RetentionDays.ONE_MONTH``.
+    :param log_removal_policy: what happens to that log group when it leaves the stack.
+        Default: ``RemovalPolicy.RETAIN``.
+    :param shared_in: a stack holding one alert topic and one set of dashboards for the app's
+        stacks in its account and region. Default: this stack's own (see ``ProtectionOptions``).
 
     The function's handler is redirected into the guard
     (``protect_lambda.wrapper.handler``); the original handler is kept in the
@@ -56,11 +61,13 @@ class ProtectedFunction(lambda_.Function):
         scope: Construct,
         construct_id: str,
         *,
-        guard: Optional[GuardOptions] = None,
-        alarm: Optional[AlarmOptions] = None,
-        alerts: Optional[AlertOptions] = None,
-        dashboard: Optional[DashboardOptions] = None,
-        log_retention: Optional[logs.RetentionDays] = None,
+        guard: GuardOptions | None = None,
+        alarm: AlarmOptions | None = None,
+        alerts: AlertOptions | None = None,
+        dashboard: DashboardOptions | None = None,
+        log_retention: logs.RetentionDays | None = None,
+        log_removal_policy: RemovalPolicy | None = None,
+        shared_in: Stack | None = None,
         **function_props: Any,
     ) -> None:
         options = ProtectionOptions(
@@ -69,21 +76,24 @@ class ProtectedFunction(lambda_.Function):
             alerts=alerts or AlertOptions(),
             dashboard=dashboard or DashboardOptions(),
             log_retention=log_retention or logs.RetentionDays.ONE_MONTH,
+            log_removal_policy=log_removal_policy or RemovalPolicy.RETAIN,
+            shared_in=shared_in,
         )
         _check_function_props(construct_id, function_props, log_retention)
         log_group = function_props.pop("log_group", None)
         if log_group is None:
-            log_group = logs.LogGroup(scope, f"{construct_id}LogGroup", retention=options.log_retention)
+            log_group = logs.LogGroup(scope, f"{construct_id}LogGroup", retention=options.log_retention,
+                                      removal_policy=options.log_removal_policy)
         super().__init__(scope, construct_id, log_group=log_group, **function_props)
         self.protection: Protection = protect(self, options=options, log_group=log_group)
 
     @property
-    def violations_alarm(self) -> Optional[cloudwatch.Alarm]:
+    def violations_alarm(self) -> cloudwatch.Alarm | None:
         """The alarm on violations, or ``None`` when ``alarm.enabled`` is false."""
         return self.protection.alarm
 
     @property
-    def alarm(self) -> Optional[cloudwatch.Alarm]:
+    def alarm(self) -> cloudwatch.Alarm | None:
         """Alias of :attr:`violations_alarm`."""
         return self.protection.alarm
 
@@ -98,7 +108,7 @@ class ProtectedFunction(lambda_.Function):
         return self.protection.metric_filter
 
     def metric_violations(
-        self, *, period: Optional[Duration] = None, statistic: str = "Sum", label: Optional[str] = None
+        self, *, period: Duration | None = None, statistic: str = "Sum", label: str | None = None
     ) -> cloudwatch.Metric:
         """The violations metric of this function (Sum over the alarm period by default).
 

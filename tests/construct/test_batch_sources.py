@@ -13,14 +13,20 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 
 from protect_lambda_construct import ProtectedFunction, ProtectLambdas
 from protect_lambda_construct.batch_sources import (
     BATCH_FAILURES_WARNING,
+    KAFKA_MODE_WARNING,
     SQS_REDRIVE_WARNING,
     STREAM_RETRIES_WARNING,
 )
+
+WARNINGS = (BATCH_FAILURES_WARNING, SQS_REDRIVE_WARNING, STREAM_RETRIES_WARNING, KAFKA_MODE_WARNING)
+MSK_ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/orders/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0-1"
 
 from .apps import python_function_props
 
@@ -72,6 +78,18 @@ def _build(outdir: str) -> cx_api.CloudAssembly:
                                event_source_arn=sqs.Queue(other, "OtherQueue").queue_arn)
     lambda_.EventSourceMapping(stack, "UnreadableArn", target=function("Unreadable"),
                                event_source_arn=Fn.import_value("SharedQueueArn"))
+    # Kafka: Amazon MSK and self-managed, with and without what a blocked record needs
+    function("KafkaDefaults").add_event_source(sources.ManagedKafkaEventSource(
+        cluster_arn=MSK_ARN, topic="orders", starting_position=lambda_.StartingPosition.TRIM_HORIZON))
+    function("KafkaGood").add_event_source(sources.ManagedKafkaEventSource(
+        cluster_arn=MSK_ARN, topic="orders", starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+        report_batch_item_failures=True, retry_attempts=3, bisect_batch_on_error=True,
+        on_failure=sources.S3OnFailureDestination(s3.Bucket(stack, "KafkaFailures")),
+        provisioned_poller_config=sources.ProvisionedPollerConfig(minimum_pollers=1, maximum_pollers=3)))
+    function("KafkaSelfManaged").add_event_source(sources.SelfManagedKafkaEventSource(
+        bootstrap_servers=["b-1.example.com:9092"], topic="orders",
+        secret=secretsmanager.Secret(stack, "KafkaSecret"),
+        starting_position=lambda_.StartingPosition.TRIM_HORIZON, report_batch_item_failures=True))
     # not protected: never checked
     lambda_.Function(stack, "Plain", **python_function_props()).add_event_source(sources.SqsEventSource(bare))
     # protected by the Aspect, mapping made before the Aspect runs
@@ -92,7 +110,7 @@ def warnings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
         if message.level != cx_api.SynthesisMessageLevel.WARNING:
             continue
         text = str(message.entry.data)
-        for warning_id in (BATCH_FAILURES_WARNING, SQS_REDRIVE_WARNING, STREAM_RETRIES_WARNING):
+        for warning_id in WARNINGS:
             if warning_id in text:
                 found.setdefault(warning_id, []).append(f"{message.id} {text}")
     return found
@@ -114,11 +132,12 @@ def test_batch_item_failures_are_required_wherever_the_mapping_is_made(warnings:
     """Made with add_event_source on the function, a version or an alias, or as an EventSourceMapping
     in the function's stack or another one; a source whose ARN is only known at deploy is checked too."""
     assert _on(warnings, BATCH_FAILURES_WARNING) == {"SqsNoReport", "StackLevelMapping", "ByAspect", "Live",
-                                                     "CrossStackMapping", "UnreadableArn"}
+                                                     "CrossStackMapping", "UnreadableArn", "KafkaDefaults"}
 
 
 def test_streams_must_bound_retries_keep_failures_and_bisect(warnings: dict[str, list[str]]) -> None:
-    assert _on(warnings, STREAM_RETRIES_WARNING) == {"KinesisDefaults", "DynamoNoBisect"}
+    assert _on(warnings, STREAM_RETRIES_WARNING) == {"KinesisDefaults", "DynamoNoBisect", "KafkaDefaults",
+                                                     "KafkaSelfManaged"}
     defaults = next(t for t in warnings[STREAM_RETRIES_WARNING] if "KinesisDefaults" in t)
     assert "retry_attempts" in defaults and "on_failure" in defaults and "bisect_batch_on_error=True" in defaults
     no_bisect = next(t for t in warnings[STREAM_RETRIES_WARNING] if "DynamoNoBisect" in t)
@@ -127,7 +146,14 @@ def test_streams_must_bound_retries_keep_failures_and_bisect(warnings: dict[str,
 
 def test_well_configured_imported_and_unprotected_sources_are_quiet(warnings: dict[str, list[str]]) -> None:
     everywhere: set[str] = set().union(*(_on(warnings, w) for w in warnings))
-    assert not everywhere & {"SqsGood", "SqsImported", "KinesisGood", "DynamoAged", "Plain"}
+    assert not everywhere & {"SqsGood", "SqsImported", "KinesisGood", "DynamoAged", "Plain", "KafkaGood"}
+
+
+def test_kafka_needs_provisioned_mode_to_honour_batch_item_failures(warnings: dict[str, list[str]]) -> None:
+    """MSK and self-managed Kafka: partial batch responses, retries and bisecting only in provisioned mode."""
+    assert _on(warnings, KAFKA_MODE_WARNING) == {"KafkaDefaults", "KafkaSelfManaged"}
+    text = next(t for t in warnings[KAFKA_MODE_WARNING] if "KafkaSelfManaged" in t)
+    assert "provisioned_poller_config=ProvisionedPollerConfig(" in text and "partition" in text
 
 
 def test_each_problem_is_reported_once(warnings: dict[str, list[str]]) -> None:

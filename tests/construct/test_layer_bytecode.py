@@ -28,6 +28,7 @@ from protect_lambda_construct.layer import (
     NO_BYTECODE_WARNING,
     BytecodeError,
     bytecode_interpreter,
+    interpreter_search,
     guard_package_dir,
     staged_layer_dir,
 )
@@ -48,9 +49,9 @@ GUARD_MODULES = ("__init__", "wrapper", "guard", "engine", "adapters", "normaliz
 
 @pytest.fixture(autouse=True)
 def _fresh_interpreter_lookup() -> Iterator[None]:
-    bytecode_interpreter.cache_clear()
+    interpreter_search.cache_clear()
     yield
-    bytecode_interpreter.cache_clear()
+    interpreter_search.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,10 @@ def bytecode_assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudA
     other = "3.10" if VERSION != "3.10" else "3.12"
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(VARIABLE)
-        bytecode_interpreter.cache_clear()
+        empty = tmp_path_factory.mktemp("no-installations")
+        patch.setenv("PYENV_ROOT", str(empty))  # no interpreter of the other version to be found
+        patch.setenv("UV_PYTHON_INSTALL_DIR", str(empty))
+        interpreter_search.cache_clear()
         app = App(outdir=str(tmp_path_factory.mktemp("bytecode-cdk-out")))
         stack = Stack(app, "BytecodeStack")
         ProtectedFunction(stack, "Same", **python_function_props(runtime=RUNTIME))
@@ -67,7 +71,7 @@ def bytecode_assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudA
         ProtectedFunction(stack, "Other", **python_function_props(
             runtime=getattr(lambda_.Runtime, "PYTHON_" + other.replace(".", "_"))))
         assembly = app.synth()
-    bytecode_interpreter.cache_clear()
+    interpreter_search.cache_clear()
     return assembly
 
 
@@ -112,6 +116,28 @@ def test_layer_of_a_version_without_interpreter_is_sources_only_with_a_warning(
     messages = [str(m.entry.data) for m in bytecode_assembly.get_stack_by_name("BytecodeStack").messages
                 if m.level == cx_api.SynthesisMessageLevel.WARNING and NO_BYTECODE_WARNING in str(m.entry.data)]
     assert len(messages) == 1 and other.removeprefix("python") in messages[0]
+
+
+def test_search_says_what_it_tried_and_skips_what_cannot_run(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pyenv shim or installation that fails to run, or runs another version, is not "found"."""
+    wanted = "3.10" if VERSION != "3.10" else "3.12"
+    variable = "PROTECT_LAMBDA_PYTHON_" + wanted.replace(".", "_")
+    monkeypatch.delenv(variable, raising=False)
+    broken = tmp_path / "pyenv" / "versions" / f"{wanted}.9" / "bin"
+    wrong = tmp_path / "pyenv" / "versions" / f"{wanted}.8" / "bin"
+    for folder, script in ((broken, "#!/bin/sh\nexit 127\n"), (wrong, f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')):
+        folder.mkdir(parents=True)
+        (folder / f"python{wanted}").write_text(script)
+        (folder / f"python{wanted}").chmod(0o755)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    monkeypatch.setenv("UV_PYTHON_INSTALL_DIR", str(tmp_path / "uv"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
+    found, tried = interpreter_search(wanted)
+    assert found is None
+    assert f"{variable} (unset)" in tried and f"python{wanted} on PATH (none)" in tried
+    assert any(f"pyenv {wanted}.9" in t and "cannot be run" in t for t in tried)
+    assert any(f"pyenv {wanted}.8" in t and f"that is Python {VERSION}, not {wanted}" in t for t in tried)
 
 
 def _run_guard(site_dir: Path, code: str, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -198,10 +224,10 @@ def _fake_python(directory: Path, name: str, *, precompile: str = "exit 0", **de
 def test_interpreter_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(VARIABLE)
     assert bytecode_interpreter(VERSION) == sys.executable
-    bytecode_interpreter.cache_clear()
+    interpreter_search.cache_clear()
     monkeypatch.setenv(VARIABLE, "none")
     assert bytecode_interpreter(VERSION) is None
-    bytecode_interpreter.cache_clear()
+    interpreter_search.cache_clear()
     # a launcher (a pyenv shim, say) is resolved to the interpreter it runs
     monkeypatch.setenv(VARIABLE, str(_fake_python(tmp_path, "shim", executable=sys.executable)))
     assert bytecode_interpreter(VERSION) == sys.executable
@@ -214,11 +240,11 @@ def test_interpreter_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     for name, overrides, expected in (("pypy", {"implementation": "pypy"}, "pypy .64-bit., not 64-bit CPython"),
                                       ("py32", {"bits64": False}, "cpython .32-bit., not 64-bit CPython")):
         monkeypatch.setenv(VARIABLE, str(_fake_python(tmp_path, name, **overrides)))
-        bytecode_interpreter.cache_clear()
+        interpreter_search.cache_clear()
         with pytest.raises(BytecodeError, match=rf"{VARIABLE}=.*{expected}"):
             bytecode_interpreter(VERSION)
     monkeypatch.setenv(VARIABLE, os.devnull)
-    bytecode_interpreter.cache_clear()
+    interpreter_search.cache_clear()
     with pytest.raises(BytecodeError, match="cannot be run"):
         bytecode_interpreter(VERSION)
 
