@@ -16,16 +16,21 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
+import os
 import re
+import shutil
 import uuid
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from protect_lambda import contract
+
 from protect_lambda_tools.filter_pattern import FilterPatternError, matches
 from protect_lambda_tools.local_invoke import (
     DEFAULT_ACCOUNT,
@@ -44,10 +49,10 @@ __all__ = [
     "Topic",
     "function_from_template",
     "load_template",
+    "local_stack_id",
     "logical_ref",
     "monitoring_from_template",
     "protected_functions",
-    "local_stack_id",
     "resolve_function",
     "resolve_value",
     "resources_of_type",
@@ -152,22 +157,78 @@ def resolve_function(template: Template, name: str) -> str:
     raise LocalInvokeError(f"no function {name!r} in the template; functions: {known}")
 
 
-def _asset_dir(template_dir: Path, resource: Mapping[str, Any], content_key: str, what: str) -> Path:
-    """The staged asset directory of a function's code or a layer's content."""
+def _cache_dir(kind: str, key: str) -> Path:
+    """A folder of this user's cache for unpacked code (``~/.cache/protect-lambda/<kind>-<key>``)."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "protect-lambda"
+    return root / f"{kind}-{key}"
+
+
+def _unpacked(archive: Path) -> Path:
+    """A zip asset's contents in a folder (unpacked once per archive content)."""
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()[:24]
+    target = _cache_dir("zip", digest)
+    if not (target / ".unpacked").is_file():
+        staging = target.with_name(target.name + f".{os.getpid()}.tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            with zipfile.ZipFile(archive) as bundle:
+                for member in bundle.namelist():  # a zip from cdk.out, but never write outside the folder
+                    if member.startswith("/") or ".." in Path(member).parts:
+                        raise LocalInvokeError(f"{archive}: unsafe path {member!r} in the zip")
+                bundle.extractall(staging)
+        except zipfile.BadZipFile:
+            raise LocalInvokeError(f"{archive}: not a zip file") from None
+        (staging / ".unpacked").write_text(str(archive))
+        shutil.rmtree(target, ignore_errors=True)
+        staging.replace(target)
+    return target
+
+
+def _inline_code(source: str, handler: str) -> Path:
+    """Inline code (``Code.from_inline``, the template's ``ZipFile``) as a folder: Lambda stores it as
+    ``index.py`` (the handler's module, ``index`` for CDK's inline code)."""
+    module = handler.rsplit(".", 1)[0] if "." in handler else "index"
+    digest = hashlib.sha256(f"{module}\0{source}".encode()).hexdigest()[:24]
+    target = _cache_dir("inline", digest)
+    file = target / (module.replace(".", "/") + ".py")
+    if not file.is_file():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(source, encoding="utf-8")
+    return target
+
+
+def _asset_dir(template_dir: Path, resource: Mapping[str, Any], content_key: str, what: str,
+               handler: str = "") -> Path:
+    """The code of a function or the content of a layer as a folder: the staged asset directory,
+    a zip asset unpacked, or the inline source written out."""
     metadata = resource.get("Metadata", {})
+    properties = resource.get("Properties", {})
+    inline = properties.get(content_key, {}).get("ZipFile") if content_key == "Code" else None
+    if isinstance(inline, str):
+        original = properties.get("Environment", {}).get("Variables", {}).get(contract.ORIGINAL_HANDLER_ENV)
+        return _inline_code(inline, original if isinstance(original, str) else handler)
     candidates: list[Path] = []
     asset_path = metadata.get("aws:asset:path")
     if isinstance(asset_path, str):
         candidates.append(template_dir / asset_path)
-    s3_key = resource.get("Properties", {}).get(content_key, {}).get("S3Key")
+    s3_key = properties.get(content_key, {}).get("S3Key")
     if isinstance(s3_key, str):
         candidates.append(template_dir / f"asset.{s3_key.removesuffix('.zip')}")
+        candidates.append(template_dir / f"asset.{s3_key}")
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
+        if candidate.is_file() and candidate.suffix == ".zip":
+            return _unpacked(candidate)
     if not candidates:
-        raise LocalInvokeError(f"{what}: no code asset in the template (inline or image code is not supported)")
-    raise LocalInvokeError(f"{what}: asset directory {candidates[-1]} not found (synthesize again)")
+        if properties.get(content_key, {}).get("ImageUri") is not None:
+            raise LocalInvokeError(f"{what}: a container image; run it with the image's own runtime instead")
+        raise LocalInvokeError(f"{what}: no code in the template (no asset, no inline code)")
+    if not isinstance(asset_path, str) and not re.fullmatch(r"[0-9a-f]{64}(\.zip)?", str(s3_key)):
+        raise LocalInvokeError(f"{what}: its code is in S3 ({json.dumps(properties.get(content_key))}), "
+                               "not in cdk.out; download it and use --handler with --code-dir")
+    raise LocalInvokeError(f"{what}: asset directory {candidates[0]} not found next to the template; "
+                           "synthesize into this folder again (cdk synth -o <folder>)")
 
 
 def _literal(value: Any) -> str | None:
@@ -241,13 +302,16 @@ def function_from_template(
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
     name: str = "",
+    given: Mapping[str, str] | None = None,
 ) -> FunctionSpec:
     """The function ``function`` of a synthesized template, ready for :func:`invoke`.
 
     Handler, literal environment variables, memory, timeout and runtime come from
-    its properties; its code is the asset directory next to the template
-    (``asset.<hash>``, from the ``S3Key``); each layer defined in the template is
-    its asset directory. The name is the ``FunctionName`` property, otherwise
+    its properties; its code is the asset next to the template (``asset.<hash>``,
+    from the ``S3Key``: a directory, or a zip file unpacked into the user's cache)
+    or its inline source; each layer defined in the template is its asset likewise.
+    ``given``: variables the caller sets (``--env``), which need no note when the
+    template's value is only known once deployed. The name is the ``FunctionName`` property, otherwise
     ``<stack>-<logical id>`` (CloudFormation adds a random suffix when deploying).
 
     Example:
@@ -262,7 +326,7 @@ def function_from_template(
     props = resource.get("Properties", {})
     notes: list[str] = []
     stack = path.name.removesuffix(".json").removesuffix(".template")
-    code_dir = _asset_dir(path.parent, resource, "Code", f"function {logical_id}")
+    code_dir = _asset_dir(path.parent, resource, "Code", f"function {logical_id}", str(props.get("Handler", "")))
 
     stack_id = local_stack_id(stack, region, account)
     function_name = name or _literal(props.get("FunctionName")) or f"{stack}-{logical_id}"[:64]
@@ -270,6 +334,8 @@ def function_from_template(
     env: dict[str, str] = {}
     for key, value in props.get("Environment", {}).get("Variables", {}).items():
         text = resolve_value(value, refs)
+        if not isinstance(text, str) and given is not None and key in given:
+            continue
         if not isinstance(text, str):
             notes.append(f"environment variable {key} is only known when deployed ({json.dumps(value)}): "
                          "left unset; give it a value with --env")

@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from protect_lambda import contract
+
 from protect_lambda_tools.local_invoke import (
     DEFAULT_REGION,
     RUNTIMES,
@@ -112,7 +114,7 @@ def build_spec(args: argparse.Namespace) -> tuple[FunctionSpec, Monitoring | Non
         if not args.function:
             raise LocalInvokeError("--template needs --function NAME (a logical id or construct id)")
         spec = function_from_template(args.template, args.function, region=args.region,
-                                      name=args.function_name or "")
+                                      name=args.function_name or "", given=overrides)
         monitoring = monitoring_from_template(load_template(args.template), spec.logical_id, spec.name,
                                               stack_id=spec.stack_id)
         env = dict(spec.environment)
@@ -211,6 +213,8 @@ def render_text(doc: dict[str, Any], out: TextIO, *, logs: bool = False) -> None
         out.write(f"\n{item['event_file']}  ({cold}, {item['duration_ms']:.1f} ms, request {item['request_id']})\n")
         if item["error"] is not None:
             out.write(f"  error     {item['error'].get('errorType')}: {_short(item['error'].get('errorMessage', ''))}\n")
+            if item.get("hint"):
+                out.write(f"  hint      {item['hint']}\n")
         else:
             out.write(f"  response  {_short(item['response'])}\n")
         for violation in item["violations"]:
@@ -242,11 +246,37 @@ def render_text(doc: dict[str, Any], out: TextIO, *, logs: bool = False) -> None
         out.write("\n")
 
 
+#: Packages every Lambda Python runtime provides (the AWS SDK), which a function's code need not bundle.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+def missing_module_hint(error: dict[str, Any], code_dir: str) -> str:
+    """How to add a package the function's code imports but does not bundle ("" when not that error).
+
+    Example:
+        >>> missing_module_hint({"errorType": "Runtime.ImportModuleError",
+        ...     "errorMessage": "Unable to import module 'app': No module named 'boto3'"}, "src")
+        "boto3 comes with Lambda's Python runtime, not with the function's code: add --site-packages to use this interpreter's boto3 (pip install boto3 first if it has none)"
+    """
+    match = re.search(r"No module named '([^']+)'", str(error.get("errorMessage", "")))
+    if match is None:
+        return ""
+    package = match.group(1).split(".")[0]
+    if package in RUNTIME_PACKAGES:
+        return (f"{package} comes with Lambda's Python runtime, not with the function's code: add "
+                f"--site-packages to use this interpreter's {package} (pip install {package} first if it has none)")
+    return (f"the function's code does not bundle {package}: install it next to the code "
+            f"(pip install --target {code_dir} <the package that provides {package}>), ship it in a layer, "
+            f"or add --site-packages to use this interpreter's")
+
+
 def build_document(spec: FunctionSpec, monitoring: Monitoring | None, labels: Sequence[str],
                    results: Sequence[Invocation]) -> dict[str, Any]:
     """The whole report as one JSON-ready document."""
     env = spec.environment
     invocations = [invocation_report(label, result, monitoring) for label, result in zip(labels, results)]
+    for item in invocations:
+        item["hint"] = missing_module_hint(item["error"], str(spec.code_dir)) if item["error"] else ""
     doc: dict[str, Any] = {
         "function": {
             "name": spec.name, "logical_id": spec.logical_id, "handler": spec.handler,
