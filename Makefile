@@ -14,7 +14,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 # the CLI asks the npm registry for newer versions when run on a terminal: not here
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help install demo synth test test-aws test-py314 typecheck snapshot-update bench eval clean
+.PHONY: help install demo synth test test-aws test-py314 test-floor typecheck snapshot-update bench eval realapps clean
 
 help:
 	@echo "make demo             set up, synthesize the example app and summarise what was created"
@@ -22,8 +22,10 @@ help:
 	@echo "make test-aws         deploy the example to a real account and test the alarm chain (opt-in)"
 	@echo "make snapshot-update  rewrite the template snapshots after an intended change"
 	@echo "make test-py314       run the guard's tests on CPython 3.14 (Pyodide, under Node)"
+	@echo "make test-floor       run the construct tests at the lowest aws-cdk-lib pyproject.toml allows"
 	@echo "make bench            run the benchmarks (not part of make test)"
 	@echo "make eval CASES=...   score the guard on a labelled cases file"
+	@echo "make realapps APPS=... add the Aspect to each CDK app of a folder, synthesize, compare (not in make test)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -84,5 +86,20 @@ bench: install
 eval: install
 	$(BIN)/protect-lambda eval $(CASES)
 
+# The construct suite at the lowest versions pyproject.toml declares (not part of make test: it
+# installs a second aws-cdk-lib). Template snapshots are recorded at the pinned version.
+FLOOR_VENV := .venv-floor
+FLOOR_PINS := aws-cdk-lib==2.269.0 constructs==10.5.1 cdk-nag==3.0.0
+test-floor: install
+	test -d $(FLOOR_VENV) || $(PYTHON) -m venv $(FLOOR_VENV)
+	grep -vE '^(aws-cdk|cdk-nag|constructs|jsii|publication|typeguard|cattrs)' constraints.txt > $(FLOOR_VENV)/constraints.txt
+	$(FLOOR_VENV)/bin/python -m pip install --quiet -c $(FLOOR_VENV)/constraints.txt -e '.[dev]' $(FLOOR_PINS)
+	$(FLOOR_VENV)/bin/python -m pytest tests/construct -p no:cacheprovider -k "not app_snapshot"
+
+# The Aspect on real CDK apps (not part of make test): APPS is a folder of apps, each with app.py
+realapps: install
+	@test -n "$(APPS)" || { echo "usage: make realapps APPS=path/to/apps"; exit 2; }
+	$(BIN)/python benchmarks/realapps.py $(APPS) --work $(CURDIR)/.realapps
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache $(PY314)
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache $(PY314) .realapps $(FLOOR_VENV)
