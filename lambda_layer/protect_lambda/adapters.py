@@ -265,6 +265,8 @@ def walk_body(body: Any, location: str, budget: Budget, record_index: int | None
             walk(parsed, location, budget, record_index, 1)
             return
     ctype = content_type.lower()
+    if (stripped.startswith("<?xml") or "xml" in ctype) and stripped[:1] == "<":
+        _walk_xml(stripped, location, budget, record_index)
     boundary = _multipart_boundary(content_type, body)
     if boundary:
         _walk_multipart(body, boundary, location, budget, record_index)
@@ -288,6 +290,21 @@ def walk_body(body: Any, location: str, budget: Budget, record_index: int | None
 
 
 _BOUNDARY: Final = r"boundary=\"?([^\";,\s]{1,200})"
+
+
+_XML_ATTRIBUTE: Final = r"""([^\s<>=/"']{1,60})\s{0,5}=\s{0,5}(?:"([^"<]{1,4000})"|'([^'<]{1,4000})')"""
+_XML_TEXT: Final = r">([^<]{1,8000})<"
+
+
+def _walk_xml(body: str, location: str, budget: Budget, record_index: int | None) -> None:
+    """An XML body's attribute values (``body.@name``) and text (``body.text``), each on its own
+    (the whole body is scanned as one string too): a value inside an element reads as itself."""
+    for m in re.finditer(_XML_ATTRIBUTE, body[: budget.limits.max_value_chars]):
+        budget.add(f"{location}.@{m.group(1)}", m.group(2) or m.group(3) or "", record_index)
+    for m in re.finditer(_XML_TEXT, body[: budget.limits.max_value_chars]):
+        text = m.group(1).strip()
+        if text:
+            budget.add(f"{location}.text", text, record_index)
 
 
 def _multipart_boundary(ctype: str, body: str) -> str | None:

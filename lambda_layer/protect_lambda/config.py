@@ -50,6 +50,8 @@ DOCUMENT_KEYS: Final = (
     "custom_rules",
     "custom_resources",
     "authorizer_response",
+    "sensitivity",
+    "exclusions",
 )
 #: Upper bound on a configuration file, to fail clearly rather than slowly.
 MAX_CONFIG_FILE_BYTES: Final = 1 << 20
@@ -66,7 +68,7 @@ class GuardConfig(FrozenRecord):
 
     __slots__ = _fields = (
         "mode", "fail_policy", "rule_overrides", "category_overrides", "custom_rules", "seal",
-        "custom_resources", "authorizer_response",
+        "custom_resources", "authorizer_response", "sensitivity", "exclusions",
     )
     mode: str
     fail_policy: str
@@ -80,6 +82,10 @@ class GuardConfig(FrozenRecord):
     custom_resources: str
     #: How an HTTP API (payload 2.0) authorizer says no: ``auto``, ``simple`` or ``iam``.
     authorizer_response: str
+    #: Sensitivity level 1-4: the rules of levels up to it are on.
+    sensitivity: int
+    #: Exclusions: a rule or category off (or monitor) at one location (plain JSON objects).
+    exclusions: tuple[Mapping[str, str], ...]
 
     def __init__(
         self,
@@ -91,6 +97,8 @@ class GuardConfig(FrozenRecord):
         seal: str = "",
         custom_resources: str = contract.CUSTOM_RESOURCES_SKIP,
         authorizer_response: str = contract.AUTHORIZER_AUTO,
+        sensitivity: int = contract.DEFAULT_SENSITIVITY,
+        exclusions: tuple[Mapping[str, str], ...] = (),
     ) -> None:
         _init(
             self,
@@ -102,6 +110,8 @@ class GuardConfig(FrozenRecord):
             seal,
             custom_resources,
             authorizer_response,
+            sensitivity,
+            exclusions,
         )
 
 
@@ -164,6 +174,39 @@ def _custom_rules(value: object, known_rule_ids: Collection[str] | None) -> list
     return rules
 
 
+def _sensitivity(value: object) -> int:
+    if isinstance(value, bool) or value not in contract.SENSITIVITY_LEVELS:
+        raise GuardConfigError(
+            f"sensitivity: must be one of {', '.join(map(str, contract.SENSITIVITY_LEVELS))} "
+            f"(1 blocks the least benign traffic), got {value!r}")
+    return int(value)
+
+
+def _exclusions(value: object, rule_ids: Collection[str] | None,
+                categories: Collection[str] | None) -> list[dict[str, str]]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise GuardConfigError(f"exclusions: must be a list of exclusion objects (got {type(value).__name__})")
+    from protect_lambda.locations import Exclusion, LocationError  # imported here: only when configured
+
+    out: list[dict[str, str]] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise GuardConfigError(f"exclusions[{index}]: must be an object (got {type(item).__name__})")
+        try:
+            exclusion = Exclusion.from_dict(item)
+        except LocationError as error:
+            raise GuardConfigError(f"exclusions[{index}]: {error}") from None
+        if exclusion.rule and rule_ids is not None and exclusion.rule not in rule_ids:
+            raise GuardConfigError(f"exclusions[{index}]: unknown rule {exclusion.rule!r}")
+        if exclusion.category and categories is not None and exclusion.category not in categories:
+            raise GuardConfigError(f"exclusions[{index}]: unknown category {exclusion.category!r}; known: "
+                                   f"{', '.join(sorted(categories))}")
+        out.append(exclusion.to_dict())
+    return out
+
+
 def validate_document(
     document: object,
     *,
@@ -211,6 +254,8 @@ def validate_document(
         "authorizer_response": _choice("authorizer_response",
                                        document.get("authorizer_response", contract.AUTHORIZER_AUTO),
                                        contract.AUTHORIZER_RESPONSES),
+        "sensitivity": _sensitivity(document.get("sensitivity", contract.DEFAULT_SENSITIVITY)),
+        "exclusions": _exclusions(document.get("exclusions"), rule_ids, categories),
     }
 
 
@@ -327,6 +372,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
         seal=read_seal(env),
         custom_resources=valid["custom_resources"],
         authorizer_response=valid["authorizer_response"],
+        sensitivity=valid["sensitivity"],
+        exclusions=tuple(valid["exclusions"]),
     )
 
 

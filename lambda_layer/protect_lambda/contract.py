@@ -58,6 +58,13 @@ MODES: Final = (MODE_BLOCK, MODE_MONITOR)
 FAIL_OPEN: Final = "open"
 FAIL_CLOSED: Final = "closed"
 FAIL_POLICIES: Final = (FAIL_OPEN, FAIL_CLOSED)
+#: The score at which a request (or a batch record) is blocked: the total of its findings' scores,
+#: each rule counted once. A rule of this score blocks alone; weaker ones need each other.
+BLOCK_SCORE: Final = 5
+#: Sensitivity levels: level N turns on the rules of levels 1..N (1, the default, keeps benign
+#: traffic blocked at or under 0.1%; higher levels catch more and block more benign traffic).
+SENSITIVITY_LEVELS: Final = (1, 2, 3, 4)
+DEFAULT_SENSITIVITY: Final = 1
 #: What a rule or category override may set: block, report only (monitor), or turn the rule off.
 OVERRIDE_ACTIONS: Final = ("block", "monitor", "off")
 #: Custom-resource requests (CloudFormation's, directly or through CDK's provider framework):
@@ -102,6 +109,10 @@ FIELD_EXCERPT: Final = "excerpt"
 FIELD_FINDINGS: Final = "findings"
 #: How many distinct findings (rule, location) the inspection made; ``findings`` holds at most 20.
 FIELD_FINDING_COUNT: Final = "finding_count"
+#: In each entry of ``findings``: what that finding adds to the total (see BLOCK_SCORE).
+FIELD_SCORE: Final = "score"
+#: The record's findings' scores added up, each rule once (blocked at BLOCK_SCORE).
+FIELD_TOTAL_SCORE: Final = "total_score"
 #: Batch sources: the blocked record's index in the batch and its identifier (SQS message id,
 #: Kinesis / DynamoDB sequence number), as reported in ``batchItemFailures``.
 FIELD_RECORD_INDEX: Final = "record_index"
@@ -110,7 +121,7 @@ FIELD_GUARD_VERSION: Final = "guard_version"
 
 #: Fields of each entry of ``findings``.
 FINDING_FIELDS: Final = (
-    FIELD_RULE_ID, FIELD_CATEGORY, FIELD_SEVERITY, FIELD_ACTION, FIELD_LOCATION, FIELD_EXCERPT,
+    FIELD_RULE_ID, FIELD_CATEGORY, FIELD_SEVERITY, FIELD_ACTION, FIELD_SCORE, FIELD_LOCATION, FIELD_EXCERPT,
 )
 
 #: Value of ``event`` that marks a Violation record (what the metric filter matches).
@@ -151,6 +162,7 @@ VIOLATION_FIELDS: Final = (
     FIELD_LOCATION,
     FIELD_EXCERPT,
     FIELD_FINDING_COUNT,
+    FIELD_TOTAL_SCORE,
     FIELD_FINDINGS,
     FIELD_GUARD_VERSION,
 )

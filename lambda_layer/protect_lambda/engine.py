@@ -5,6 +5,14 @@ Rules are data (``rules/*.json``); :class:`Rule` validates one definition and
 string is normalised first (:mod:`protect_lambda.normalize`) for inbound rules;
 outbound (leak) rules see the text as the handler produced it.
 
+Two kinds of rules: a ``pattern`` rule matches a regular expression; a
+``detector`` rule names a detector of :mod:`protect_lambda.detectors` (``sql``,
+``shell``, ``html``, ``paths``) and one ``kind`` of structure it reports, so that
+SQL injection, command injection and XSS are decided on tokens. Every rule has
+a ``score`` (what one finding adds to its request's total; the guard blocks at
+:data:`~protect_lambda.contract.BLOCK_SCORE`) and a sensitivity ``level`` (1-4:
+the rule is on from that level of ``GuardOptions(sensitivity=...)``).
+
 Speed: a rule names ``triggers``, plain substrings of which one must occur for
 the rule to be able to match; a string is checked for the triggers once (fast
 ``in`` tests in C) and only the rules they select run their regex. Regexes are
@@ -37,7 +45,13 @@ else:
     Direction = str
 
 DIRECTIONS: Final = (contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND)
-_REQUIRED: Final = ("id", "category", "direction", "severity", "description", "pattern")
+_REQUIRED: Final = ("id", "category", "direction", "severity", "description")
+#: Detectors a rule may name (modules of :mod:`protect_lambda.detectors`).
+DETECTORS: Final = ("sql", "shell", "html", "paths")
+#: Sensitivity levels (the CRS "paranoia levels" of this guard).
+LEVELS: Final = (1, 2, 3, 4)
+#: Highest score a rule may carry.
+MAX_SCORE: Final = 10
 _ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
@@ -210,7 +224,7 @@ class Rule(FrozenRecord):
 
     __slots__ = _fields = (
         "id", "category", "direction", "severity", "description", "pattern", "validator",
-        "case_sensitive", "tags", "transform", "triggers",
+        "case_sensitive", "tags", "transform", "triggers", "score", "level", "detector", "kind", "scores",
     )
     id: str
     category: str
@@ -223,6 +237,16 @@ class Rule(FrozenRecord):
     tags: tuple[str, ...]
     transform: str | None
     triggers: tuple[str, ...]
+    #: What one finding of the rule adds to its request's total (blocks alone at BLOCK_SCORE).
+    score: int
+    #: The lowest sensitivity level at which the rule is on.
+    level: int
+    #: The detector a detector rule reads (``pattern`` is then unused), and the kind it maps.
+    detector: str | None
+    kind: str | None
+    #: The score at each sensitivity level 1-4 when it differs by level (0: off at that level);
+    #: empty: ``score`` from ``level`` on.
+    scores: tuple[int, ...]
 
     def __init__(
         self,
@@ -237,6 +261,11 @@ class Rule(FrozenRecord):
         tags: tuple[str, ...] = (),
         transform: str | None = None,
         triggers: tuple[str, ...] = (),
+        score: int = contract.BLOCK_SCORE,
+        level: int = 1,
+        detector: str | None = None,
+        kind: str | None = None,
+        scores: tuple[int, ...] = (),
     ) -> None:
         _set(self, "id", id)
         _set(self, "category", category)
@@ -249,6 +278,22 @@ class Rule(FrozenRecord):
         _set(self, "tags", tags)
         _set(self, "transform", transform)
         _set(self, "triggers", triggers)
+        _set(self, "score", score)
+        _set(self, "level", level)
+        _set(self, "detector", detector)
+        _set(self, "kind", kind)
+        _set(self, "scores", scores)
+
+    def score_at(self, sensitivity: int) -> int:
+        """The rule's score at ``sensitivity`` (0: the rule is off there).
+
+        Example:
+            >>> Rule("r", "c", "inbound", "low", "d", "x", scores=(3, 5, 5, 5)).score_at(2)
+            5
+        """
+        if self.scores:
+            return self.scores[min(max(sensitivity, 1), len(self.scores)) - 1]
+        return self.score if sensitivity >= self.level else 0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, check_pattern: bool = True) -> "Rule":
@@ -275,9 +320,42 @@ class Rule(FrozenRecord):
             raise RuleError(
                 f"rule {label}: field 'severity' must be one of {contract.SEVERITIES}, got {severity!r}"
             )
-        problem = _check_pattern(data["pattern"]) if check_pattern else None
-        if problem:
-            raise RuleError(f"rule {label}: field 'pattern' {problem}")
+        detector = data.get("detector")
+        kind = data.get("kind")
+        if detector is not None:
+            if detector not in DETECTORS:
+                raise RuleError(f"rule {label}: field 'detector' must be one of {DETECTORS}, got {detector!r}")
+            if not isinstance(kind, str) or not kind:
+                raise RuleError(f"rule {label}: field 'kind' is required with 'detector' (a kind it reports)")
+            if "pattern" in data:
+                raise RuleError(f"rule {label}: give either 'pattern' or 'detector', not both")
+        elif kind is not None:
+            raise RuleError(f"rule {label}: field 'kind' applies to detector rules only")
+        else:
+            pattern = data.get("pattern")
+            if not isinstance(pattern, str) or not pattern.strip():
+                raise RuleError(f"rule {label}: field 'pattern' is required and must be a non-empty string")
+            problem = _check_pattern(pattern) if check_pattern else None
+            if problem:
+                raise RuleError(f"rule {label}: field 'pattern' {problem}")
+        score = data.get("score", contract.BLOCK_SCORE)
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= MAX_SCORE:
+            raise RuleError(f"rule {label}: field 'score' must be a whole number from 1 to {MAX_SCORE} "
+                            f"({contract.BLOCK_SCORE} blocks alone), got {score!r}")
+        level = data.get("level", 1)
+        if level not in LEVELS or isinstance(level, bool):
+            raise RuleError(f"rule {label}: field 'level' must be one of {LEVELS}, got {level!r}")
+        scores = data.get("scores", ())
+        if scores:
+            if (not isinstance(scores, (list, tuple)) or len(scores) != len(LEVELS) or any(
+                    not isinstance(x, int) or isinstance(x, bool) or not 0 <= x <= MAX_SCORE for x in scores)
+                    or list(scores) != sorted(scores)):
+                raise RuleError(f"rule {label}: field 'scores' must list {len(LEVELS)} scores (0 to {MAX_SCORE}, "
+                                "not decreasing), one per sensitivity level")
+            if "score" in data or "level" in data:
+                raise RuleError(f"rule {label}: give either 'scores' or 'score' / 'level', not both")
+            level = next(i + 1 for i, x in enumerate(scores) if x) if any(scores) else len(LEVELS)
+            score = max(scores)
         validator = data.get("validator")
         if validator is not None and validator not in VALIDATORS:
             raise RuleError(
@@ -297,7 +375,8 @@ class Rule(FrozenRecord):
         triggers = data.get("triggers", ())
         if not isinstance(triggers, (list, tuple)) or not all(isinstance(t, str) and t for t in triggers):
             raise RuleError(f"rule {label}: field 'triggers' must be a list of non-empty strings")
-        known = set(_REQUIRED) | {"validator", "case_sensitive", "tags", "examples", "transform", "triggers"}
+        known = set(_REQUIRED) | {"pattern", "validator", "case_sensitive", "tags", "examples", "transform",
+                                  "triggers", "score", "level", "detector", "kind", "scores"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise RuleError(f"rule {label}: unknown field '{unknown[0]}'")
@@ -307,12 +386,17 @@ class Rule(FrozenRecord):
             direction=direction,
             severity=severity,
             description=data["description"],
-            pattern=data["pattern"],
+            pattern=data.get("pattern", ""),
             validator=validator,
             case_sensitive=case_sensitive,
             tags=tuple(tags),
             transform=transform,
             triggers=tuple(triggers),
+            score=score,
+            level=level,
+            detector=detector,
+            kind=kind,
+            scores=tuple(scores),
         )
 
 
@@ -462,6 +546,14 @@ class _Group:
         return found
 
 
+def _level(item: Mapping[str, Any]) -> int:
+    scores = item.get("scores")
+    if scores:
+        return next((i + 1 for i, x in enumerate(scores) if x), len(LEVELS))
+    level: int = item.get("level", 1)
+    return level
+
+
 def load_builtin_rules(*, check: bool = False) -> list[Rule]:
     """The built-in rules from the package's ``rules/*.json`` files (sorted by file name).
 
@@ -482,9 +574,10 @@ def load_builtin_rules(*, check: bool = False) -> list[Rule]:
             get = item.get
             rules.append(
                 Rule(item["id"], item["category"], item["direction"], item["severity"],
-                     item["description"], item["pattern"], get("validator"),
+                     item["description"], get("pattern", ""), get("validator"),
                      get("case_sensitive", False), tuple(get("tags", ())), get("transform"),
-                     tuple(get("triggers", ())))
+                     tuple(get("triggers", ())), get("score", contract.BLOCK_SCORE), _level(item),
+                     get("detector"), get("kind"), tuple(get("scores", ())))
             )
     return rules
 
@@ -514,10 +607,17 @@ class RuleEngine:
                 raise RuleError(f"rule {rule.id!r}: field 'id' is duplicated")
             seen.add(rule.id)
         self.rules: tuple[Rule, ...] = tuple(rules)
-        keys = sorted({(r.direction, r.transform or "") for r in self.rules})
+        patterned = [r for r in self.rules if r.detector is None]
+        keys = sorted({(r.direction, r.transform or "") for r in patterned})
         self._groups: dict[tuple[str, str], _Group] = {
-            key: _Group([r for r in self.rules if (r.direction, r.transform or "") == key]) for key in keys
+            key: _Group([r for r in patterned if (r.direction, r.transform or "") == key]) for key in keys
         }
+        #: detector name -> {kind: rule}, for the inbound detector rules
+        self._detectors: dict[str, dict[str, Rule]] = {}
+        for rule in self.rules:
+            if rule.detector is not None and rule.direction == contract.DIRECTION_INBOUND:
+                self._detectors.setdefault(rule.detector, {})[rule.kind or ""] = rule
+        self._detect: list[tuple[Callable[[str], list[tuple[str, int, int]]], dict[str, Rule]]] = []
         empty = _Group([])
         self._inbound = self._groups.get((contract.DIRECTION_INBOUND, ""), empty)
         self._outbound = self._groups.get((contract.DIRECTION_OUTBOUND, ""), empty)
@@ -531,7 +631,9 @@ class RuleEngine:
         self._cache.clear()
 
     def compile_all(self) -> None:
-        """Compile every rule now (rules are otherwise compiled on their first triggered use)."""
+        """Compile every rule now (rules are otherwise compiled on their first triggered use), and
+        import the detectors."""
+        self._detector_functions()
         for group in self._groups.values():
             for c in group.compiled:
                 c.regex  # noqa: B018 - compiles and keeps the pattern
@@ -574,8 +676,27 @@ class RuleEngine:
             self._cache[(direction, value)] = list(found)
         return found
 
+    def _detector_functions(self) -> list[tuple[Callable[[str], list[tuple[str, int, int]]], dict[str, Rule]]]:
+        """The detectors the rules name, imported on first use (cold start)."""
+        if len(self._detect) != len(self._detectors):
+            import importlib
+
+            self._detect = [
+                (importlib.import_module(f"protect_lambda.detectors.{name}").detect, kinds)
+                for name, kinds in sorted(self._detectors.items())
+            ]
+        return self._detect
+
     def _scan_inbound(self, text: str) -> list[Match]:
         found = self._inbound.scan(text)
+        if self._detectors:
+            have = {m.rule.id for m in found}
+            for detect, kinds in self._detector_functions():
+                for kind, start, end in detect(text):
+                    rule = kinds.get(kind)
+                    if rule is not None and rule.id not in have:
+                        have.add(rule.id)
+                        found.append(Match(rule, text, start, end))
         for transform, group in self._transformed:
             changed = transform(text)
             if changed != text:

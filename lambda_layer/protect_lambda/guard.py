@@ -10,7 +10,15 @@ then the category default (``oversize`` defaults to ``monitor``), then the
 guard's mode. ``"off"`` removes the rule; ``"monitor"`` reports it as
 ``detected``; ``"block"`` reports it as ``blocked``. An explicit override wins
 over the mode, so ``Guard(mode="monitor", rule_overrides={"sqli-001": "block"})``
-blocks only on ``sqli-001``.
+blocks only on ``sqli-001``. Exclusions (:class:`~protect_lambda.locations.Exclusion`)
+then turn a rule or category off or to monitor at one location.
+
+Scores: each finding carries its rule's score; the findings of a request (or of
+one batch record) are added up, each rule once, and the request is blocked when
+the rules set to block reach :data:`~protect_lambda.contract.BLOCK_SCORE`. Findings
+whose total stays below it are not reported at all (one weak signal is noise).
+``sensitivity`` (1-4) turns on the rules of levels up to it; an explicit ``block``
+override turns a rule on at any level and lets it block alone.
 
 Input beyond the limits (see :class:`protect_lambda.adapters.Limits`): the part
 within them is scanned as usual and one extra finding is added.
@@ -55,6 +63,7 @@ from protect_lambda.adapters import (
     detect_source,
 )
 from protect_lambda.engine import Direction, Match, Rule, RuleEngine, RuleError
+from protect_lambda.locations import Exclusion, path_segment
 
 if TYPE_CHECKING:
     Action = Literal["blocked", "detected"]
@@ -105,6 +114,7 @@ class Finding(FrozenRecord):
 
     __slots__ = _fields = (
         "rule_id", "category", "direction", "severity", "location", "action", "record_index", "match",
+        "score",
     )
     rule_id: str
     category: str
@@ -114,6 +124,8 @@ class Finding(FrozenRecord):
     action: Action
     record_index: int | None
     match: Match
+    #: What the finding adds to its request's total (see the module docstring).
+    score: int
 
     def __init__(
         self,
@@ -125,6 +137,7 @@ class Finding(FrozenRecord):
         action: Action,
         record_index: int | None,
         match: Match,
+        score: int = contract.BLOCK_SCORE,
     ) -> None:
         _set(self, "rule_id", rule_id)
         _set(self, "category", category)
@@ -134,6 +147,7 @@ class Finding(FrozenRecord):
         _set(self, "action", action)
         _set(self, "record_index", record_index)
         _set(self, "match", match)
+        _set(self, "score", score)
 
 
 class Verdict(FrozenRecord):
@@ -198,11 +212,17 @@ class Guard:
         category_overrides: Mapping[str, str] | None = None,
         *,
         limits: Limits = DEFAULT_LIMITS,
+        sensitivity: int = contract.DEFAULT_SENSITIVITY,
+        exclusions: Sequence[Exclusion | Mapping[str, Any]] = (),
     ) -> None:
         if mode not in contract.MODES:
             raise ValueError(f"mode must be one of {contract.MODES}, got {mode!r}")
+        if sensitivity not in contract.SENSITIVITY_LEVELS or isinstance(sensitivity, bool):
+            raise ValueError(f"sensitivity must be one of {contract.SENSITIVITY_LEVELS}, got {sensitivity!r}")
         self.mode = mode
+        self.sensitivity = sensitivity
         self.limits = limits
+        self.exclusions = tuple(e if isinstance(e, Exclusion) else Exclusion.from_dict(e) for e in exclusions)
         self.rule_overrides = _check_overrides("rule_overrides", rule_overrides or {})
         self.category_overrides = _check_overrides("category_overrides", category_overrides or {})
         if isinstance(custom_rules, (str, bytes, Mapping)):
@@ -210,24 +230,41 @@ class Guard:
         custom = [r if isinstance(r, Rule) else Rule.from_dict(r) for r in custom_rules]
         default = RuleEngine.default()
         rules = [*default.rules, *custom]
+        taken = {r.id for r in default.rules}
+        for rule in custom:
+            if rule.id in taken:  # checked before rules are switched off, at every sensitivity
+                raise RuleError(f"rule {rule.id!r}: field 'id' is duplicated")
+            taken.add(rule.id)
         kept = [r for r in rules if self._setting(r) != "off"]
         if custom or len(kept) != len(rules):
             self.engine = RuleEngine(kept)
         else:
             self.engine = default
         self._actions: dict[str, Action] = {r.id: self._action(r) for r in kept}
+        self._scores: dict[str, int] = {r.id: self._score(r) for r in kept}
         for rule in LIMIT_RULES:
             if self._setting(rule) != "off":
                 self._actions[rule.id] = self._action(rule)
+                self._scores[rule.id] = contract.BLOCK_SCORE
 
     def _setting(self, rule: Rule) -> str:
+        explicit = self.rule_overrides.get(rule.id)
+        if explicit is not None:
+            return explicit
+        if rule.score_at(self.sensitivity) == 0:
+            return "off"
         return (
-            self.rule_overrides.get(rule.id)
-            or self.category_overrides.get(rule.category)
+            self.category_overrides.get(rule.category)
             or RULE_DEFAULTS.get(rule.id)
             or CATEGORY_DEFAULTS.get(rule.category)
             or self.mode
         )
+
+    def _score(self, rule: Rule) -> int:
+        score = rule.score_at(self.sensitivity) or rule.score
+        if self.rule_overrides.get(rule.id) == contract.MODE_BLOCK:
+            return max(score, contract.BLOCK_SCORE)  # told to block on this rule: it blocks alone
+        return score
 
     def _action(self, rule: Rule) -> Action:
         if self._setting(rule) == contract.MODE_BLOCK:
@@ -249,28 +286,123 @@ class Guard:
         return self._verdict(source, collect_response(response, self.limits), contract.DIRECTION_OUTBOUND)
 
     def _verdict(self, source: str, budget: Budget, direction: Direction) -> Verdict:
-        findings: list[Finding] = []
+        found: list[Finding] = []
         seen: dict[str, list[Match]] = {}
         scan = self.engine.scan
+        exclusions = self.exclusions
         for item in budget.out:
             matches = seen.get(item.value)
             if matches is None:
                 matches = scan(item.value, direction)
                 seen[item.value] = matches
+            prose: bool | None = None
             for m in matches:
                 rule = m.rule
-                findings.append(
-                    Finding(rule.id, rule.category, direction, rule.severity, item.location,
-                            self._actions[rule.id], item.record_index, m)
+                action = self._actions[rule.id]
+                score = self._scores[rule.id]
+                if rule.detector is None and rule.category in PROSE_DAMPED_CATEGORIES and score > 1:
+                    if prose is None:
+                        prose = looks_like_prose(m.text)
+                    if prose:
+                        score = max(score - PROSE_DAMPING, 1)
+                location = item.location
+                if location in ("rawPath", "path"):
+                    location = path_segment(location, m.text, m.start)
+                if exclusions:
+                    excluded = self._excluded(rule, location)
+                    if excluded == "off":
+                        continue
+                    if excluded == "monitor":
+                        action = "detected"
+                found.append(
+                    Finding(rule.id, rule.category, direction, rule.severity, location,
+                            action, item.record_index, m, score)
                 )
         for limit, note, location in (
             (OVERSIZE_RULES[direction], budget.truncated, budget.truncated_location),
             (UNINSPECTED_RULES[direction], budget.skipped, budget.skipped_location),
         ):
             if note is not None and limit.id in self._actions:
-                findings.append(
+                found.append(
                     Finding(limit.id, limit.category, direction, limit.severity, location,
-                            self._actions[limit.id], None, Match(limit, note, 0, 0))
+                            self._actions[limit.id], None, Match(limit, note, 0, 0), contract.BLOCK_SCORE)
                 )
-        blocked = any(f.action == "blocked" for f in findings)
+        if not found:
+            return Verdict(blocked=False, source=source, findings=found)
+        findings, blocked = _scored(found)
         return Verdict(blocked=blocked, source=source, findings=findings)
+
+    def _excluded(self, rule: Rule, location: str) -> str | None:
+        """``off`` / ``monitor`` when an exclusion covers a finding of ``rule`` at ``location``."""
+        result: str | None = None
+        for exclusion in self.exclusions:
+            if exclusion.covers(rule.id, rule.category, location):
+                if exclusion.action == "off":
+                    return "off"
+                result = "monitor"
+        return result
+
+
+#: Categories whose pattern rules match keywords, which prose uses too ("update from the 2.21 branch",
+#: "drop the patch", "run ls && exit"): a match inside prose counts less (see :func:`looks_like_prose`).
+PROSE_DAMPED_CATEGORIES: Final = frozenset({"sqli", "cmdi", "xss", "path_traversal", "ssti", "nosqli"})
+#: How much a pattern rule's score drops when the value it matched in is prose.
+PROSE_DAMPING: Final = 2
+_WORD: Final = r"[^\W\d_]{2,}"
+_SYMBOL: Final = r"['\"();=<>|&`$\\{}\[\]*#%^~!@+]"
+
+
+def looks_like_prose(text: str) -> bool:
+    """Whether ``text`` reads as natural language: six words or more, mostly letters, and at most one
+    code symbol (quote, bracket, operator) for every four words. Detector rules judge structure and are
+    not damped; keyword patterns are.
+
+    Example:
+        >>> looks_like_prose("update translations from the translation project, closes 978736")
+        True
+        >>> looks_like_prose("1' and (select 1 from dual where 1=1) and 'a'='a")
+        False
+    """
+    import re
+
+    words = re.findall(_WORD, text)
+    if len(words) < 6:
+        return False
+    letters = sum(map(len, words))
+    return len(re.findall(_SYMBOL, text)) * 4 <= len(words) and letters >= 0.6 * (len(text) - text.count(" "))
+
+
+def total_score(findings: Sequence[Finding]) -> int:
+    """The score of a set of findings: each rule counted once, at its highest score.
+
+    Example:
+        >>> total_score([])
+        0
+    """
+    best: dict[str, int] = {}
+    for f in findings:
+        if f.score > best.get(f.rule_id, 0):
+            best[f.rule_id] = f.score
+    return sum(best.values())
+
+
+def _scored(found: list[Finding]) -> tuple[list[Finding], bool]:
+    """Keep the findings of the requests (batch records) whose total reaches the block score;
+    block those whose blocking findings reach it on their own. Returns (findings, blocked)."""
+    groups: dict[int | None, list[Finding]] = {}
+    for f in found:
+        groups.setdefault(f.record_index, []).append(f)
+    kept: list[Finding] = []
+    blocked = False
+    for group in groups.values():
+        if total_score(group) < contract.BLOCK_SCORE:
+            continue
+        blocking = [f for f in group if f.action == "blocked"]
+        if blocking and total_score(blocking) >= contract.BLOCK_SCORE:
+            blocked = True
+            kept.extend(group)
+        else:  # reported, not blocked: only rules set to monitor (or too weak to block) found it
+            kept.extend(f if f.action != "blocked" else Finding(
+                f.rule_id, f.category, f.direction, f.severity, f.location, "detected", f.record_index,
+                f.match, f.score) for f in group)
+    return kept, blocked

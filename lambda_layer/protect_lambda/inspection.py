@@ -79,6 +79,8 @@ def build_guard(config: GuardConfig) -> GuardLike:
         custom_rules=list(config.custom_rules),
         rule_overrides=dict(config.rule_overrides),
         category_overrides=dict(config.category_overrides),
+        sensitivity=config.sensitivity,
+        exclusions=list(config.exclusions),
     )
     if os.environ.get(INITIALIZATION_TYPE_ENV) in PREWARMED_INITIALIZATIONS:
         # Provisioned concurrency and SnapStart run the init phase ahead of traffic:

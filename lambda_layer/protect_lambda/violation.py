@@ -152,6 +152,7 @@ class FindingLike(Protocol):
     def record_index(self) -> Optional[int]: ...
     @property
     def match(self) -> Optional[MatchLike]: ...
+    # ``score`` (an int) is read when present; a finding without one counts as blocking alone
 
 
 def _safe(text: str, limit: int) -> str:
@@ -336,7 +337,21 @@ def _leading(findings: Sequence[FindingLike]) -> FindingLike:
     )
 
 
-def finding_entry(finding: FindingLike) -> dict[str, str]:
+def _score(finding: FindingLike) -> int:
+    score = getattr(finding, "score", contract.BLOCK_SCORE)
+    return score if isinstance(score, int) and not isinstance(score, bool) else contract.BLOCK_SCORE
+
+
+def _total(findings: Sequence[FindingLike]) -> int:
+    """The findings' scores added up, each rule once at its highest."""
+    best: dict[str, int] = {}
+    for finding in findings:
+        rule = _name(finding.rule_id)
+        best[rule] = max(best.get(rule, 0), _score(finding))
+    return sum(best.values())
+
+
+def finding_entry(finding: FindingLike) -> dict[str, Any]:
     """One entry of a record's ``findings``: rule, category, severity, action, redacted location and excerpt.
 
     Example:
@@ -351,6 +366,7 @@ def finding_entry(finding: FindingLike) -> dict[str, str]:
         contract.FIELD_CATEGORY: _name(finding.category),
         contract.FIELD_SEVERITY: _name(finding.severity),
         contract.FIELD_ACTION: _name(finding.action),
+        contract.FIELD_SCORE: _score(finding),
         contract.FIELD_LOCATION: _safe(redact_location(str(finding.location)), MAX_LOCATION),
         contract.FIELD_EXCERPT: redact_excerpt(finding),
     }
@@ -420,6 +436,7 @@ def violation_record(
                                                    contract.FIELD_SEVERITY, contract.FIELD_LOCATION,
                                                    contract.FIELD_EXCERPT)},
         contract.FIELD_FINDING_COUNT: len(distinct),
+        contract.FIELD_TOTAL_SCORE: _total(distinct),
         contract.FIELD_FINDINGS: entries,
     }
     if record_index is not None:

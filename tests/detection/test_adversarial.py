@@ -26,15 +26,15 @@ RUNS: list[tuple[str, set[str]]] = [
     ("select ", set()),
     ("1=2 ", set()),
     ("<a ", set()),
-    ("<img src=", {"xss"}),
+    ("<img src=", set()),  # a tag with neither handler nor script URL is markup, not an attack
     ("${", set()),
     ("{{", set()),
     ("../", {"path_traversal"}),
     ("%25", set()),
     ("&#", set()),
     ("\\u", set()),
-    ("http://", {"ssrf"}),  # the run ends in "http://h": a URL to a single-label (internal) host
-    ("$(", {"cmdi"}),  # nested command substitution
+    ("http://", set()),  # ends in "http://h": a single-label host, weak alone (ssrf-004)
+    ("$(", set()),  # nested substitutions that never name a command run nothing
     ("; ", set()),
     ("-- ", set()),
     ("if ", set()),

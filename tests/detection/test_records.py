@@ -61,7 +61,8 @@ def test_repr_pickle_copy_and_match() -> None:
     assert repr(Match(RULE, "t", 0, 1)).startswith("Match(rule=Rule(id='c-1', category='c'")
     assert repr(GuardConfig()) == (
         "GuardConfig(mode='block', fail_policy='open', rule_overrides={}, category_overrides={}, "
-        "custom_rules=(), seal='', custom_resources='skip', authorizer_response='auto')"
+        "custom_rules=(), seal='', custom_resources='skip', authorizer_response='auto', "
+        "sensitivity=1, exclusions=())"
     )
     for clone in (pickle.loads(pickle.dumps(finding)), copy.copy(finding), copy.deepcopy(finding)):
         assert clone == finding

@@ -139,18 +139,22 @@ def test_validate_document_normalises_and_keeps_every_section() -> None:
     doc = validate_document(_document(
         mode="Monitor", fail_policy="closed", rule_overrides={"sqli-001": "OFF"},
         category_overrides={"xss": "block"}, custom_rules=[RULE], custom_resources="Inspect",
-        authorizer_response="simple"))
+        authorizer_response="simple", sensitivity=2,
+        exclusions=[{"category": "sqli", "location": "body.commits[*].message"}]))
     assert doc == {"mode": "monitor", "fail_policy": "closed", "rule_overrides": {"sqli-001": "off"},
                    "category_overrides": {"xss": "block"}, "custom_rules": [RULE],
-                   "custom_resources": "inspect", "authorizer_response": "simple"}
+                   "custom_resources": "inspect", "authorizer_response": "simple", "sensitivity": 2,
+                   "exclusions": [{"category": "sqli", "location": "body.commits[*].message", "action": "off"}]}
     env = {contract.MODE_ENV: doc["mode"], contract.FAIL_POLICY_ENV: doc["fail_policy"],
            contract.CONFIG_ENV: json.dumps({key: doc[key] for key in
                                             ("rule_overrides", "category_overrides", "custom_rules",
-                                             "custom_resources", "authorizer_response")})}
+                                             "custom_resources", "authorizer_response", "sensitivity",
+                                             "exclusions")})}
     assert load_config(env) == GuardConfig(
         mode="monitor", fail_policy="closed", rule_overrides={"sqli-001": "off"},
         category_overrides={"xss": "block"}, custom_rules=(RULE,), custom_resources="inspect",
-        authorizer_response="simple")
+        authorizer_response="simple", sensitivity=2,
+        exclusions=({"category": "sqli", "location": "body.commits[*].message", "action": "off"},))
 
 
 def test_validate_document_rejects_bad_rules_naming_them() -> None:

