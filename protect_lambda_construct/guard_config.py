@@ -44,9 +44,11 @@ CONFIG_LAYER_DIR = "protect_lambda_config"
 INLINE_CONFIG_LIMIT = 2048
 #: The sections of the document that travel as JSON (mode, fail policy and the authorizer's
 #: response have variables of their own).
-JSON_SECTIONS = ("rule_overrides", "category_overrides", "custom_rules", "custom_resources")
+JSON_SECTIONS = ("rule_overrides", "category_overrides", "custom_rules", "custom_resources", "sensitivity",
+                 "exclusions")
 #: Values of sections that are the guard's defaults: not sent.
-SECTION_DEFAULTS = {"custom_resources": contract.CUSTOM_RESOURCES_SKIP}
+SECTION_DEFAULTS: dict[str, Any] = {"custom_resources": contract.CUSTOM_RESOURCES_SKIP,
+                                    "sensitivity": contract.DEFAULT_SENSITIVITY}
 #: Where the configuration file of a configuration layer lands, for sizing the environment
 #: before the layer exists (the real path has the same length).
 _CONFIG_FILE_PLACEHOLDER = f"/opt/{CONFIG_LAYER_DIR}/{'0' * 16}.json"
@@ -90,7 +92,10 @@ def guard_document(options: GuardOptions) -> dict[str, Any]:
         "category_overrides": {key: action.value for key, action in options.category_overrides.items()},
         "custom_rules": [dict(rule) for rule in options.custom_rules],
         "authorizer_response": options.authorizer_response.value,
+        "exclusions": [exclusion.to_document() for exclusion in options.exclusions],
     }
+    if options.sensitivity != contract.DEFAULT_SENSITIVITY:
+        document["sensitivity"] = options.sensitivity
     if options.inspect_custom_resources:
         document["custom_resources"] = contract.CUSTOM_RESOURCES_INSPECT
     if not any(document.get(section) for section in JSON_SECTIONS):

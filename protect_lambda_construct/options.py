@@ -79,6 +79,44 @@ def _require(condition: bool, prop: str, message: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Exclusion:
+    """A rule (``rule_id``) or a whole category (``category``) turned off, or to monitor, at one
+    location of the events: a JSON path in the body, a query parameter, a header, a path
+    segment, a field of a batch record. ``[*]`` stands for any index, ``*`` for any one key; the
+    location covers everything under it. A Violation record's ``location`` becomes an exclusion
+    by replacing its indices with ``[*]``.
+
+    :param location: e.g. ``"body.commits[*].message"``, ``"queryStringParameters.q"``,
+        ``"headers.user-agent"``, ``"rawPath[2]"``, ``"Records[*].body.note"``, ``"detail.comment"``.
+    :param rule_id: the rule to exclude (give this or ``category``).
+    :param category: the category to exclude (``sqli``, ``xss``, ``cmdi``...).
+    :param action: ``RuleAction.OFF`` (default) or ``RuleAction.MONITOR`` (reported, not blocking).
+
+    Example:
+        >>> Exclusion(category="sqli", location="body.commits[*].message").action.value
+        'off'
+    """
+
+    location: str
+    rule_id: str | None = None
+    category: str | None = None
+    action: RuleAction = RuleAction.OFF
+
+    def __post_init__(self) -> None:
+        _require((self.rule_id is None) != (self.category is None), "guard.exclusions",
+                 "give either rule_id='sqli-101' or category='sqli', not both")
+        _require(isinstance(self.location, str) and bool(self.location.strip()), "guard.exclusions",
+                 f"location: expected a location such as 'body.commits[*].message', got {self.location!r}")
+        _require(self.action in (RuleAction.OFF, RuleAction.MONITOR), "guard.exclusions",
+                 f"action: expected RuleAction.OFF or RuleAction.MONITOR, got {self.action!r}")
+
+    def to_document(self) -> dict[str, str]:
+        """The exclusion as the guard's configuration holds it."""
+        named = {"rule": self.rule_id} if self.rule_id is not None else {"category": self.category or ""}
+        return {**named, "location": self.location, "action": self.action.value}
+
+
+@dataclass(frozen=True, kw_only=True)
 class GuardOptions:
     """How the runtime guard behaves in the protected function.
 
@@ -94,6 +132,11 @@ class GuardOptions:
         Default: ``False`` (handed to the handler uninspected: they come from your template).
     :param authorizer_response: how an HTTP API (payload 2.0) Lambda authorizer refuses.
         Default: ``AuthorizerResponse.AUTO``.
+    :param sensitivity: 1-4, in the spirit of the Core Rule Set's paranoia levels: level N turns
+        on the rules of levels up to N; higher levels catch more and block more benign traffic
+        (docs/detection.md has the figures per level). Default: 1.
+    :param exclusions: rules or categories turned off (or to monitor) at one location, e.g.
+        ``[Exclusion(category="sqli", location="body.commits[*].message")]``. Default: none.
 
     Example:
         >>> GuardOptions(mode=GuardMode.MONITOR).mode.value
@@ -107,8 +150,18 @@ class GuardOptions:
     custom_rules: Sequence[Mapping[str, Any]] = ()
     inspect_custom_resources: bool = False
     authorizer_response: AuthorizerResponse = AuthorizerResponse.AUTO
+    sensitivity: int = contract.DEFAULT_SENSITIVITY
+    exclusions: Sequence[Exclusion] = ()
 
     def __post_init__(self) -> None:
+        _require(isinstance(self.sensitivity, int) and not isinstance(self.sensitivity, bool)
+                 and self.sensitivity in contract.SENSITIVITY_LEVELS, "guard.sensitivity",
+                 f"expected 1, 2, 3 or 4 (1 blocks the least benign traffic), got {self.sensitivity!r}")
+        _require(not isinstance(self.exclusions, (str, Exclusion)), "guard.exclusions",
+                 "expected a list of Exclusion(...); wrap it in [...]")
+        for index, exclusion in enumerate(self.exclusions):
+            _require(isinstance(exclusion, Exclusion), f"guard.exclusions[{index}]",
+                     f"expected Exclusion(location=..., rule_id=... or category=...), got {exclusion!r}")
         _require(isinstance(self.inspect_custom_resources, bool), "guard.inspect_custom_resources",
                  f"expected True or False, got {self.inspect_custom_resources!r}")
         _require(isinstance(self.authorizer_response, AuthorizerResponse), "guard.authorizer_response",

@@ -91,10 +91,38 @@ class CategoryScore:
 
 
 @dataclass
+class Family:
+    """A source family of a corpus: tuned on, or held out (never looked at while tuning)."""
+
+    id: str
+    status: str = "unlisted"
+    since: str = ""
+
+
+def read_families(path: str) -> dict[str, Family]:
+    """The families of a ``families.json`` (``{"families": [{"id", "status", "since", ...}]}``).
+
+    Example:
+        >>> read_families("corpus/families.json")["github-webhooks"].status  # doctest: +SKIP
+        'tuned'
+    """
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    items = data.get("families") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected an object with a 'families' list")
+    return {str(f["id"]): Family(str(f["id"]), str(f.get("status", "unlisted")), str(f.get("since", "")))
+            for f in items if isinstance(f, dict) and "id" in f}
+
+
+@dataclass
 class Report:
-    """Per-category scores and the summary figures of the eval README."""
+    """Per-category scores and the summary figures of the eval README; per source family too when
+    the cases name their ``family``."""
 
     categories: dict[str, CategoryScore]
+    families: dict[tuple[str, str], CategoryScore] = field(default_factory=dict)
+    family_info: dict[str, Family] = field(default_factory=dict)
 
     @property
     def inbound_macro(self) -> float:
@@ -112,7 +140,38 @@ class Report:
             "inbound_macro": round(self.inbound_macro, 4),
             "benign_fp_rate": round(self.categories.get("benign", CategoryScore()).rate, 4),
             "benign_response_fp_rate": round(self.categories.get("benign_response", CategoryScore()).rate, 4),
+            "families": [
+                {"family": family, "status": self._info(family).status, "since": self._info(family).since,
+                 "category": category, "total": s.total, "blocked": s.blocked, "rate": round(s.rate, 5)}
+                for (family, category), s in sorted(self.families.items())
+            ],
         }
+
+    def _info(self, family: str) -> Family:
+        return self.family_info.get(family, Family(family))
+
+    def family_table(self) -> str:
+        """Per source family and category: held-out families first (the figures that predict traffic
+        never seen), then tuned ones."""
+        if not self.families:
+            return ""
+        order = {"held_out": 0, "tuned": 1}
+        lines = [f"{'family':<30} {'status':<18} {'category':<16} {'cases':>6} {'blocked':>8} {'rate':>8}  kind"]
+        for (family, category), s in sorted(self.families.items(), key=lambda item: (
+                order.get(self._info(item[0][0]).status, 2), item[0])):
+            info = self._info(family)
+            status = info.status.replace("_", " ") + (f" {info.since}" if info.since and info.status != "held_out" else "")
+            kind = "false positives" if category in BENIGN_CATEGORIES else "detection"
+            lines.append(f"{family:<30} {status:<18} {category:<16} {s.total:>6} {s.blocked:>8} {s.rate:>8.3%}  {kind}")
+        for status in ("held_out", "tuned"):
+            for category in BENIGN_CATEGORIES:
+                picked = [s for (family, c), s in self.families.items()
+                          if c == category and self._info(family).status == status]
+                if picked:
+                    total, blocked = sum(s.total for s in picked), sum(s.blocked for s in picked)
+                    lines.append(f"{'all ' + status.replace('_', ' '):<30} {'':<18} {category:<16} {total:>6} "
+                                 f"{blocked:>8} {blocked / total:>8.3%}  false positives")
+        return "\n".join(lines)
 
     def table(self) -> str:
         """A plain-text table: category, cases, blocked, rate (detection or false positives)."""
@@ -127,16 +186,23 @@ class Report:
         return "\n".join(lines)
 
 
-def score(guard: Guard, cases: Iterable[Mapping[str, Any]]) -> Report:
-    """Inspect every case and count blocks per category."""
+def score(guard: Guard, cases: Iterable[Mapping[str, Any]], families: Mapping[str, Family] | None = None) -> Report:
+    """Inspect every case and count blocks per category (and per ``family``, when cases name one)."""
     categories: dict[str, CategoryScore] = {}
+    per_family: dict[tuple[str, str], CategoryScore] = {}
     for case in cases:
         name = str(case.get("category", "unknown"))
         s = categories.setdefault(name, CategoryScore())
         s.total += 1
         blocked = scored_verdict(guard, case).blocked
+        family = case.get("family")
+        f = per_family.setdefault((str(family), name), CategoryScore()) if family else None
+        if f is not None:
+            f.total += 1
         if blocked:
             s.blocked += 1
+            if f is not None:
+                f.blocked += 1
         if blocked != (case.get("label") == "attack"):
             s.missed_ids.append(str(case.get("id")))
-    return Report(categories)
+    return Report(categories, per_family, dict(families or {}))

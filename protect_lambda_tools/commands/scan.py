@@ -27,9 +27,11 @@ HELP = "inspect the events (and responses) of a JSON-lines file, print one verdi
 
 
 def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--mode`` and ``--rules`` to ``parser``."""
+    """Add ``--mode``, ``--sensitivity`` and ``--rules`` to ``parser``."""
     parser.add_argument("--mode", choices=contract.MODES, default=contract.MODE_BLOCK,
                         help="block (default) or monitor")
+    parser.add_argument("--sensitivity", type=int, choices=contract.SENSITIVITY_LEVELS,
+                        default=contract.DEFAULT_SENSITIVITY, help="sensitivity level 1-4 (default 1)")
     parser.add_argument("--rules", metavar="RULES.json",
                         help='custom rules to add: a JSON list of rules, or {"rules": [...]}')
 
@@ -45,9 +47,10 @@ def load_rules_file(path: str) -> list[Any]:
 
 
 def build_guard(args: argparse.Namespace) -> Guard:
-    """A Guard from the parsed ``--mode`` and ``--rules``."""
+    """A Guard from the parsed ``--mode``, ``--sensitivity`` and ``--rules``."""
     custom = load_rules_file(args.rules) if args.rules else []
-    return Guard(mode=args.mode, custom_rules=custom)
+    return Guard(mode=args.mode, custom_rules=custom,
+                 sensitivity=getattr(args, "sensitivity", contract.DEFAULT_SENSITIVITY))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

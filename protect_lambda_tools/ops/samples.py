@@ -79,6 +79,7 @@ def _contract_record(function_name: str, seal: str, direction: str, category: st
         contract.FIELD_CATEGORY: category,
         contract.FIELD_SEVERITY: "high",
         contract.FIELD_ACTION: action,
+        contract.FIELD_SCORE: contract.BLOCK_SCORE,
         contract.FIELD_LOCATION: "body",
         contract.FIELD_EXCERPT: "[sample]",
     }
@@ -93,8 +94,9 @@ def _contract_record(function_name: str, seal: str, direction: str, category: st
         contract.FIELD_DIRECTION: direction,
         contract.FIELD_SOURCE: "apigw-http",
         contract.FIELD_MODE: mode,
-        **{key: value for key, value in finding.items() if key != contract.FIELD_ACTION},
+        **{key: value for key, value in finding.items() if key not in (contract.FIELD_ACTION, contract.FIELD_SCORE)},
         contract.FIELD_FINDING_COUNT: 1,
+        contract.FIELD_TOTAL_SCORE: contract.BLOCK_SCORE,
         contract.FIELD_FINDINGS: [finding],
         contract.FIELD_GUARD_VERSION: __version__,
     }

@@ -73,3 +73,37 @@ def test_large_config_needs_a_file(tmp_path: Path) -> None:
     assert contract.CONFIG_ENV not in env and env[contract.CONFIG_FILE_ENV] == str(path)
     assert len(load_config(env).custom_rules) == 40
     assert json.loads(path.read_text())["custom_rules"][0]["id"] == "custom-000"
+
+
+def test_sensitivity_and_exclusions_reach_the_guard() -> None:
+    from protect_lambda_construct import Exclusion
+
+    options = GuardOptions(sensitivity=3, exclusions=[
+        Exclusion(category="sqli", location="body.commits[*].message"),
+        Exclusion(rule_id="xss-001", location="headers.referer", action=RuleAction.MONITOR)])
+    config = load_config(config_environment(guard_document(options)))
+    assert config.sensitivity == 3
+    assert list(config.exclusions) == [
+        {"category": "sqli", "location": "body.commits[*].message", "action": "off"},
+        {"rule": "xss-001", "location": "headers.referer", "action": "monitor"}]
+    assert contract.CONFIG_ENV not in config_environment(guard_document(GuardOptions()))  # defaults: nothing sent
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda E: GuardOptions(sensitivity=5), r"guard\.sensitivity: expected 1, 2, 3 or 4"),
+    (lambda E: GuardOptions(exclusions=E(category="sqli", location="body")), r"guard\.exclusions: expected a list"),
+    (lambda E: GuardOptions(exclusions=[E(location="body")]), r"guard\.exclusions: give either"),
+    (lambda E: GuardOptions(exclusions=[E(category="sqli", location="body", action=RuleAction.BLOCK)]),
+     r"guard\.exclusions: action"),
+    (lambda E: guard_document(GuardOptions(exclusions=[E(rule_id="nope-001", location="body")])),
+     r"exclusions\[0\]: unknown rule 'nope-001'"),
+    (lambda E: guard_document(GuardOptions(exclusions=[E(category="sqlinjection", location="body")])),
+     r"exclusions\[0\]: unknown category 'sqlinjection'; known: .*sqli"),
+    (lambda E: guard_document(GuardOptions(exclusions=[E(category="sqli", location="body..x")])),
+     r"exclusions\[0\]: location 'body\.\.x'.*e\.g\. 'body\.commits\[\*\]\.message'"),
+])
+def test_bad_sensitivity_and_exclusions_fail_synth_naming_the_prop(build: Any, message: str) -> None:
+    from protect_lambda_construct import Exclusion
+
+    with pytest.raises(ProtectionError, match=message):
+        build(Exclusion)
