@@ -47,7 +47,7 @@ else:
 DIRECTIONS: Final = (contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND)
 _REQUIRED: Final = ("id", "category", "direction", "severity", "description")
 #: Detectors a rule may name (modules of :mod:`protect_lambda.detectors`).
-DETECTORS: Final = ("sql", "shell", "html", "paths")
+DETECTORS: Final = ("paths", "html", "sql", "shell")  # the order they run in: cheapest first
 #: Sensitivity levels (the CRS "paranoia levels" of this guard).
 LEVELS: Final = (1, 2, 3, 4)
 #: Highest score a rule may carry.
@@ -591,6 +591,35 @@ CACHE_MAX_VALUE_CHARS: Final = 512
 CACHE_MAX_ENTRIES: Final = 4096
 
 
+#: Characters of one value the detectors read: the first and the last half of this many when the
+#: value is longer (the patterns read it whole). A lexer costs a few microseconds per token, so a
+#: crafted 1 MiB value would otherwise hold a function for seconds; the guard reports the cut
+#: (``oversize``), as it does for the 1 MiB limit of the patterns.
+DETECTOR_MAX_CHARS: Final = 64 * 1024
+
+
+def _detect_bounded(detect: Callable[[str], list[tuple[str, int, int]]], text: str) -> list[tuple[str, int, int]]:
+    """``detect(text)``, on the head and the tail of ``text`` when it is longer than :data:`DETECTOR_MAX_CHARS`."""
+    if len(text) <= DETECTOR_MAX_CHARS:
+        return detect(text)
+    half = DETECTOR_MAX_CHARS // 2
+    offset = len(text) - half
+    return [*detect(text[:half]), *((kind, start + offset, end + offset) for kind, start, end in detect(text[offset:]))]
+
+
+def _first_per_rule(found: list[Match]) -> list[Match]:
+    """``found`` with one match per rule, the first (a detector may report a kind several times)."""
+    if len(found) < 2:
+        return found
+    seen: set[str] = set()
+    kept: list[Match] = []
+    for m in found:
+        if m.rule.id not in seen:
+            seen.add(m.rule.id)
+            kept.append(m)
+    return kept
+
+
 class RuleEngine:
     """Compiled rules; scans one string at a time.
 
@@ -607,24 +636,31 @@ class RuleEngine:
                 raise RuleError(f"rule {rule.id!r}: field 'id' is duplicated")
             seen.add(rule.id)
         self.rules: tuple[Rule, ...] = tuple(rules)
-        patterned = [r for r in self.rules if r.detector is None]
-        keys = sorted({(r.direction, r.transform or "") for r in patterned})
-        self._groups: dict[tuple[str, str], _Group] = {
-            key: _Group([r for r in patterned if (r.direction, r.transform or "") == key]) for key in keys
-        }
         #: detector name -> {kind: rule}, for the inbound detector rules
         self._detectors: dict[str, dict[str, Rule]] = {}
         for rule in self.rules:
             if rule.detector is not None and rule.direction == contract.DIRECTION_INBOUND:
                 self._detectors.setdefault(rule.detector, {})[rule.kind or ""] = rule
         self._detect: list[tuple[Callable[[str], list[tuple[str, int, int]]], dict[str, Rule]]] = []
+        detected = frozenset(r.category for kinds in self._detectors.values() for r in kinds.values())
+        patterned = [r for r in self.rules if r.detector is None]
+        # inbound patterns of a category a detector decides run after the detectors ("after")
+        keys = sorted({(r.direction, r.transform or "", r.direction == contract.DIRECTION_INBOUND
+                        and not r.transform and r.category in detected) for r in patterned})
+        self._groups: dict[tuple[str, str, bool], _Group] = {
+            key: _Group([r for r in patterned if (r.direction, r.transform or "", r.direction
+                        == contract.DIRECTION_INBOUND and not r.transform and r.category in detected) == key])
+            for key in keys
+        }
         empty = _Group([])
-        self._inbound = self._groups.get((contract.DIRECTION_INBOUND, ""), empty)
-        self._outbound = self._groups.get((contract.DIRECTION_OUTBOUND, ""), empty)
+        self._inbound = self._groups.get((contract.DIRECTION_INBOUND, "", False), empty)
+        self._inbound_after = self._groups.get((contract.DIRECTION_INBOUND, "", True), empty)
+        self._outbound = self._groups.get((contract.DIRECTION_OUTBOUND, "", False), empty)
         self._transformed: list[tuple[Callable[[str], str], _Group]] = [
-            (TRANSFORMS[t], g) for (d, t), g in self._groups.items() if d == contract.DIRECTION_INBOUND and t
+            (TRANSFORMS[t], g) for (d, t, _), g in self._groups.items() if d == contract.DIRECTION_INBOUND and t
         ]
-        self._cache: dict[tuple[str, str], list[Match]] = {}
+        #: (direction, value) -> (matches, complete): incomplete when a decisive match stopped the scan
+        self._cache: dict[tuple[str, str], tuple[list[Match], bool]] = {}
 
     def clear_cache(self) -> None:
         """Forget the cached results of short values (benchmarks: time scanning, not the cache)."""
@@ -646,7 +682,7 @@ class RuleEngine:
             _DEFAULT = cls(load_builtin_rules())
         return _DEFAULT
 
-    def scan(self, value: str, direction: Direction) -> list[Match]:
+    def scan(self, value: str, direction: Direction, decisive: frozenset[str] = frozenset()) -> list[Match]:
         """Normalise ``value`` and return the matches of rules of ``direction``.
 
         Inbound values are normalised; a value that is entirely base64 of
@@ -655,25 +691,34 @@ class RuleEngine:
         one that passes the rule's validator). A rule whose ``triggers`` (plain
         substrings) are all absent from the text is not run. Results for short
         values are cached (bounded), as header values repeat across requests.
+
+        ``decisive`` names rules whose match decides the value on its own (the
+        guard's blocking rules): once a stage (the patterns, then each detector)
+        found one, the later stages are skipped, since they could only add
+        findings to a value already blocked.
         """
         short = len(value) <= CACHE_MAX_VALUE_CHARS
         if short:
             cached = self._cache.get((direction, value))
             if cached is not None:
-                return list(cached)
+                matches, complete = cached
+                if complete or not decisive.isdisjoint(m.rule.id for m in matches):
+                    return list(matches)
+        complete = True
         if direction != contract.DIRECTION_INBOUND:
             found = self._outbound.scan(value)
         else:
-            found = self._scan_inbound(normalize(value))
-            if len(value) >= 12:
+            found, complete = self._scan_inbound(normalize(value), decisive)
+            if complete and len(value) >= 12:
                 decoded = base64_text(value)
                 if decoded is not None:
                     have = {m.rule.id for m in found}
-                    found.extend(m for m in self._scan_inbound(normalize(decoded)) if m.rule.id not in have)
+                    more, complete = self._scan_inbound(normalize(decoded), decisive)
+                    found.extend(m for m in more if m.rule.id not in have)
         if short:
             if len(self._cache) >= CACHE_MAX_ENTRIES:
                 self._cache.clear()
-            self._cache[(direction, value)] = list(found)
+            self._cache[(direction, value)] = (list(found), complete)
         return found
 
     def _detector_functions(self) -> list[tuple[Callable[[str], list[tuple[str, int, int]]], dict[str, Rule]]]:
@@ -683,29 +728,45 @@ class RuleEngine:
 
             self._detect = [
                 (importlib.import_module(f"protect_lambda.detectors.{name}").detect, kinds)
-                for name, kinds in sorted(self._detectors.items())
+                for name, kinds in sorted(self._detectors.items(), key=lambda item: DETECTORS.index(item[0]))
             ]
         return self._detect
 
-    def _scan_inbound(self, text: str) -> list[Match]:
+    def _scan_inbound(self, text: str, decisive: frozenset[str] = frozenset()) -> tuple[list[Match], bool]:
+        """The matches of ``text`` and whether every stage ran (see :meth:`scan` for ``decisive``).
+
+        The patterns of the categories no detector decides run first (SSRF, JNDI, XXE...: they
+        are specific), then the detectors (an attack is usually decided by one of them, which
+        spares the rest), then the patterns of the detectors' categories (keywords that add to a
+        detector's weaker findings), then the transformed patterns.
+        """
         found = self._inbound.scan(text)
+        if decisive and not decisive.isdisjoint(m.rule.id for m in found):
+            return found, False
         if self._detectors:
-            have = {m.rule.id for m in found}
+            first = len(found)
             for detect, kinds in self._detector_functions():
-                for kind, start, end in detect(text):
+                decided = False
+                for kind, start, end in _detect_bounded(detect, text):
                     rule = kinds.get(kind)
-                    if rule is not None and rule.id not in have:
-                        have.add(rule.id)
+                    if rule is not None:
                         found.append(Match(rule, text, start, end))
+                        decided = decided or rule.id in decisive
+                if decided:
+                    return found[:first] + _first_per_rule(found[first:]), False
+            found = found[:first] + _first_per_rule(found[first:])
+        found.extend(self._inbound_after.scan(text))
+        if decisive and not decisive.isdisjoint(m.rule.id for m in found):
+            return found, False
         for transform, group in self._transformed:
             changed = transform(text)
             if changed != text:
                 have = {m.rule.id for m in found}
                 found.extend(m for m in group.scan(changed) if m.rule.id not in have)
-        return found
+        return found, True
 
     def scan_normalized(self, text: str, direction: Direction) -> list[Match]:
         """Like :meth:`scan` on text that is already normalised for ``direction`` (no base64 variant, no cache)."""
         if direction == contract.DIRECTION_INBOUND:
-            return self._scan_inbound(text)
+            return self._scan_inbound(text)[0]
         return self._outbound.scan(text)

@@ -62,7 +62,7 @@ from protect_lambda.adapters import (
     collect_response,
     detect_source,
 )
-from protect_lambda.engine import Direction, Match, Rule, RuleEngine, RuleError
+from protect_lambda.engine import DETECTOR_MAX_CHARS, Direction, Match, Rule, RuleEngine, RuleError
 from protect_lambda.locations import Exclusion, path_segment
 
 if TYPE_CHECKING:
@@ -103,6 +103,9 @@ UNINSPECTED_RULES: Final = {
 }
 #: Every limit rule: findings about the inspection itself, not about the content.
 LIMIT_RULES: Final = (*OVERSIZE_RULES.values(), *UNINSPECTED_RULES.values())
+#: The note of an oversize finding when the detectors read only the head and tail of a value.
+DETECTORS_CUT: Final = (f"value longer than {DETECTOR_MAX_CHARS // 1024} KiB: the detectors read its first and last "
+                        f"{DETECTOR_MAX_CHARS // 2048} KiB")
 
 
 class Finding(FrozenRecord):
@@ -246,6 +249,14 @@ class Guard:
             if self._setting(rule) != "off":
                 self._actions[rule.id] = self._action(rule)
                 self._scores[rule.id] = contract.BLOCK_SCORE
+        #: rules whose match blocks a value on its own wherever it is: the engine stops scanning
+        #: a value after the stage that found one (see RuleEngine.scan)
+        self._decisive = frozenset(
+            r.id for r in kept
+            if self._actions[r.id] == "blocked" and self._scores[r.id] >= contract.BLOCK_SCORE
+            and not (r.detector is None and r.category in PROSE_DAMPED_CATEGORIES)
+            and not any(e.rule == r.id or e.category == r.category for e in self.exclusions)
+        )
 
     def _setting(self, rule: Rule) -> str:
         explicit = self.rule_overrides.get(rule.id)
@@ -290,11 +301,16 @@ class Guard:
         seen: dict[str, list[Match]] = {}
         scan = self.engine.scan
         exclusions = self.exclusions
+        decisive = self._decisive
         for item in budget.out:
             matches = seen.get(item.value)
             if matches is None:
-                matches = scan(item.value, direction)
+                matches = scan(item.value, direction, decisive)
                 seen[item.value] = matches
+                if len(item.value) > DETECTOR_MAX_CHARS and budget.truncated is None \
+                        and direction == contract.DIRECTION_INBOUND:
+                    budget.truncated = DETECTORS_CUT
+                    budget.truncated_location = item.location
             prose: bool | None = None
             for m in matches:
                 rule = m.rule

@@ -7,6 +7,7 @@ module builds one with the interpreter running the tests, for the runtime of its
 from __future__ import annotations
 
 import filecmp
+import importlib
 import json
 import os
 import shutil
@@ -20,7 +21,7 @@ import pytest
 from aws_cdk import App, Stack, cx_api
 from aws_cdk import aws_lambda as lambda_
 from protect_lambda import regex_cache
-from protect_lambda.engine import load_builtin_rules, rule_flags
+from protect_lambda.engine import DETECTORS, load_builtin_rules, rule_flags
 
 from protect_lambda_construct import ProtectedFunction
 from protect_lambda_construct import layer as layer_module
@@ -95,7 +96,11 @@ def test_layer_of_the_synth_interpreters_version_carries_its_bytecode(
     assert {p.name.split(".")[-2] for p in staged.rglob("*.pyc")} == {TAG}  # no other version's
     assert [p.name for p in (staged / "precompiled").iterdir()] == [f"rules.{TAG}.marshal"]
     recorded = regex_cache.load(str(staged / "precompiled" / f"rules.{TAG}.marshal"))
-    assert set(recorded) == {(rule.pattern, rule_flags(rule)) for rule in load_builtin_rules()}
+    import protect_lambda.detectors as detectors  # importing every detector lists its patterns
+    for name in DETECTORS:
+        importlib.import_module(f"protect_lambda.detectors.{name}")
+    assert set(recorded) == {(rule.pattern, rule_flags(rule)) for rule in load_builtin_rules() if rule.pattern} | set(
+        detectors.PATTERNS)
     assert source_files(staged) == source_files(guard_package_dir())  # the guard as it is, no more
     assert {p.name.split(".")[0] for p in (staged / "__pycache__").iterdir()} == {
         p.stem for p in staged.glob("*.py")}  # bytecode of the guard's modules, and of nothing else
@@ -159,8 +164,11 @@ def test_the_guard_compiles_every_rule_from_the_recording(bytecode_assembly: cx_
     # re.compile refuses the rules' patterns: only the recording can compile them
     code = (
         "import json, re\n"
-        "from protect_lambda import engine\n"
-        "patterns = {r.pattern for r in engine.load_builtin_rules()}\n"
+        "from protect_lambda import engine, regex_cache\n"
+        "patterns = {r.pattern for r in engine.load_builtin_rules() if r.pattern}\n"
+        "recorded = {p for p, _ in regex_cache.load()}\n"
+        "assert not recorded or patterns < recorded, 'the detectors are recorded too'\n"
+        "patterns = recorded or patterns\n"
         "real = re.compile\n"
         "def refuse(pattern, flags=0):\n"
         "    assert pattern not in patterns, 'compiled by re: ' + pattern[:40]\n"

@@ -13,6 +13,8 @@ import json
 import pytest
 
 from protect_lambda import Guard
+from protect_lambda.engine import DETECTOR_MAX_CHARS
+from protect_lambda.guard import DETECTORS_CUT
 
 from . import events
 
@@ -71,7 +73,28 @@ def test_attack_at_the_end_of_a_long_run_is_found(guard: Guard, unit: str, expec
 def test_one_megabyte_benign_body(guard: Guard) -> None:
     text = _big("Order 42 ships Tuesday to Main Street; thanks for shopping with us. ")
     verdict = guard.inspect_event(events.apigw_http(body=text))
-    assert not verdict.blocked and verdict.findings == []
+    assert not verdict.blocked
+    # only the note that the detectors read the head and the tail (detected, not blocking)
+    [note] = verdict.findings
+    assert (note.rule_id, note.action, note.location) == ("limit-001", "detected", "body")
+    assert note.match.text == DETECTORS_CUT
+
+
+@pytest.mark.parametrize("where", ["head", "tail"])
+def test_detectors_read_the_head_and_the_tail_of_a_long_value(guard: Guard, where: str) -> None:
+    filler = _big("Order 42 ships Tuesday to Main Street. ", 3 * DETECTOR_MAX_CHARS)
+    attack = "<img src=x onerror=alert(1)>"  # an XSS only the HTML detector decides at level 1
+    body = attack + " " + filler if where == "head" else filler + " " + attack
+    verdict = guard.inspect_event(events.apigw_http(body=body))
+    assert verdict.blocked and "xss" in {f.category for f in verdict.findings}
+    [xss] = [f for f in verdict.findings if f.category == "xss"]
+    assert body[xss.match.start:xss.match.end] in attack  # spans point into the whole value
+
+
+def test_a_long_value_is_cut_for_the_detectors_only_up_to_the_limit(guard: Guard) -> None:
+    body = _big("Order 42 ships Tuesday. ", DETECTOR_MAX_CHARS)
+    verdict = guard.inspect_event(events.apigw_http(body=body))
+    assert verdict.findings == []  # at the limit: read whole, no note
 
 
 def test_one_megabyte_body_with_attack_at_the_end(guard: Guard) -> None:

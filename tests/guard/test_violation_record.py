@@ -64,9 +64,11 @@ def test_one_record_per_inspection_with_every_finding_in_contract_order(
     default_guard: inspection.GuardLike, capsys: pytest.CaptureFixture[str]
 ) -> None:
     protected = protected_handler.ProtectedHandler(Recorder(), default_guard, GuardConfig(seal="s-1"))
-    verdict = default_guard.inspect_event(apigw_http(SQLI))
+    several = "http://intranet/../../../etc/passwd"  # a weak SSRF finding, then a climb to a sensitive file
+    verdict = default_guard.inspect_event(apigw_http(several))
     assert len({(f.rule_id, f.location) for f in verdict.findings}) > 1  # several rules fire...
-    protected(apigw_http(SQLI), CTX)
+    assert len({f.severity for f in verdict.findings}) > 1
+    protected(apigw_http(several), CTX)
     [record] = printed_records(capsys.readouterr().out)  # ...one record
     assert tuple(record) == contract.VIOLATION_FIELDS
     assert record[contract.FIELD_EVENT] == contract.VIOLATION_MARKER

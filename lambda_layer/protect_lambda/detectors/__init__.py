@@ -21,3 +21,26 @@ Example:
     >>> [kind for kind, _, _ in sql.detect("1' or '1'='1")]  # doctest: +SKIP
     ['tautology']
 """
+
+from __future__ import annotations  # noqa: E402 - after the module docstring's example
+
+import re
+
+from protect_lambda.regex_cache import compile_pattern
+
+#: Every (pattern, flags) the detectors compiled, in order: the layer build records them with
+#: the rules' (:mod:`protect_lambda.bytecode`), so a cold start replays them instead of
+#: running ``re``'s parser.
+PATTERNS: list[tuple[str, int]] = []
+
+
+def compile_rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, replayed from the layer's recording when it holds it.
+
+    Example:
+        >>> compile_rx(r"a{2}").fullmatch("aa") is not None
+        True
+    """
+    PATTERNS.append((pattern, int(flags)))
+    return compile_pattern(pattern, int(flags))
+

@@ -75,6 +75,8 @@ Example:
 from __future__ import annotations
 
 import re
+
+from protect_lambda.detectors import compile_rx
 from bisect import bisect_left
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
@@ -271,35 +273,35 @@ _GLOBALS: Final = "|".join(JS_GLOBALS)
 _MEMBERS: Final = "|".join(DOM_MEMBERS)
 
 #: Prefilter: a value with none of these (and not starting as script) forms nothing reported.
-_PREFILTER: Final = re.compile(r"[<'\"`;(\[{:=]|\+ad|\u2044")
+_PREFILTER: Final = compile_rx(r"[<'\"`;(\[{:=]|\+ad|\u2044")
 
 # markup
 #: A tag opening: 1 slash, 2 spaces, 3 name | 4 ``!--`` | 5 ``?`` + name | 6 ``!``.
-_TAG_OPEN: Final = re.compile(
+_TAG_OPEN: Final = compile_rx(
     rf"<([{_SP}]{{0,3}}/)?([{_SP}]{{0,3}})([a-z][a-z0-9_.:-]{{0,60}})"
     rf"|<(!--)|<\?([a-z][a-z0-9_.:-]{{0,60}})|<(!)"
 )
-_SEPARATORS: Final = re.compile(rf"[{_SP}/]*")
+_SEPARATORS: Final = compile_rx(rf"[{_SP}/]*")
 #: One attribute: 1 name, 2 value (quoted, maybe unclosed, or bare).
-_ATTR: Final = re.compile(
+_ATTR: Final = compile_rx(
     rf"[{_SP}/]*([^{_SP}/>=<\"'`][^{_SP}/>=<\"'`]*)"
     rf"(?:[{_SP}]*=[{_SP}]*(\"[^\"]*\"?|'[^']*'?|`[^`]*`?|[^{_SP}>\"'`<]*))?"
 )
-_HANDLER_NAME: Final = re.compile(r"on([a-z]{3,60})")
+_HANDLER_NAME: Final = compile_rx(r"on([a-z]{3,60})")
 #: A handler written as text (outside a tag, or hidden in a value): ``onload=``.
-_HANDLER_TEXT: Final = re.compile(rf"(?<![a-z0-9_$.-])on([a-z]{{3,60}})[{_SP}]{{0,10}}=")
-_DECLARED_HANDLER: Final = re.compile(r"(?<![a-z0-9_$.:-])on([a-z]{3,60})(?![a-z0-9_$.:-])")
-_EXTERNAL_ENTITY: Final = re.compile(rf"[{_SP}](?:system|public)[{_SP}'\"]")
+_HANDLER_TEXT: Final = compile_rx(rf"(?<![a-z0-9_$.-])on([a-z]{{3,60}})[{_SP}]{{0,10}}=")
+_DECLARED_HANDLER: Final = compile_rx(r"(?<![a-z0-9_$.:-])on([a-z]{3,60})(?![a-z0-9_$.:-])")
+_EXTERNAL_ENTITY: Final = compile_rx(rf"[{_SP}](?:system|public)[{_SP}'\"]")
 #: The end of a ``<script>`` (also JS-escaped: ``<\\/script>``).
-_SCRIPT_CLOSE: Final = re.compile(r"<[\\\s/]{1,4}script")
+_SCRIPT_CLOSE: Final = compile_rx(r"<[\\\s/]{1,4}script")
 #: Content of a ``<script>`` that is script, not prose (``<script> tags are escaped``).
-_SCRIPT_CONTENT: Final = re.compile(
+_SCRIPT_CONTENT: Final = compile_rx(
     r"\s{0,20}(?:[a-z_$][a-z0-9_$]{0,40}\s{0,3}[(=.\[;:`]|(?:var|let|const)\s{1,3}[a-z_$]"
     r"|[({\[~!/'\"]|[0-9]{1,20}\s{0,3}[<;+*/),-])"
 )
 #: A URL whose scheme is cut by control characters or whose host is written in hex, octal or
 #: as one number (filter evasion): ``htt\\tp://``, ``http://0x42.0x66.0x7.0x93/``.
-_OBFUSCATED_URL: Final = re.compile(
+_OBFUSCATED_URL: Final = compile_rx(
     rf"[{_SP}]{{0,5}}(?:[a-z]{{1,10}}[{_SP}][a-z{_SP}]{{0,10}}://"
     rf"|[a-z][a-z0-9+.-]{{0,20}}://(?:[^/@{_SP}]{{0,64}}@)?"
     rf"(?:(?:0x[0-9a-f]{{1,8}}|0[0-7]{{1,11}})[./:?#]"
@@ -308,54 +310,54 @@ _OBFUSCATED_URL: Final = re.compile(
 
 # URLs
 #: The scheme at the start of a URL value (after control characters are removed).
-_URL_SCHEME: Final = re.compile(r"[^a-z0-9]{0,12}([a-z][a-z0-9+.-]{0,20}):")
+_URL_SCHEME: Final = compile_rx(r"[^a-z0-9]{0,12}([a-z][a-z0-9+.-]{0,20}):")
 #: A script scheme in text (letters may be split by spaces or control characters); ``data:``.
-_TEXT_SCHEME: Final = re.compile(
+_TEXT_SCHEME: Final = compile_rx(
     rf"(?:j{_G}a{_G}v{_G}a|v{_G}b|l{_G}i{_G}v{_G}e|e{_G}c{_G}m{_G}a|j)"
     rf"{_G}s{_G}c{_G}r{_G}i{_G}p{_G}t{_G}:|mocha:|data[{_SP}]{{0,5}}:"
 )
 #: The start of a script body: a comment, an operator, a string, a call, an index...
-_SCRIPT_BODY: Final = re.compile(r"(?:[/!~+'\"`({\[;-]|[a-z_$][a-z0-9_$.]{0,40}\s{0,3}[(`\[=;])")
+_SCRIPT_BODY: Final = compile_rx(r"(?:[/!~+'\"`({\[;-]|[a-z_$][a-z0-9_$.]{0,40}\s{0,3}[(`\[=;])")
 #: A URL in text runs to a space, a quote or an angle bracket.
-_URL_BODY: Final = re.compile(r"[^\s'\"`<>]*")
+_URL_BODY: Final = compile_rx(r"[^\s'\"`<>]*")
 #: ``data:`` followed by markup: ``data:,<svg onload=...>``.
-_DATA_MARKUP: Final = re.compile(r"[^,]{0,60},\s{0,5}<[a-z]")
-_CONTROL: Final = re.compile(rf"[{_SP}]+|\\0")
-_CDATA_MARK: Final = re.compile(r"<!\[cdata\[|\]\]>?")
-_HTML_COMMENT: Final = re.compile(r"<!--[^>]{0,100}-->")
+_DATA_MARKUP: Final = compile_rx(r"[^,]{0,60},\s{0,5}<[a-z]")
+_CONTROL: Final = compile_rx(rf"[{_SP}]+|\\0")
+_CDATA_MARK: Final = compile_rx(r"<!\[cdata\[|\]\]>?")
+_HTML_COMMENT: Final = compile_rx(r"<!--[^>]{0,100}-->")
 
 # CSS
-_CSS_ESCAPE: Final = re.compile(r"\\([0-9a-f]{1,6})[ \t]?")
-_CSS_HEX: Final = re.compile(r"\\0{0,4}[0-9a-f]{2}")
-_CSS_NOISE: Final = re.compile(rf"/\*[^*]{{0,200}}\*/|[\\{_SP}]+")
-_CSS_ACTIVE: Final = re.compile(
+_CSS_ESCAPE: Final = compile_rx(r"\\([0-9a-f]{1,6})[ \t]?")
+_CSS_HEX: Final = compile_rx(r"\\0{0,4}[0-9a-f]{2}")
+_CSS_NOISE: Final = compile_rx(rf"/\*[^*]{{0,200}}\*/|[\\{_SP}]+")
+_CSS_ACTIVE: Final = compile_rx(
     rf"(?<![a-z-])(?:{'|'.join(CSS_ACTIVE_PROPERTIES)}):|(?:{'|'.join(CSS_ACTIVE_FUNCTIONS)})\("
     r"|(?:java|vb|live)script:|url\(['\"]?(?:java|vb|live)script"
 )
 #: CSS tricks in text (outside any style attribute).
-_CSS_TEXT: Final = re.compile(
+_CSS_TEXT: Final = compile_rx(
     rf"[:=][{_SP}]{{0,5}}expression[{_SP}]{{0,5}}\(|behaviou?r[{_SP}]{{0,5}}:[{_SP}]{{0,5}}url"
     rf"|-moz-binding[{_SP}]{{0,5}}:|-o-link[{_SP}]{{0,5}}:"
     rf"|url[{_SP}]{{0,5}}\([{_SP}'\"]{{0,5}}(?:java|vb|live)script"
 )
-_CSS_BLOCK: Final = re.compile(r"\{([^{}]{0,400})\}")
+_CSS_BLOCK: Final = compile_rx(r"\{([^{}]{0,400})\}")
 #: CSS strings and ``url()`` (a declaration must not hide in them).
-_CSS_STRING: Final = re.compile(r"'[^']{0,300}'|\"[^\"]{0,300}\"|url\([^)]{0,300}\)")
-_CSS_DECLARATION: Final = re.compile(r";\s{0,5}[a-z-]{2,30}\s{0,5}:")
+_CSS_STRING: Final = compile_rx(r"'[^']{0,300}'|\"[^\"]{0,300}\"|url\([^)]{0,300}\)")
+_CSS_DECLARATION: Final = compile_rx(r";\s{0,5}[a-z-]{2,30}\s{0,5}:")
 
 # attribute contexts
 #: A quote that may close an attribute value (not an apostrophe inside a word: ``it's on``).
-_QUOTE_ANCHOR: Final = re.compile(
+_QUOTE_ANCHOR: Final = compile_rx(
     rf"(?<![a-z])'(?=[{_SP}/]{{0,20}}[a-z])|'(?=[{_SP}/]{{1,20}}[a-z])|\"(?=[{_SP}/]{{0,20}}[a-z])"
 )
 #: ``"><tag`` : a quote, the end of the tag, a new tag.
-_BREAKOUT_TAG: Final = re.compile(rf"['\"`][{_SP}/]{{0,5}}>[{_SP}]{{0,5}}<[a-z]")
-_JS_LIKE: Final = re.compile(r"[(`]|script:")
-_IDENT_START: Final = re.compile(r"[a-z_$]")
+_BREAKOUT_TAG: Final = compile_rx(rf"['\"`][{_SP}/]{{0,5}}>[{_SP}]{{0,5}}<[a-z]")
+_JS_LIKE: Final = compile_rx(r"[(`]|script:")
+_IDENT_START: Final = compile_rx(r"[a-z_$]")
 
 # JavaScript contexts
 #: A value that starts as a JavaScript expression reaching a sink.
-_JS_START: Final = re.compile(
+_JS_START: Final = compile_rx(
     rf"(?:[a-z_$][a-z0-9_$]{{0,20}}[{_SP}]{{0,3}}=[{_SP}]{{0,3}}['\"`]?|\$\{{)?"
     rf"[{_SP};,(!~+-]{{0,6}}(?:"
     rf"(?:{_SINKS})\s{{0,5}}(?:\(|`)"
@@ -366,27 +368,27 @@ _JS_START: Final = re.compile(
     rf")"
 )
 #: A value reaching a sink: a sink call, a global object, a script URL.
-_JS_SINKY: Final = re.compile(
+_JS_SINKY: Final = compile_rx(
     rf"(?:{_BREAKOUT_SINKS})\s{{0,5}}(?:\(|`)|(?:{_GLOBALS}|location)\s{{0,5}}[.\[]|script:"
 )
-_SINK_CALL: Final = re.compile(rf"(?<![a-z0-9_$])(?:{_BREAKOUT_SINKS})\s{{0,5}}(?:\(|`)")
+_SINK_CALL: Final = compile_rx(rf"(?<![a-z0-9_$])(?:{_BREAKOUT_SINKS})\s{{0,5}}(?:\(|`)")
 #: JSFuck: a run of ``[]()!+`` (``+`` may have become a space).
-_JSFUCK: Final = re.compile(r"[\[\]()!+\s]{4,}")
+_JSFUCK: Final = compile_rx(r"[\[\]()!+\s]{4,}")
 #: Leaving a string (a quote and an operator), a statement (``;``) or a template literal
 #: (``${``), then a sink.
-_JS_BREAK: Final = re.compile(
+_JS_BREAK: Final = compile_rx(
     rf"(?:\\?['\"`][\s)\]}}]{{0,5}}[;,+*/%&|^~!?:<>-]|;|\$\{{)"
     rf"[\s!~+(-]{{0,5}}(?:(?:{_BREAKOUT_SINKS})\s{{0,5}}(?:\(|`)"
     rf"|(?:{_GLOBALS}|location)\s{{0,5}}(?:\.\s{{0,5}}[a-z]|\[))"
 )
 #: What follows a sink call when the rest of the original script is neutralised.
-_JS_TAIL: Final = re.compile(
+_JS_TAIL: Final = compile_rx(
     r"[^()]{0,80}\)[\s;]{0,5}(?://|<!--|[+-]\s{0,5}\\?['\"`]|[a-z_$]{1,20}\s{0,5}=\s{0,5}\\?['\"`])"
 )
 
 # charset tricks
-_UTF7_TOKEN: Final = re.compile(r"\+a[a-z0-9]{1,6}-")
-_STRIPPED: Final = re.compile(r"[13]\u20444")
+_UTF7_TOKEN: Final = compile_rx(r"\+a[a-z0-9]{1,6}-")
+_STRIPPED: Final = compile_rx(r"[13]\u20444")
 
 #: Every compiled pattern (the tests check that none has nested quantifiers).
 PATTERNS: Final = (

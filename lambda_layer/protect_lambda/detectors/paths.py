@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import re
 
+from protect_lambda.detectors import compile_rx
+
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
     from typing import Final
@@ -72,21 +74,21 @@ SYSTEM_ROOTS: Final = frozenset({
 #: Filter-bypass spellings of a parent folder followed by a separator, made plain: ``....//``,
 #: ``..;/``, ``..//``, and ``..`` followed by the remains of a broken encoding (``..%2%f``, ``..2f``,
 #: ``..0x5c``, ``..%c0%af``) or one to three junk characters.
-_BYPASS: Final = re.compile(r"\.{3,}/+|\.\.;/|\.\./{2,}|\.\.(?:%[0-9a-z%]{1,6}|0x(?:2f|5c)|2f|5c|[^\w\s./]{1,3})(?=[\w.])")
+_BYPASS: Final = compile_rx(r"\.{3,}/+|\.\.;/|\.\./{2,}|\.\.(?:%[0-9a-z%]{1,6}|0x(?:2f|5c)|2f|5c|[^\w\s./]{1,3})(?=[\w.])")
 #: Characters that stand for a separator when they sit inside a path (decoding debris, controls,
 #: private-use and replacement characters).
-_DEBRIS: Final = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff\ufffd]+")
+_DEBRIS: Final = compile_rx(r"[\x00-\x1f\x7f\ue000-\uf8ff\ufffd]+")
 #: A path-like run: from a separator, a parent folder or a drive / file:// prefix to a space,
 #: a quote, an angle bracket or the end.
-_RUN: Final = re.compile(r"(?:file:/{1,3}|[a-z]:/|\.\.|/)[^\s'\"<>|;&,()]{0,400}")
-_SEGMENTS: Final = re.compile(r"/+")
+_RUN: Final = compile_rx(r"(?:file:/{1,3}|[a-z]:/|\.\.|/)[^\s'\"<>|;&,()]{0,400}")
+_SEGMENTS: Final = compile_rx(r"/+")
 
 
 def _plain(text: str) -> str:
     """``\\`` as ``/``, and the filter-bypass spellings of ``../`` as ``../``."""
     if "\\" in text:
         text = text.replace("\\", "/")
-    if not text.isascii() or any(c < " " for c in text):
+    if _DEBRIS.search(text) is not None:
         text = _DEBRIS.sub("/", text)
     if ".." in text:
         text = _BYPASS.sub("../", text)
@@ -112,17 +114,28 @@ def _resolve(run: str) -> tuple[int, str]:
     return -lowest, "/".join(parts)
 
 
+def _by_last_segment(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    table: dict[str, list[str]] = {}
+    for name in names:
+        table.setdefault(name.rsplit("/", 1)[-1], []).append(name)
+    return {last: tuple(found) for last, found in table.items()}
+
+
+#: :data:`SENSITIVE` by last segment: a path is looked up by its own last segment, then compared.
+_SENSITIVE_BY_LAST: Final = _by_last_segment(SENSITIVE)
+
+
 def _sensitive(path: str) -> bool:
     path = path.rstrip("/")
-    for name in SENSITIVE:
-        if path == name or path.endswith("/" + name):
-            return True
-    return False
+    names = _SENSITIVE_BY_LAST.get(path[path.rfind("/") + 1:])
+    if names is None:
+        return False
+    return any(path == name or path.endswith("/" + name) for name in names)
 
 
 #: What a system path ends in when it names a configuration, log, secret or backup file, or sits
 #: where only the system's own state lives.
-_SYSTEM_FILE: Final = re.compile(
+_SYSTEM_FILE: Final = compile_rx(
     r"(?:\.(?:conf|cnf|cfg|ini|log|inf|xml|php|env|bak|sav|dat|old|pwd|passwd|key|pem|db|sql|htaccess|"
     r"htpasswd|properties|yml|yaml|json|txt)|_log|/logs?|/passwd|/shadow|/environ|/cmdline|/hosts|/issue|"
     r"/hostname[^/]*|/fd/\d+|/sam|/system|/software|/security|/default)\Z"
@@ -130,6 +143,7 @@ _SYSTEM_FILE: Final = re.compile(
 )
 
 
+_SPACE: Final = compile_rx(r"\s")
 #: Folder names with spaces in them (Windows), which a path may hold without being prose.
 _SPACED_FOLDERS: Final = ("documents and settings", "program files (x86)", "program files", "apache group",
                           "apache software foundation", "application data", "local settings", "all users")
@@ -138,7 +152,7 @@ _SPACED_FOLDERS: Final = ("documents and settings", "program files (x86)", "prog
 def _one_path(value: str) -> bool:
     """Whether the value is a single path, not prose that mentions one ("/x is y", "/a to /b.")."""
     value = value.rstrip(". ")
-    if not any(c.isspace() for c in value):
+    if _SPACE.search(value) is None:
         return True
     for folder in _SPACED_FOLDERS:
         value = value.replace(folder, folder.replace(" ", "_"))
@@ -181,9 +195,11 @@ def detect(text: str) -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
     whole = plain.strip()
     if whole and ("/" in whole) and (whole[:1] == "/" or whole[1:3] == ":/" or whole.startswith("file:")) \
-            and _one_path(whole) and _system_path(whole):
-        at = plain.find(whole)
-        found.append((_system_path(whole), at, at + len(whole)))
+            and _one_path(whole):
+        kind = _system_path(whole)
+        if kind:
+            at = plain.find(whole)
+            found.append((kind, at, at + len(whole)))
     for m in _RUN.finditer(plain):
         run = m.group()
         body = run
@@ -191,6 +207,10 @@ def detect(text: str) -> list[tuple[str, int, int]]:
             body = run[5:]
         elif len(run) > 2 and run[1] == ":":
             body = run[2:]
+        if ".." not in body and "/." not in body:  # climbs nowhere: only a sensitive last segment counts
+            tail = body.rstrip("/")
+            if tail[tail.rfind("/") + 1:] not in _SENSITIVE_BY_LAST:
+                continue
         climbed, path = _resolve(body)
         sensitive = _sensitive(path)
         start, end = m.start(), m.end()

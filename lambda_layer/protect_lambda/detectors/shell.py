@@ -74,6 +74,9 @@ from __future__ import annotations
 
 import re
 
+from protect_lambda.detectors import PATTERNS, compile_rx
+from protect_lambda.regex_cache import compile_pattern
+
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
     from typing import Final
@@ -237,9 +240,9 @@ _TOKEN_PATTERN: Final = (
     r"|(?P<esc>\\[\s\S]?)"
     r"|(?P<plain>[^ \t\f\v+\r\n;|&$<>()`{}'\"^\\]+)"
 )
-_TOKEN: Final = re.compile(_TOKEN_PATTERN)
+_TOKEN: Final = compile_rx(_TOKEN_PATTERN)
 #: The apostrophe of an English contraction (i'd, it's) is no shell quote.
-_CONTRACTION: Final = re.compile(r"(?:d|s|t|ll|re|ve|m)(?![a-z])")
+_CONTRACTION: Final = compile_rx(r"(?:d|s|t|ll|re|ve|m)(?![a-z])")
 
 OBF: Final = 1  #: Word flag: quotes, escapes or empty variables vanished inside it (w'h'oami)
 VAR: Final = 2  #: Word flag: held a variable ($x, ${x})
@@ -644,21 +647,22 @@ class _Lazy:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self._rx: re.Pattern[str] | None = None
+        PATTERNS.append((pattern, 0))  # recorded by the layer build like the others
 
     @property
     def rx(self) -> re.Pattern[str]:
         if self._rx is None:
-            self._rx = re.compile(self.pattern)
+            self._rx = compile_pattern(self.pattern, 0)
         return self._rx
 
 
-_IP: Final = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d{1,5})?")
-_HOST: Final = re.compile(
+_IP: Final = compile_rx(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d{1,5})?")
+_HOST: Final = compile_rx(
     r"[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6}(?::\d{1,5})?(?:/\S{0,200})?"
 )
-_FILE: Final = re.compile(r"[\w.-]{0,80}\.[a-z0-9]{1,5}")
-_WINPATH: Final = re.compile(r"[a-z]:\\|\\\\[a-z0-9]|%[a-z_]{2,20}%")
-_URL: Final = re.compile(r"[a-z][a-z0-9+.-]{1,10}://")
+_FILE: Final = compile_rx(r"[\w.-]{0,80}\.[a-z0-9]{1,5}")
+_WINPATH: Final = compile_rx(r"[a-z]:\\|\\\\[a-z0-9]|%[a-z_]{2,20}%")
+_URL: Final = compile_rx(r"[a-z][a-z0-9+.-]{1,10}://")
 _CLOCK: Final = _Lazy(r"\d{1,2}:\d\d(?:[ap]m)?|now|midnight|noon|teatime")
 
 
@@ -1166,7 +1170,7 @@ def _structures(text: str, out: list[Span]) -> None:
 MAX_SPANS: Final = 32
 #: A value holding none of these characters is decided by its first word alone.
 _TRIGGERS: Final = frozenset(";|&`$<>(){}'\"\\^*?[\n\r!")
-_HEAD: Final = re.compile(r"[ \t+]{0,64}([^ \t+]{1,64})")
+_HEAD: Final = compile_rx(r"[ \t+]{0,64}([^ \t+]{1,64})")
 _HEADS: Final = COMMANDS | PREFIXES | frozenset(("if", "if/i", "for", *_WIN_VARS))
 
 

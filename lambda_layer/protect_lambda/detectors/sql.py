@@ -58,6 +58,8 @@ from __future__ import annotations
 
 import re
 
+from protect_lambda.detectors import compile_rx
+
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
     from typing import Final
@@ -160,21 +162,23 @@ WINDOW_TOKENS: Final = 24
 #: How many characters after a start are tokenised.
 WINDOW_CHARS: Final = 400
 
-_TOKEN: Final = re.compile(
-    r"(?P<ws>\s+)"
-    r"|(?P<cmt>--(?![a-z0-9])[^\n]{0,400}|#(?![a-z0-9])[^\n]{0,400}|(?<=[)\d])#[^\n]{0,400}|/\*[\s\S]{0,400})"
+_TOKEN: Final = compile_rx(  # whitespace before a token is skipped by the match itself
+    r"\s*(?:"
+    r"(?P<cmt>--(?![a-z0-9])[^\n]{0,400}|#(?![a-z0-9])[^\n]{0,400}|(?<=[)\d])#[^\n]{0,400}|/\*[\s\S]{0,400})"
     r"|(?P<str>'(?:[^'\\]|\\.|'')*'?|\"(?:[^\"\\]|\\.|\"\")*\"?|`[^`]{0,200}`?)"
     r"|(?P<num>0x[0-9a-f]+|0b[01]+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+)"
     r"|(?P<var>@@?[\w.$]{0,64})"
     r"|(?P<word>[^\W\d][\w$]{0,63}(?:\.[^\W\d][\w$]{0,63}){0,2})"
     r"|(?P<op>:=|<=>|<>|!=|<=|>=|<<|>>|==|\|\||&&|!~|[=<>!+\-*/%^~|&])"
-    r"|(?P<punct>.)",
+    r"|(?P<punct>\S))",
     re.DOTALL,
 )
+#: Token kinds by the number of their group in :data:`_TOKEN`.
+_KINDS: Final = ("", "cmt", "str", "num", "var", "word", "op", "punct")
 #: A statement after ``;`` (where a stacked query may start); searched over the whole value.
-_STACKED: Final = re.compile(r";\s{0,20}(?=[a-z])")
+_STACKED: Final = compile_rx(r";\s{0,20}(?=[a-z])")
 #: Places where ``union`` or a delay/error function occur (searched over the whole value).
-_ANYWHERE: Final = re.compile(r"(?<![\w.$])(?:union|except|intersect|sleep|pg_sleep|benchmark|waitfor|extractvalue|updatexml"
+_ANYWHERE: Final = compile_rx(r"(?<![\w.$])(?:union|except|intersect|sleep|pg_sleep|benchmark|waitfor|extractvalue|updatexml"
                               r"|dbms_pipe\.receive_message|dbms_lock\.sleep)(?![\w$])")
 
 
@@ -193,6 +197,11 @@ class _Tok:
         return f"{self.kind}:{self.text!r}"
 
 
+#: Token lists of the value being judged (the same window is read from several starts): emptied
+#: by :func:`detect` for every value.
+_MEMO: Final[dict[tuple[str, int, int], list[_Tok]]] = {}
+
+
 def tokens(text: str, start: int = 0, limit: int = WINDOW_TOKENS) -> list[_Tok]:
     """The first ``limit`` significant tokens of ``text`` from ``start`` (whitespace dropped; a
     comment is one token and ends the list, as it ends the query's own text, unless more SQL
@@ -202,16 +211,20 @@ def tokens(text: str, start: int = 0, limit: int = WINDOW_TOKENS) -> list[_Tok]:
         >>> [t.text for t in tokens("1 or 1=1-- x")]
         ['1', 'or', '1', '=', '1', '-- x']
     """
+    key = (text, start, limit)
+    memo = _MEMO.get(key)
+    if memo is not None:
+        return memo
     found: list[_Tok] = []
+    _MEMO[key] = found  # filled below; callers never change a token list
     end = min(len(text), start + WINDOW_CHARS)
     for m in _TOKEN.finditer(text, start, end):
-        kind = m.lastgroup or "punct"
-        if kind == "ws":
-            continue
-        if kind == "cmt" and found and m.end() < end and text[m.end():m.end() + 1] == "\n" \
+        group = m.lastindex or 7
+        kind = _KINDS[group]
+        if group == 1 and found and m.end() < end and text[m.end():m.end() + 1] == "\n" \
                 and text[m.end():end].strip():
             continue  # a line comment with more SQL on the next line: it only hides text
-        found.append(_Tok(kind, m.group(), m.start(), m.end()))
+        found.append(_Tok(kind, m.group(group), m.start(group), m.end()))
         if kind == "cmt" or len(found) >= limit:
             break
     return found
@@ -578,7 +591,7 @@ def _statement_value(toks: list[_Tok]) -> bool:
 
 
 #: A form key glued to its value (``pay=and 1=1``: a form field whose name the parser kept).
-_KEY_PREFIX: Final = re.compile(r"[\w.\[\]-]{1,30}=(?!=)")
+_KEY_PREFIX: Final = compile_rx(r"[\w.\[\]-]{1,30}=(?!=)")
 
 
 def _probe(toks: list[_Tok]) -> str | None:
@@ -757,6 +770,9 @@ _NEEDED: Final = ("'", '"', ";", "union", "or", "and", "||", "&&", "sleep", "ben
                   "having", "where", "exec", "drop", "insert", "update", "delete", "create", "declare", "div")
 
 
+_NEEDED_RX: Final = compile_rx("|".join(re.escape(n) for n in _NEEDED))
+
+
 def detect(text: str) -> list[tuple[str, int, int]]:
     """The SQL-injection structures of a normalised value (see the module docstring).
 
@@ -766,7 +782,8 @@ def detect(text: str) -> list[tuple[str, int, int]]:
         >>> detect("value must be either none, true or false.")
         []
     """
-    if not any(n in text for n in _NEEDED):
+    _MEMO.clear()
+    if _NEEDED_RX.search(text) is None:
         if len(text) < 40 and text.rstrip().endswith("("):  # a function probe: db_name(
             probe = _probe(tokens(text))
             return [(probe, 0, len(text))] if probe else []
@@ -779,7 +796,7 @@ def detect(text: str) -> list[tuple[str, int, int]]:
 
 
 #: GNU-style quotation (```word'``), which prose uses: its closing ``'`` opens no SQL string.
-_GNU_QUOTE: Final = re.compile(r"`([^`'\n]{1,80})'")
+_GNU_QUOTE: Final = compile_rx(r"`([^`'\n]{1,80})'")
 
 
 def _structures(text: str) -> list[tuple[str, int, int]]:
