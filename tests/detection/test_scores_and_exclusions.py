@@ -145,3 +145,16 @@ def test_exclusions_need_exactly_one_of_rule_and_category() -> None:
         Exclusion.from_dict({"rule": "x", "category": "y", "location": "body"})
     with pytest.raises(LocationError, match="action"):
         Exclusion.from_dict({"rule": "x", "location": "body", "action": "block"})
+
+
+# --- the built-in ladder -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "first_level"), [
+    ("x && ls", 1),                               # a separator then a command: every level
+    ("run `id`", 2),                              # backticks holding a command word: level 2 up
+    ("a | sort", 3),                              # a pipe into a harmless command: level 3 up
+    ("Mozilla/5.0 (compatible; curl/7.1)", 3),    # a crawler's user agent naming a tool: level 3 up
+])
+def test_the_built_in_ladder_is_graded(value: str, first_level: int) -> None:
+    blocked = [Guard(sensitivity=level).inspect_event(_event(q=value)).blocked for level in (1, 2, 3, 4)]
+    assert blocked == [level >= first_level for level in (1, 2, 3, 4)]
