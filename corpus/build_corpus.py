@@ -496,6 +496,41 @@ def fam_awscli_docs(a: dict[str, Archive]) -> Iterator[Case]:
             yield inbound(ev, arc.ref(rel, f"paragraph={i}"))
 
 
+def fam_peewee_docs(a: dict[str, Archive]) -> Iterator[Case]:
+    """Prose paragraphs (40+ characters) of peewee's documentation (docs/peewee/*.rst: an ORM's
+    guide, full of SQL talked about in prose), as a support question posted as JSON or an
+    EventBridge event's detail."""
+    arc = a["pypi:peewee"]
+    for rel, data in arc.read("docs/peewee/*.rst"):
+        for i, text in enumerate(L.rst_paragraphs(data.decode("utf-8"), min_len=40)):
+            key = "pw" + text
+            if L.pick(key, ["http", "eventbridge"]) == "http":
+                ev = L.json_body_event("/support/questions", {"subject": "ORM question", "text": text},
+                                       key=key)
+            else:
+                ev = L.eventbridge_event("helpdesk.app", "Question Asked", {"question": text},
+                                         key=key)
+            yield inbound(ev, arc.ref(rel, f"paragraph={i}"))
+
+
+def fam_changelogs_pytest_sphinx(a: dict[str, Archive]) -> Iterator[Case]:
+    """Each entry (a bullet item or a paragraph, 30+ characters) of pytest's and Sphinx's
+    changelogs (doc/en/changelog.rst, doc/changes/*.rst: reStructuredText full of roles and
+    inline literals), as a release note sent through SNS or SQS."""
+    for pkg, pattern in (("pypi:pytest", "doc/en/changelog.rst"), ("pypi:sphinx", "doc/changes/*.rst")):
+        arc = a[pkg]
+        for rel, data in arc.read(pattern):
+            text = re.sub(r"(?m)^(\s*[-*] )", r"\n\1", data.decode("utf-8"))  # a bullet: its own paragraph
+            for i, item in enumerate(L.rst_paragraphs(text, min_len=30)):
+                item = re.sub(r"^[-*] ", "", item)
+                key = "cl" + item
+                if L.pick(key, ["sns", "sqs"]) == "sns":
+                    ev = L.sns_event(item, key=key, subject="Changelog", topic="changelog")
+                else:
+                    ev = L.sqs_event(item, key=key, queue="changelog")
+                yield inbound(ev, arc.ref(rel, f"paragraph={i}"))
+
+
 def fam_jokes(a: dict[str, Archive]) -> Iterator[Case]:
     """Every joke of pyjokes (the string lists of pyjokes/jokes_*.py), as a comment form
     field or a search query."""
@@ -654,6 +689,10 @@ FAMILIES: list[dict[str, Any]] = [
      "packages": ["pypi:awscli"]},
     {"id": "programmer-jokes", "kind": "benign", "fn": fam_jokes,
      "packages": ["pypi:pyjokes"]},
+    {"id": "docs-peewee", "kind": "benign", "fn": fam_peewee_docs,
+     "packages": ["pypi:peewee"]},
+    {"id": "changelogs-pytest-sphinx", "kind": "benign", "fn": fam_changelogs_pytest_sphinx,
+     "packages": ["pypi:pytest", "pypi:sphinx"]},
     {"id": "github-api-responses", "kind": "benign_response", "fn": fam_github_api_responses,
      "packages": ["npm:@octokit/openapi"]},
     {"id": "aws-api-responses", "kind": "benign_response", "fn": fam_aws_api_responses,

@@ -366,21 +366,30 @@ PROSE_DAMPED_CATEGORIES: Final = frozenset({"sqli", "cmdi", "xss", "path_travers
 PROSE_DAMPING: Final = 2
 _WORD: Final = r"[^\W\d_]{2,}"
 _SYMBOL: Final = r"['\"();=<>|&`$\\{}\[\]*#%^~!@+]"
+#: Code quoted in prose by markup: a reStructuredText role or inline literal (``:func:`count```,
+#: ````NOT LIKE 'pg_%'````) or a markdown code span (```select()```). Text that is prose around
+#: such spans is documentation, a changelog or a ticket, whatever the spans hold.
+_CODE_SPAN: Final = r"(?::[a-z][\w.+-]{0,30}:)?(?:``[^`\n]{1,200}``|`[^`\n]{1,200}`)"
 
 
 def looks_like_prose(text: str) -> bool:
     """Whether ``text`` reads as natural language: six words or more, mostly letters, and at most one
-    code symbol (quote, bracket, operator) for every four words. Detector rules judge structure and are
-    not damped; keyword patterns are.
+    code symbol (quote, bracket, operator) for every four words, not counting code quoted by markup
+    (markdown or reStructuredText code spans). Detector rules judge structure and are not damped;
+    keyword patterns are.
 
     Example:
         >>> looks_like_prose("update translations from the translation project, closes 978736")
         True
         >>> looks_like_prose("1' and (select 1 from dual where 1=1) and 'a'='a")
         False
+        >>> looks_like_prose("the query relied on ``NOT LIKE 'pg_%'``, which treats _ as a wildcard")
+        True
     """
     import re
 
+    if "`" in text:
+        text = re.sub(_CODE_SPAN, " ", text)
     words = re.findall(_WORD, text)
     if len(words) < 6:
         return False

@@ -41,6 +41,7 @@ def kinds(raw: str) -> set[str]:
         ("10.0.0.7; cat /etc/hosts", "command-after-separator"),
         ("10.0.0.7 && whoami", "command-after-separator"),
         ("10.0.0.7 | id", "command-after-separator"),
+        ("q;``id``", "command-after-separator"),  # double backticks after a separator: not markup
         ("q|id", "command-after-separator"),
         ("q;id;", "command-after-separator"),
         ("q || uname -a", "command-after-separator"),
@@ -253,6 +254,10 @@ BENIGN = [
     "red;$5 each",
     "hello\r\ndata\r\nworld",
     "Steps:\r\n1 select the file\r\n2 copy it",
+    # reStructuredText in changelogs and docs: roles and inline literals quote code
+    "Fixed a crash in ``cat()`` when the ``id`` argument was ``''`` on Windows.",
+    "Use the :option:`run --shell` flag, see :ref:`the guide <shell-guide>` for details.",
+    "The :class:`.Reader` now accepts ``sh -c`` strings and :func:`exec` objects as before.",
 ]
 
 
@@ -291,6 +296,7 @@ RUNS = [
     "<", ">", "2>&1", "<(", "~", "!-1", "\r\n", "\r\na1 list ", "exec('", "system('",
     ".exec('ls", "%x(", "{${", "echo x > a.php ", "x;id", ";id ", "`id`", "$(id)", "w'h'o",
     "sudo ", "\\033[2a", "c:\\n", "iex(", "$((", "${a#", "/bin/c[a]t ", "{cat,/etc/passwd}",
+    "``a ", ":a:`", ":a:`b``", "word ``x",
 ]
 
 

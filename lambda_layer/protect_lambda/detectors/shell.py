@@ -1038,6 +1038,13 @@ def _command(
 
 #: GNU-style quotation, which prose uses: ```word'`` opens with a backtick, closes with ``'``.
 _GNU_QUOTE: Final = _Lazy(r"`([^`'\n]{1,80})'")
+#: reStructuredText in prose (changelogs, docstrings, release notes): an interpreted text
+#: with a role (``:class:`Index```, ``:option:`test --buffer```) or an inline literal in
+#: double backticks (````str()````) after a word. Shell would run neither: they quote code.
+_RST_CODE: Final = _Lazy(
+    r"(?<![^\s(])(?::[a-z][\w.+-]{0,30}:(?::[a-z][\w.+-]{0,30}:)?`[^`\n]{1,200}`"
+    r"|``(?=[^`\s])[^`\n]{1,200}``(?!`))"
+)
 _SHELLSHOCK: Final = _Lazy(r"\(\s{0,5}\)\s{0,5}\{")
 _FORKBOMB: Final = _Lazy(
     r"([a-z_:][\w:.-]{0,30})\s{0,3}\(\s{0,3}\)\s{0,3}\{[^}]{0,100}?(?<![\w:.-])\1\s{0,3}\|"
@@ -1174,6 +1181,16 @@ _HEAD: Final = compile_rx(r"[ \t+]{0,64}([^ \t+]{1,64})")
 _HEADS: Final = COMMANDS | PREFIXES | frozenset(("if", "if/i", "for", *_WIN_VARS))
 
 
+def _rst_blank(m: re.Match[str]) -> str:
+    """Blank a reStructuredText code span that follows a word (prose), keep it otherwise
+    (``x;``id```` runs ``id``: empty substitutions vanish). Same length: spans still fit."""
+    text = m.string
+    sig = text[max(0, m.start() - 16) : m.start()].rstrip()[-1:]
+    if sig and (sig.isalnum() or sig in ".,:)!?'\""):
+        return " " * (m.end() - m.start())
+    return m.group()
+
+
 def detect(text: str) -> list[Span]:
     """Command-injection structures in the normalised ``text``, as ``(kind, start, end)``.
 
@@ -1195,6 +1212,8 @@ def detect(text: str) -> list[Span]:
     out: list[Span] = []
     _GLOB_BUDGET[0] = GLOB_SEARCHES
     if "`" in text:  # GNU-style quotation in prose (`test -w f'): a quote, not a substitution
+        if "``" in text or ":`" in text:
+            text = _RST_CODE.rx.sub(_rst_blank, text)
         text = _GNU_QUOTE.rx.sub(r"'\1'", text)  # same length: the spans still fit
     items = lex(text)
     _commands(items, out)
