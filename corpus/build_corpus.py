@@ -690,9 +690,9 @@ FAMILIES: list[dict[str, Any]] = [
     {"id": "programmer-jokes", "kind": "benign", "fn": fam_jokes,
      "packages": ["pypi:pyjokes"]},
     {"id": "docs-peewee", "kind": "benign", "fn": fam_peewee_docs,
-     "packages": ["pypi:peewee"]},
+     "packages": ["pypi:peewee"], "added": "after the first held-out measurement"},
     {"id": "changelogs-pytest-sphinx", "kind": "benign", "fn": fam_changelogs_pytest_sphinx,
-     "packages": ["pypi:pytest", "pypi:sphinx"]},
+     "packages": ["pypi:pytest", "pypi:sphinx"], "added": "after the first held-out measurement"},
     {"id": "github-api-responses", "kind": "benign_response", "fn": fam_github_api_responses,
      "packages": ["npm:@octokit/openapi"]},
     {"id": "aws-api-responses", "kind": "benign_response", "fn": fam_aws_api_responses,
@@ -712,24 +712,39 @@ OUTPUT_FILE = {"benign": "benign.jsonl", "benign_response": "benign_responses.js
                "attack": "attacks.jsonl"}
 
 
+#: Held-out families whose false positives were read after the first held-out measurement
+#: (2026-12-06) to fix their class: tuning data from then on. The fixes were checked on the
+#: families marked "added" in FAMILIES, new held-out families nobody here had read.
+READ_AFTER_MEASUREMENT = frozenset({"changelog-sqlalchemy", "release-notes-django"})
+
+
 def assign_families(sources: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Draw the held-out third of each kind with HOLDOUT_SEED (one Random per kind, seeded
-    HOLDOUT_SEED + index of the kind in benign, benign_response, attack)."""
+    HOLDOUT_SEED + index of the kind in benign, benign_response, attack) among the families
+    of the first draw; families in READ_AFTER_MEASUREMENT are tuned from then on, families
+    "added" later are held out."""
     out = []
     for k, kind in enumerate(("benign", "benign_response", "attack")):
-        ids = [f["id"] for f in FAMILIES if f["kind"] == kind]
+        ids = [f["id"] for f in FAMILIES if f["kind"] == kind and "added" not in f]
         held = L.choose_held_out(ids, HOLDOUT_SEED + k)
         for f in FAMILIES:
             if f["kind"] != kind:
                 continue
             pk = [sources[p] for p in f["packages"]]
-            out.append({
+            entry = {
                 "id": f["id"], "kind": kind,
-                "status": "held_out" if f["id"] in held else "tuned",
+                "status": "held_out" if f["id"] in held or "added" in f else "tuned",
                 "since": HOLDOUT_SINCE,
                 "source": ", ".join(f"{p['registry']}:{p['name']}@{p['version']}" for p in pk),
                 "licence": ", ".join(sorted({p["licence"] for p in pk})),
-            })
+            }
+            if f["id"] in READ_AFTER_MEASUREMENT:
+                entry["status"] = "tuned"
+                entry["note"] = ("held out until its false positives were read after the first "
+                                 "held-out measurement (docs/detection.md)")
+            if "added" in f:
+                entry["note"] = f"added {f['added']}, to check the fixes it led to"
+            out.append(entry)
     return {"seed": HOLDOUT_SEED,
             "rule": "per kind, random.Random(seed + k).sample(sorted family ids, "
                     "round(n / 3)), k = 0 benign, 1 benign_response, 2 attack",
