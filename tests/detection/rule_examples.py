@@ -201,7 +201,9 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
                       ["4111 1111 1111 1112", "order 1234567890123", "id ce540707-0635-46bc-97da-33a8a36b0c1d",
                        "arn:aws:iam::512345678901:role/x"]),
     "leak-aws-001": (["AKIAIOSFODNN7EXAMPLE", "key=ASIAY34FZKBOKMUTVV7A;", "\"AccessKeyId\": \"AKIAJ2Q7ABCDEFGHIJKL\""],
-                     ["AKIA", "akiaiosfodnn7example"]),
+                     ["AKIA", "akiaiosfodnn7example",
+                      "\"UserId\": \"AROA3XFRBF535PLBIFPI4:my-session\"",  # sts get-caller-identity
+                      "\"UserId\": \"AIDACKCEVSQ6C2EXAMPLE\"", "\"GroupId\": \"AGPA1234567890EXAMPLE\""]),
     "leak-aws-002": (["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                       "\"SecretAccessKey\": \"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\"",
                       "secret_key: Zr9qL2mXv8Tn4Ks1Wp6Yd3Hf7Jb0Gc5Ue2Ai9Ro1"],
