@@ -48,6 +48,27 @@ DIRECTIONS: Final = (contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND)
 _REQUIRED: Final = ("id", "category", "direction", "severity", "description")
 #: Detectors a rule may name (modules of :mod:`protect_lambda.detectors`).
 DETECTORS: Final = ("paths", "html", "sql", "shell")  # the order they run in: cheapest first
+
+
+def lead_detector(text: str) -> str | None:
+    """The detector most likely to decide ``text`` (a normalised value) on its own, run first
+    so that an attack is usually decided by the first detector it meets; ``None`` keeps the
+    default order. Only the order changes: a value no detector decides still meets all of them,
+    and its findings are reported in the default order.
+
+    Example:
+        >>> lead_detector("x' or '1'='1"), lead_detector("<img src=x onerror=alert(1)>")
+        ('sql', 'html')
+    """
+    if "<" in text:
+        return "html"
+    if "../" in text or "..\\" in text:
+        return "paths"
+    if "'" in text or '"' in text or "union" in text or "select" in text:
+        return "sql"
+    if ";" in text or "|" in text or "`" in text or "$(" in text or "&&" in text:
+        return "shell"
+    return None
 #: Sensitivity levels (the CRS "paranoia levels" of this guard).
 LEVELS: Final = (1, 2, 3, 4)
 #: Highest score a rule may carry.
@@ -458,11 +479,6 @@ class _Compiled:
         return self._regex
 
 
-#: Texts up to this length select their rules by the pairs of characters they hold (see _Group.scan).
-PAIR_SELECTION_MAX_CHARS: Final = 128
-_concat: Final = str.__add__
-
-
 class _Group:
     """Rules sharing a direction and transform, indexed by their triggers."""
 
@@ -486,37 +502,19 @@ class _Group:
             else:
                 self.multi[t[0]] = (*self.multi.get(t[0], ()), *((t, i) for i in ix))
         self.first_chars = frozenset(self.single) | frozenset(self.multi)
-        # the same longer triggers by their first two characters: for short texts, the pairs of
-        # characters present are cheaper to list than the triggers sharing a first character
-        by_pair: dict[str, list[tuple[str, int]]] = {}
-        for pairs in self.multi.values():
-            for trigger, i in pairs:
-                by_pair.setdefault(trigger[:2], []).append((trigger, i))
-        self.by_pair = {pair: tuple(items) for pair, items in by_pair.items()}
-        self.pairs = frozenset(self.by_pair)
-        self.single_chars = frozenset(self.single)
         self.folded = tuple((t, tuple(ix)) for (folded, t), ix in sorted(by_trigger.items()) if folded)
 
     def scan(self, text: str) -> list[Match]:
         selected = set(self.always)
         single = self.single
-        if len(text) <= PAIR_SELECTION_MAX_CHARS:
-            for char in self.single_chars.intersection(text):
-                selected.update(single[char])
-            by_pair = self.by_pair
-            for pair in self.pairs.intersection(map(_concat, text, text[1:])):
-                for trigger, i in by_pair[pair]:
-                    if i not in selected and (len(trigger) == 2 or trigger in text):
-                        selected.add(i)
-        else:
-            multi = self.multi
-            for char in self.first_chars.intersection(text):
-                indices = single.get(char)
-                if indices is not None:
-                    selected.update(indices)
-                for trigger, i in multi.get(char, ()):
-                    if i not in selected and trigger in text:
-                        selected.add(i)
+        multi = self.multi
+        for char in self.first_chars.intersection(text):
+            indices = single.get(char)
+            if indices is not None:
+                selected.update(indices)
+            for trigger, i in multi.get(char, ()):
+                if i not in selected and trigger in text:
+                    selected.add(i)
         if self.folded:
             lowered = text.lower()
             for trigger, ix in self.folded:
@@ -642,6 +640,7 @@ class RuleEngine:
             if rule.detector is not None and rule.direction == contract.DIRECTION_INBOUND:
                 self._detectors.setdefault(rule.detector, {})[rule.kind or ""] = rule
         self._detect: list[tuple[Callable[[str], list[tuple[str, int, int]]], dict[str, Rule]]] = []
+        self._orders: dict[str | None, tuple[int, ...]] = {}
         detected = frozenset(r.category for kinds in self._detectors.values() for r in kinds.values())
         patterned = [r for r in self.rules if r.detector is None]
         # inbound patterns of a category a detector decides run after the detectors ("after")
@@ -726,10 +725,15 @@ class RuleEngine:
         if len(self._detect) != len(self._detectors):
             import importlib
 
+            names = sorted(self._detectors, key=DETECTORS.index)
             self._detect = [
-                (importlib.import_module(f"protect_lambda.detectors.{name}").detect, kinds)
-                for name, kinds in sorted(self._detectors.items(), key=lambda item: DETECTORS.index(item[0]))
+                (importlib.import_module(f"protect_lambda.detectors.{name}").detect, self._detectors[name])
+                for name in names
             ]
+            #: lead detector -> the order the detectors run in (see :func:`lead_detector`)
+            self._orders = {
+                name: (i, *(j for j in range(len(names)) if j != i)) for i, name in enumerate(names)
+            }
         return self._detect
 
     def _scan_inbound(self, text: str, decisive: frozenset[str] = frozenset()) -> tuple[list[Match], bool]:
@@ -744,17 +748,23 @@ class RuleEngine:
         if decisive and not decisive.isdisjoint(m.rule.id for m in found):
             return found, False
         if self._detectors:
-            first = len(found)
-            for detect, kinds in self._detector_functions():
+            detectors = self._detector_functions()
+            order = self._orders.get(lead_detector(text) if decisive else None)
+            if order is None:
+                order = range(len(detectors))
+            per: list[list[Match]] = [[] for _ in detectors]
+            for index in order:
+                detect, kinds = detectors[index]
                 decided = False
+                hits = per[index]
                 for kind, start, end in _detect_bounded(detect, text):
                     rule = kinds.get(kind)
                     if rule is not None:
-                        found.append(Match(rule, text, start, end))
+                        hits.append(Match(rule, text, start, end))
                         decided = decided or rule.id in decisive
                 if decided:
-                    return found[:first] + _first_per_rule(found[first:]), False
-            found = found[:first] + _first_per_rule(found[first:])
+                    return found + _first_per_rule([m for hits in per for m in hits]), False
+            found = found + _first_per_rule([m for hits in per for m in hits])
         found.extend(self._inbound_after.scan(text))
         if decisive and not decisive.isdisjoint(m.rule.id for m in found):
             return found, False

@@ -334,3 +334,35 @@ def test_glob_lookups_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_brace_expansion_is_bounded() -> None:
     words = [w for w in shell.lex("{" + "a," * 50_000 + "}") if isinstance(w, shell.Word)]
     assert len(words) == 1  # too big to expand: one literal word
+
+
+def _vocabulary() -> tuple[list[str], list[str]]:
+    words = sorted(shell.COMMANDS | shell.PREFIXES)
+    return words, [*("x11 linux x86_64 mozilla/5.0 applewebkit/537.36 khtml, like gecko chrome/120.0 android "
+                      "6.0 dash g build/mra58k cpu iphone os the a list of items: ls-5017 deploy.sh "
+                      "/bin/sh /usr/bin/id /usr/local/bin/node python3 python3.12 cmd.exe powershell.exe "
+                      "net.webclient iex .downloadstring frombase64string /dev/tcp/10.0.0.1/80 "
+                      "invoke-webrequest start-process 127.0.0.1 example.com/a/b").split()]
+
+
+def test_the_command_position_prefilter_never_hides_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_no_command_position`` lets a value skip the lexer: on every value it clears, the lexer
+    finds nothing either (seeded random values of commands, prefixes, user-agent words, paths,
+    PowerShell words and ``; | & ( )``, and every example of this module)."""
+    import random
+
+    rnd = random.Random(20261206)
+    commands, others = _vocabulary()
+    seps = [" ", " ", " ", "; ", ";", "|", " | ", "&", " && ", "(", ")", " (", ") ", "+", "\t", " || "]
+    values = [*BENIGN, *RUNS]
+    for _ in range(20_000):
+        parts = []
+        for _ in range(rnd.randint(1, 10)):
+            parts.append(rnd.choice(commands if rnd.random() < 0.3 else others))
+            parts.append(rnd.choice(seps))
+        values.append("".join(parts[: rnd.randint(1, len(parts))]))
+    cleared = [v for v in map(normalize, values) if shell._no_command_position(v)]
+    assert len(cleared) > 3000  # the prefilter does clear values (user agents, lists)
+    monkeypatch.setattr(shell, "_no_command_position", lambda text: False)
+    missed = [v for v in cleared if shell.detect(v)]
+    assert missed == []

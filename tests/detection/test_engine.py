@@ -140,3 +140,23 @@ def test_shell_transform_rule_sees_squashed_text() -> None:
 
 def test_default_engine_is_shared() -> None:
     assert RuleEngine.default() is RuleEngine.default()
+
+
+def test_the_lead_detector_changes_the_order_not_the_verdict() -> None:
+    """Running the likeliest detector first (engine.lead_detector) only saves time: every rule
+    example gets the same verdict, and a value no detector decides the same findings, as with
+    the detectors in their default order."""
+    from protect_lambda import Guard
+
+    from .rule_examples import EXAMPLES
+
+    routed, fixed = Guard(), Guard()
+    fixed.engine._detector_functions()
+    fixed.engine._orders = {}  # no lead: the default order
+    values = [v for positives, negatives in EXAMPLES.values() for v in (*positives, *negatives)]
+    for value in values:
+        event = {"queryStringParameters": {"q": value}}
+        a, b = routed.inspect_event(event), fixed.inspect_event(event)
+        assert a.blocked == b.blocked, value
+        if not a.blocked:
+            assert [f.rule_id for f in a.findings] == [f.rule_id for f in b.findings], value

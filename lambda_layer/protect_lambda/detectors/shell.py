@@ -1179,6 +1179,39 @@ MAX_SPANS: Final = 32
 _TRIGGERS: Final = frozenset(";|&`$<>(){}'\"\\^*?[\n\r!")
 _HEAD: Final = compile_rx(r"[ \t+]{0,64}([^ \t+]{1,64})")
 _HEADS: Final = COMMANDS | PREFIXES | frozenset(("if", "if/i", "for", *_WIN_VARS))
+#: Characters without which no quoting, variable, glob, brace, redirection, substitution, escape,
+#: assignment or newline can be in the value: it is then only words, blanks and ``; | & ( )``.
+_HARD: Final = frozenset("`$<>{}'\"\\^*?[]\n\r!%~=\x1b")
+#: The first word of each stretch between ``; | & ( )`` (and of the value): the command positions.
+_SEGMENT_HEADS: Final = compile_rx(r"(?:^|[;|&()])[ \t\f\v+]*([^ \t\f\v+;|&()]+)")
+#: Texts that make the later stages look further whatever the command positions hold.
+_LOOK_FURTHER: Final = ("invoke-", "start-process", "iex", ".download", "net.webclient", "frombase64string",
+                        "/dev/")
+
+
+def _no_command_position(text: str) -> bool:
+    """Whether ``text`` is only words, blanks and ``; | & ( )`` (a user agent, a list, a query
+    string without ``=``) with no command word where the shell would run one: then nothing below
+    can find a structure, and the lexer is skipped. Conservative: a word that could be a command
+    (a known command, a prefix such as ``sudo``, a binary path, ``python3``, ``x.exe``) sends the
+    value to the lexer, which decides.
+
+    Example:
+        >>> _no_command_position("mozilla/5.0 (x11; linux x86_64) applewebkit/537.36 (khtml, like gecko)")
+        True
+        >>> _no_command_position("x11; id"), _no_command_position("a $(id)")
+        (False, False)
+    """
+    if not _HARD.isdisjoint(text):
+        return False
+    for needle in _LOOK_FURTHER:
+        if needle in text:
+            return False
+    for head in _SEGMENT_HEADS.findall(text):
+        word = head.removesuffix(".exe")
+        if word in _HEADS or word.startswith(BIN_DIRS) or word.startswith("python"):
+            return False
+    return True
 
 
 def _rst_blank(m: re.Match[str]) -> str:
@@ -1209,6 +1242,8 @@ def detect(text: str) -> list[Span]:
         head = m.group(1) if m else ""
         if head not in _HEADS and not head.startswith(BIN_DIRS) and not head.endswith(".exe"):
             return []
+    elif _no_command_position(text):  # words, blanks and ; | & ( ) with no command where one runs
+        return []
     out: list[Span] = []
     _GLOB_BUDGET[0] = GLOB_SEARCHES
     if "`" in text:  # GNU-style quotation in prose (`test -w f'): a quote, not a substitution

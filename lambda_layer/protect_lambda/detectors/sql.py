@@ -177,6 +177,8 @@ _TOKEN: Final = compile_rx(  # whitespace before a token is skipped by the match
 _KINDS: Final = ("", "cmt", "str", "num", "var", "word", "op", "punct")
 #: A statement after ``;`` (where a stacked query may start); searched over the whole value.
 _STACKED: Final = compile_rx(r";\s{0,20}(?=[a-z])")
+#: The word token of :data:`_TOKEN` (what a token starting with a letter is).
+_WORD_AT: Final = compile_rx(r"[^\W\d][\w$]{0,63}(?:\.[^\W\d][\w$]{0,63}){0,2}")
 #: Places where ``union`` or a delay/error function occur (searched over the whole value).
 _ANYWHERE: Final = compile_rx(r"(?<![\w.$])(?:union|except|intersect|sleep|pg_sleep|benchmark|waitfor|extractvalue|updatexml"
                               r"|dbms_pipe\.receive_message|dbms_lock\.sleep)(?![\w$])")
@@ -609,8 +611,31 @@ def _probe(toks: list[_Tok]) -> str | None:
     return None
 
 
+#: First words from which the value may be judged as SQL as it stands (see :func:`_as_is`).
+_AS_IS_WORDS: Final = frozenset({"case", "from", "a", "b"}) | _STATEMENT_STARTS | _TAIL_STARTS | CONSTANTS \
+    | SQL_FUNCTIONS | PROBE_FUNCTIONS | LOGICAL
+#: Second tokens that make any first word a possible start (``id) and``, ``x, (select``, ``f(``).
+_AS_IS_NEXT: Final = frozenset({",", ")", "(", "like", "rlike", "regexp"}) | LOGICAL
+
+
+def _plain_start(text: str) -> bool:
+    """Whether the value starts with a plain word not followed by what could make it SQL (a user
+    agent, a sentence): no branch of :func:`_as_is` can then find a structure, and the window is
+    not tokenised.
+
+    Example:
+        >>> _plain_start("mozilla/5.0 (x11; linux x86_64)"), _plain_start("id) and 1=1")
+        (True, False)
+    """
+    head = tokens(text, 0, 2)
+    return bool(head) and head[0].kind == "word" and head[0].text not in _AS_IS_WORDS and (
+        len(head) < 2 or head[1].text not in _AS_IS_NEXT) and _KEY_PREFIX.match(text) is None
+
+
 def _as_is(text: str) -> tuple[str, int] | None:
     """The value judged as it stands (a number or expression in the query, or the payload alone)."""
+    if _plain_start(text):
+        return None
     toks = tokens(text, 0)
     if not toks:
         return None
@@ -721,6 +746,8 @@ def _as_is_tokens(toks: list[_Tok]) -> tuple[str, int] | None:
 def _from_start(text: str, start: int, quoted: str) -> tuple[str, int, int] | None:
     if not quoted:
         found = _as_is(text)
+        if found is None:
+            return None
         toks = tokens(text, 0)
     else:
         toks = tokens(text, start)
@@ -731,12 +758,20 @@ def _from_start(text: str, start: int, quoted: str) -> tuple[str, int, int] | No
     return kind, start, toks[last].end if 0 <= last < len(toks) else len(text)
 
 
+def _statement_word_at(text: str, at: int) -> bool:
+    """Whether the word token at ``at`` (a letter: a word token starts there) is a statement's."""
+    word = _WORD_AT.match(text, at)
+    return word is not None and word.group() in STATEMENTS
+
+
 def _anywhere(text: str) -> list[tuple[str, int, int]]:
     """Structures that are SQL wherever they are: ``union select``, stacked statements, delay and
     error-based functions."""
     found: list[tuple[str, int, int]] = []
     if ";" in text:
         for m in _STACKED.finditer(text):
+            if not _statement_word_at(text, m.end()):
+                continue  # "; linux x86_64)": no statement starts after this ;
             toks = tokens(text, m.end(), 8)
             if toks and _statement(toks, 0):
                 found.append(("stacked", m.start(), toks[min(1, len(toks) - 1)].end))
