@@ -749,7 +749,7 @@ class RuleEngine:
             return found, False
         if self._detectors:
             detectors = self._detector_functions()
-            order = self._orders.get(lead_detector(text) if decisive else None)
+            order: Sequence[int] | None = self._orders.get(lead_detector(text) if decisive else None)
             if order is None:
                 order = range(len(detectors))
             per: list[list[Match]] = [[] for _ in detectors]
