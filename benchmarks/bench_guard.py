@@ -213,19 +213,21 @@ def per_event(cases: list[dict[str, Any]], use_ddwaf: bool, rounds: int = 3) -> 
     if waf_error:
         report["libddwaf"] = waf_error
     if waf is not None:
-        w = summary_ms(best_waf)
-        g = report["guard_inbound_events"]
-        report["libddwaf_inbound_events"] = {**w, "version": waf.version}
-        report["ratio_guard_over_libddwaf"] = {
-            "median": round(g["median_ms"] / w["median_ms"], 3),
-            "p99": round(g["p99_ms"] / w["p99_ms"], 3),
-            "mean": round(g["mean_ms"] / w["mean_ms"], 3),
-        }
+        _add_libddwaf(report, summary_ms(best_waf), waf.version)
         report["libddwaf_detection_on_these_events"] = {
             "attacks_matched": sum(waf.inspect(c["event"]) for c in inbound if c.get("label") == "attack"),
             "attacks": sum(1 for c in inbound if c.get("label") == "attack"),
         }
     return report
+
+
+def _add_libddwaf(report: dict[str, Any], waf: dict[str, float], version: str) -> None:
+    """Add libddwaf's figures to ``report`` and the guard/libddwaf ratios of median, p99 and mean."""
+    guard = report["guard_inbound_events"]
+    report["libddwaf_inbound_events"] = {**waf, "version": version}
+    report["ratio_guard_over_libddwaf"] = {
+        key: round(guard[f"{key}_ms"] / waf[f"{key}_ms"], 3) for key in ("median", "p99", "mean")
+    }
 
 
 def _timed_half(case: dict[str, Any]) -> bool:
@@ -275,14 +277,7 @@ def once_after_warmup(cases: list[dict[str, Any]], warm: list[dict[str, Any]] | 
     if waf_error:
         report["libddwaf"] = waf_error
     if waf is not None:
-        w = summary_ms(waf_times)
-        g = report["guard_inbound_events"]
-        report["libddwaf_inbound_events"] = {**w, "version": waf.version}
-        report["ratio_guard_over_libddwaf"] = {
-            "median": round(g["median_ms"] / w["median_ms"], 3),
-            "p99": round(g["p99_ms"] / w["p99_ms"], 3),
-            "mean": round(g["mean_ms"] / w["mean_ms"], 3),
-        }
+        _add_libddwaf(report, summary_ms(waf_times), waf.version)
     return report
 
 
