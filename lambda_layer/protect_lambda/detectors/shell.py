@@ -326,6 +326,12 @@ def _code_span(text: str, start: int, end: int, one_word: bool) -> bool:
         return False
     if prev in ".,":
         return True
+    if prev == ":":  # a reStructuredText role (:class:`x`): a code span if the role is in prose
+        role = _RST_ROLE.rx.search(text, max(0, start - 64), start)
+        inner = text[start + 1 : end - 1]
+        if role is None or any(c in inner for c in ";|&$\n"):  # <target> is a role's link: kept
+            return False
+        return _code_span(text, role.start(), end, one_word)
     if prev == "(":
         return text[start - 2 : start - 1] not in ("$", "<", ">")
     if prev in " \t\r\n":
@@ -1038,13 +1044,12 @@ def _command(
 
 #: GNU-style quotation, which prose uses: ```word'`` opens with a backtick, closes with ``'``.
 _GNU_QUOTE: Final = _Lazy(r"`([^`'\n]{1,80})'")
-#: reStructuredText in prose (changelogs, docstrings, release notes): an interpreted text
-#: with a role (``:class:`Index```, ``:option:`test --buffer```) or an inline literal in
-#: double backticks (````str()````) after a word. Shell would run neither: they quote code.
-_RST_CODE: Final = _Lazy(
-    r"(?<![^\s(])(?::[a-z][\w.+-]{0,30}:(?::[a-z][\w.+-]{0,30}:)?`[^`\n]{1,200}`"
-    r"|``(?=[^`\s])[^`\n]{1,200}``(?!`))"
-)
+#: A reStructuredText inline literal (````str()````, ````u''````) standing as a word of its own:
+#: its two pairs of backticks are empty substitutions to a shell (they vanish); read as blanks,
+#: so that the literal's content is judged as the words it is, and a GNU-style quotation rule
+#: does not take ````u''```` for a quoted ``u``.
+_RST_CODE: Final = _Lazy(r"(?<![^\s(])``(?=[^`\s])[^`\n]{1,200}``(?![`\w])")
+_RST_ROLE: Final = _Lazy(r"(?<![^\s(]):[a-z][\w.+-]{0,30}:(?::[a-z][\w.+-]{0,30}:)?$")
 _SHELLSHOCK: Final = _Lazy(r"\(\s{0,5}\)\s{0,5}\{")
 _FORKBOMB: Final = _Lazy(
     r"([a-z_:][\w:.-]{0,30})\s{0,3}\(\s{0,3}\)\s{0,3}\{[^}]{0,100}?(?<![\w:.-])\1\s{0,3}\|"
@@ -1186,7 +1191,7 @@ _HARD: Final = frozenset("`$<>{}'\"\\^*?[]\n\r!%~=\x1b")
 _SEGMENT_HEADS: Final = compile_rx(r"(?:^|[;|&()])[ \t\f\v+]*([^ \t\f\v+;|&()]+)")
 #: Texts that make the later stages look further whatever the command positions hold.
 _LOOK_FURTHER: Final = ("invoke-", "start-process", "iex", ".download", "net.webclient", "frombase64string",
-                        "/dev/")
+                        "/dev/", "phpinfo")
 
 
 def _no_command_position(text: str) -> bool:
@@ -1215,13 +1220,8 @@ def _no_command_position(text: str) -> bool:
 
 
 def _rst_blank(m: re.Match[str]) -> str:
-    """Blank a reStructuredText code span that follows a word (prose), keep it otherwise
-    (``x;``id```` runs ``id``: empty substitutions vanish). Same length: spans still fit."""
-    text = m.string
-    sig = text[max(0, m.start() - 16) : m.start()].rstrip()[-1:]
-    if sig and (sig.isalnum() or sig in ".,:)!?'\""):
-        return " " * (m.end() - m.start())
-    return m.group()
+    """The literal ``m`` with its backtick pairs as blanks (same length: spans still fit)."""
+    return "  " + m.group()[2:-2] + "  "
 
 
 def detect(text: str) -> list[Span]:
@@ -1247,7 +1247,7 @@ def detect(text: str) -> list[Span]:
     out: list[Span] = []
     _GLOB_BUDGET[0] = GLOB_SEARCHES
     if "`" in text:  # GNU-style quotation in prose (`test -w f'): a quote, not a substitution
-        if "``" in text or ":`" in text:
+        if "``" in text:
             text = _RST_CODE.rx.sub(_rst_blank, text)
         text = _GNU_QUOTE.rx.sub(r"'\1'", text)  # same length: the spans still fit
     items = lex(text)

@@ -831,7 +831,7 @@ def detect(text: str) -> list[tuple[str, int, int]]:
 
 
 #: GNU-style quotation (```word'``), which prose uses: its closing ``'`` opens no SQL string.
-_GNU_QUOTE: Final = compile_rx(r"`([^`'\n]{1,80})'")
+_GNU_QUOTE: Final = compile_rx(r"(?<!`)`([^`'\n]{1,80})'")
 
 
 def _structures(text: str) -> list[tuple[str, int, int]]:
