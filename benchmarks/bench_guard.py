@@ -293,7 +293,7 @@ ADVERSARIAL_UNITS = (
     "' or 1=1 ", "<a href=", "${${", "../", "%25", "select ", "1=1 ", "http://", "cast(",
     "if ", "\\x", "4111 1111 ", "at a.b(", "Exception: ",
     # the SQL lexer: quotes, comments, nesting
-    "'", "\"", "/*", "-- ", "((", "' union ",
+    "'", "\"", "/*", "-- ", "((", "' union ", "1e1union ",
     # the shell lexer: substitutions, quotes, escapes, braces, separators
     "$(", "`", "${", "\\", "{a,", "; ", "| id ",
     # the HTML lexer: comments, entities, unclosed tags and attributes

@@ -41,6 +41,8 @@ RUNS: list[tuple[str, set[str]]] = [
     ("-- ", set()),
     ("if ", set()),
     ("0x2e", set()),
+    ("1e1union ", set()),  # a number literal before a keyword: the lookback stays bounded
+    ("%qf\ufffd", set()),  # junk separators without a target
 ]
 
 

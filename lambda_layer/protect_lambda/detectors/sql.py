@@ -177,10 +177,14 @@ _TOKEN: Final = compile_rx(  # whitespace before a token is skipped by the match
 _KINDS: Final = ("", "cmt", "str", "num", "var", "word", "op", "punct")
 #: A statement after ``;`` (where a stacked query may start); searched over the whole value.
 _STACKED: Final = compile_rx(r";\s{0,20}(?=[a-z])")
+#: A number literal that ends right before a keyword (``1dunion``, ``0.e3union``, ``\\n/0.e3union``):
+#: MySQL and Oracle end the number at its suffix, so the keyword stands on its own.
+_NUMBER_BEFORE: Final = compile_rx(r"(?<![\w.])(?:\d+|\d*\.\d*)(?:[df]|e\d*)\Z")
 #: The word token of :data:`_TOKEN` (what a token starting with a letter is).
 _WORD_AT: Final = compile_rx(r"[^\W\d][\w$]{0,63}(?:\.[^\W\d][\w$]{0,63}){0,2}")
 #: Places where ``union`` or a delay/error function occur (searched over the whole value).
-_ANYWHERE: Final = compile_rx(r"(?<![\w.$])(?:union|except|intersect|sleep|pg_sleep|benchmark|waitfor|extractvalue|updatexml"
+_ANYWHERE: Final = compile_rx(r"(?:(?<![\w.$])|(?<=\d[dfe])|(?<=[\d.]e\d))"  # 1dunion, 1.e3union: number literals end there
+                              r"(?:union|except|intersect|sleep|pg_sleep|benchmark|waitfor|extractvalue|updatexml"
                               r"|dbms_pipe\.receive_message|dbms_lock\.sleep)(?![\w$])")
 
 
@@ -518,6 +522,8 @@ def _statement(toks: list[_Tok], i: int) -> bool:
     if t.text == "select":
         return _union_select([_Tok("word", "union", 0, 0), *toks[i:]], 0)
     if t.text in ("shutdown", "commit", "rollback", "begin"):
+        if t.text == "begin" and i + 1 < len(toks) and toks[i + 1].text != "begin" and _statement(toks, i + 1):
+            return True  # ; begin declare @x ...: a block of statements
         return i + 1 >= len(toks) or toks[i + 1].kind == "cmt" or toks[i + 1].text == ";"
     if t.text == "waitfor":
         return i + 1 < len(toks) and toks[i + 1].text in ("delay", "time")
@@ -779,8 +785,9 @@ def _anywhere(text: str) -> list[tuple[str, int, int]]:
     for m in _ANYWHERE.finditer(text):
         word = m.group()
         at = m.start()
-        if at and (text[at - 1].isalnum() or text[at - 1] in "_."):
-            continue  # part of another word, or a member (time.sleep)
+        if at and (text[at - 1].isalnum() or text[at - 1] in "_.") \
+                and not _NUMBER_BEFORE.search(text, max(0, at - 40), at):
+            continue  # part of another word, or a member (time.sleep); not after a number literal
         toks = tokens(text, at, 12)
         if not toks or toks[0].kind != "word":
             continue
