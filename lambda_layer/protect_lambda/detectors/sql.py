@@ -825,7 +825,7 @@ def detect(text: str) -> list[tuple[str, int, int]]:
         []
     """
     _MEMO.clear()
-    if _NEEDED_RX.search(text) is None:
+    if _NEEDED_RX.search(text) is None and text.count("(") < 2 and "0x" not in text:  # f(g(x)), 0x41: calls
         if len(text) < 40 and text.rstrip().endswith("("):  # a function probe: db_name(
             probe = _probe(tokens(text))
             return [(probe, 0, len(text))] if probe else []
