@@ -260,6 +260,8 @@ BENIGN = [
     "Fixed a crash in ``cat()`` when the ``id`` argument was ``''`` on Windows.",
     "Use the :option:`run --shell` flag, see :ref:`the guide <shell-guide>` for details.",
     "The :class:`.Reader` now accepts ``sh -c`` strings and :func:`exec` objects as before.",
+    "* :lookup:`Date and time <year>` lookups chain with other lookups (such as :lookup:`exact`).",
+    "Supports non-``pytz`` zones, such as Python 3.9+'s :mod:`zoneinfo` module and its backport.",
 ]
 
 

@@ -320,7 +320,8 @@ def _code_span(text: str, start: int, end: int, one_word: bool) -> bool:
     nxt = text[end : end + 1]
     if one_word and nxt and nxt in ".,":
         return True
-    if not prev:
+    if not prev or text[max(0, start - 3) : start] in ("* ", "- ", "\n* ", "\n- ") \
+            or text[:start] in ("* ", "- "):  # the value's start, or a list item's
         return bool(nxt) and not nxt.isalnum() and any(c.isalnum() for c in text[end : end + 200])
     if prev.isalnum():
         return False
@@ -1043,7 +1044,7 @@ def _command(
 # --- structures outside command position ------------------------------------------------
 
 #: GNU-style quotation, which prose uses: ```word'`` opens with a backtick, closes with ``'``.
-_GNU_QUOTE: Final = _Lazy(r"`([^`'\n]{1,80})'")
+_GNU_QUOTE: Final = _Lazy(r"(?<!`)`([^`'\n]{1,80})'")
 #: A reStructuredText inline literal (````str()````, ````u''````) standing as a word of its own:
 #: its two pairs of backticks are empty substitutions to a shell (they vanish); read as blanks,
 #: so that the literal's content is judged as the words it is, and a GNU-style quotation rule

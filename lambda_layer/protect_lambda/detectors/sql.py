@@ -591,6 +591,8 @@ def _statement_value(toks: list[_Tok]) -> bool:
     if not marks or len(toks) < 2:
         return False
     second = toks[1]
+    if second.text == "(" and len(toks) > 2 and toks[2].text == ")":
+        return False  # select() ...: an API's method named in prose; SQL has no empty ( )
     if second.kind == "word" and second.text in SQL_FUNCTIONS | CONSTANTS and (
             len(toks) == 2 or toks[2].text in (";", ",", "from") or toks[2].kind == "cmt"):
         return True  # select current_user;
