@@ -104,7 +104,8 @@ class Exclusion:
 
     def __post_init__(self) -> None:
         _require((self.rule_id is None) != (self.category is None), "guard.exclusions",
-                 "give either rule_id='sqli-101' or category='sqli', not both")
+                 "give exactly one of rule_id='sqli-101' or category='sqli' "
+                 + ("(both were given)" if self.rule_id is not None else "(neither was given)"))
         _require(isinstance(self.location, str) and bool(self.location.strip()), "guard.exclusions",
                  f"location: expected a location such as 'body.commits[*].message', got {self.location!r}")
         _require(self.action in (RuleAction.OFF, RuleAction.MONITOR), "guard.exclusions",
