@@ -16,7 +16,7 @@ from protect_lambda.detectors import shell
 from protect_lambda.engine import check_pattern
 from protect_lambda.normalize import normalize
 
-from .rule_examples import EXAMPLES
+from .fuzz import rule_example_values, seeded_values
 
 KINDS = {
     "command-after-separator", "substitution", "redirection", "evasion", "windows-command",
@@ -354,18 +354,9 @@ def test_the_command_position_prefilter_never_hides_a_finding(monkeypatch: pytes
     """``_no_command_position`` lets a value skip the lexer: on every value it clears, the lexer
     finds nothing either (seeded random values of commands, prefixes, user-agent words, paths,
     PowerShell words and ``; | & ( )``, and every example of this module)."""
-    import random
-
-    rnd = random.Random(20261206)
     commands, others = _vocabulary()
     seps = [" ", " ", " ", "; ", ";", "|", " | ", "&", " && ", "(", ")", " (", ") ", "+", "\t", " || ", "", "()"]
-    values = [*BENIGN, *RUNS, *(v for positives, negatives in EXAMPLES.values() for v in (*positives, *negatives))]
-    for _ in range(20_000):
-        parts = []
-        for _ in range(rnd.randint(1, 10)):
-            parts.append(rnd.choice(commands if rnd.random() < 0.3 else others))
-            parts.append(rnd.choice(seps))
-        values.append("".join(parts[: rnd.randint(1, len(parts))]))
+    values = [*BENIGN, *RUNS, *rule_example_values(), *seeded_values(commands, others, seps)]
     cleared = [v for v in map(normalize, values) if shell._no_command_position(v)]
     assert len(cleared) > 3000  # the prefilter does clear values (user agents, lists)
     monkeypatch.setattr(shell, "_no_command_position", lambda text: False)

@@ -3,14 +3,12 @@ with them and without them, the detector finds the same structures."""
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from protect_lambda.detectors import sql
 from protect_lambda.normalize import normalize
 
-from .rule_examples import EXAMPLES
+from .fuzz import rule_example_values, seeded_values
 
 WORDS = sorted(sql.STATEMENTS | sql.LOGICAL | sql.CONSTANTS | {"union", "like", "from", "where", "case", "when",
                                                                  "then", "sleep", "order", "by", "group"})
@@ -21,14 +19,7 @@ PUNCT = [" ", " ", " ", "'", '"', "(", ")", ",", ";", "; ", "=", "--", "#", "/*"
 
 
 def _values() -> list[str]:
-    rnd = random.Random(20261206)
-    values = [v for positives, negatives in EXAMPLES.values() for v in (*positives, *negatives)]
-    for _ in range(20_000):
-        parts = []
-        for _ in range(rnd.randint(1, 9)):
-            parts.append(rnd.choice(WORDS if rnd.random() < 0.4 else OTHERS))
-            parts.append(rnd.choice(PUNCT))
-        values.append("".join(parts[: rnd.randint(1, len(parts))]))
+    values = [*rule_example_values(), *seeded_values(WORDS, OTHERS, PUNCT, max_words=9, keyword_share=0.4)]
     return [normalize(v) for v in values]
 
 
