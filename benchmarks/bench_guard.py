@@ -176,13 +176,7 @@ def per_event(cases: list[dict[str, Any]], use_ddwaf: bool, rounds: int = 3) -> 
     clear = guard.engine.clear_cache
     inbound = [c for c in cases if c.get("direction") != "outbound"]
     outbound = [c for c in cases if c.get("direction") == "outbound"]
-    waf: LibDDWaf | None = None
-    waf_error = ""
-    if use_ddwaf:
-        try:
-            waf = LibDDWaf()
-        except Exception as exc:  # ddtrace missing or incompatible
-            waf_error = f"unavailable: {exc.__class__.__name__}: {exc}"
+    waf, waf_error = _libddwaf(use_ddwaf)
     # warm-up, untimed, both engines alike
     for c in inbound:
         guard.inspect_event(c["event"])
@@ -221,6 +215,16 @@ def per_event(cases: list[dict[str, Any]], use_ddwaf: bool, rounds: int = 3) -> 
     return report
 
 
+def _libddwaf(wanted: bool) -> tuple[LibDDWaf | None, str]:
+    """libddwaf when ``wanted`` and ddtrace works here, else None and why not ("" when not wanted)."""
+    if not wanted:
+        return None, ""
+    try:
+        return LibDDWaf(), ""
+    except Exception as exc:  # ddtrace missing or incompatible
+        return None, f"unavailable: {exc.__class__.__name__}: {exc}"
+
+
 def _add_libddwaf(report: dict[str, Any], waf: dict[str, float], version: str) -> None:
     """Add libddwaf's figures to ``report`` and the guard/libddwaf ratios of median, p99 and mean."""
     guard = report["guard_inbound_events"]
@@ -244,13 +248,7 @@ def once_after_warmup(cases: list[dict[str, Any]], warm: list[dict[str, Any]] | 
     inbound = [c["event"] for c in cases if c.get("direction") != "outbound"]
     warm_events = [c["event"] for c in warm if c.get("direction") != "outbound"]
     guard = Guard()
-    waf: LibDDWaf | None = None
-    waf_error = ""
-    if use_ddwaf:
-        try:
-            waf = LibDDWaf()
-        except Exception as exc:  # ddtrace missing or incompatible
-            waf_error = f"unavailable: {exc.__class__.__name__}: {exc}"
+    waf, waf_error = _libddwaf(use_ddwaf)
     for event in warm_events:
         guard.inspect_event(event)
         if waf is not None:
