@@ -157,8 +157,54 @@ def inbound(event: Any, source: str) -> Case:
 
 
 def outbound(event: Any, response: Any, source: str) -> Case:
-    return {"category": "benign_response", "label": "benign", "direction": "outbound",
-            "event": event, "response": response, "source": source}
+    """A response case: benign, unless it hands out a credential (then a leak, see below)."""
+    leak = credential_leak(response)
+    return {"category": leak or "benign_response", "label": "attack" if leak else "benign",
+            "direction": "outbound", "event": event, "response": response, "source": source}
+
+
+_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}")
+_PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,20}PRIVATE KEY(?: BLOCK)?-----")
+
+
+def credential_leak(value: Any) -> str | None:
+    """The leak category when a response hands out a credential, else None.
+
+    A response that returns a secret access key, an access key id (in a field named so) or a
+    private key block is what a leaking function returns, even when it is a documentation
+    example with AWS's placeholder values: the evaluation file labels the same outputs (`iam
+    create-access-key`, `sts assume-role`, `iam list-access-keys`) leaks. Decided on field
+    names and PEM headers, not on the guard's rules.
+
+    >>> credential_leak({"body": '{"AccessKey": {"AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}}'})
+    'leak_aws_key'
+    >>> credential_leak({"GroupId": "AGPAJ2Q7ABCDEFGHIJKLM"}) is None
+    True
+    """
+    if isinstance(value, str):
+        if value[:1] in ("{", "["):
+            try:
+                return credential_leak(json.loads(value))
+            except ValueError:
+                pass
+        return "leak_private_key" if _PEM_PRIVATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = re.sub(r"[_\-\s]", "", str(key)).lower()
+            if isinstance(item, str) and item:
+                if "secretaccesskey" in name:
+                    return "leak_aws_key"
+                if "accesskeyid" in name and _KEY_ID.fullmatch(item):
+                    return "leak_aws_key"
+            found = credential_leak(item)
+            if found:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = credential_leak(item)
+            if found:
+                return found
+    return None
 
 
 WEBHOOK_SECRET = b"protect-lambda-corpus-webhook-secret"
@@ -833,6 +879,8 @@ def build(out: Path, offline: bool, max_per_family: int, only: set[str] | None) 
             stats[fid] = {"kind": kind, "status": fam_meta[fid]["status"],
                           "extracted": raw_counts[fid], "distinct": distinct[fid],
                           "written": len(sel)}
+            if kind == "benign_response":
+                stats[fid]["credential_leaks"] = sum(1 for c in sel if c["label"] == "attack")
         outputs[kind] = rows
         if share is not None:
             stats["_benign_share_cap"] = share

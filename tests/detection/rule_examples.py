@@ -204,13 +204,19 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "jndi-002": (["${env:AWS_SECRET_ACCESS_KEY}", "${sys:java.version}", "${lower:x}"],
                  ["${name}", "env: prod"]),
     # --- leaks (outbound: case-sensitive where the rule says so)
-    "leak-card-001": (["card 4111 1111 1111 1111", "5500-0000-0000-0004", "{\"pan\": \"378282246310005\"}"],
+    "leak-card-001": (["card 4111 1111 1111 1111", "5500-0000-0000-0004", "{\"pan\": \"378282246310005\"}",
+                       "my card 584528792610 is lost", "5845 2879 2610"],
                       ["4111 1111 1111 1112", "order 1234567890123", "id ce540707-0635-46bc-97da-33a8a36b0c1d",
-                       "arn:aws:iam::512345678901:role/x"]),
+                       "arn:aws:iam::512345678901:role/x",
+                       "544120495673"]),  # a bare 12-digit value: an AWS account id (Luhn-valid, 5...)
     "leak-aws-001": (["AKIAIOSFODNN7EXAMPLE", "key=ASIAY34FZKBOKMUTVV7A;", "\"AccessKeyId\": \"AKIAJ2Q7ABCDEFGHIJKL\""],
                      ["AKIA", "akiaiosfodnn7example",
                       "\"UserId\": \"AROA3XFRBF535PLBIFPI4:my-session\"",  # sts get-caller-identity
-                      "\"UserId\": \"AIDACKCEVSQ6C2EXAMPLE\"", "\"GroupId\": \"AGPA1234567890EXAMPLE\""]),
+                      "\"UserId\": \"AIDACKCEVSQ6C2EXAMPLE\"", "\"GroupId\": \"AGPA1234567890EXAMPLE\"",
+                      # presigned URLs carry the key id by design (SigV4, SigV2)
+                      "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                      "&X-Amz-Credential=AKIAJ5C56P35AEBRX2QQ%2F20190215%2Fus-east-1%2Fs3%2Faws4_request",
+                      "https://b.s3.amazonaws.com/k?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1"]),
     "leak-aws-002": (["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                       "\"SecretAccessKey\": \"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\"",
                       "secret_key: Zr9qL2mXv8Tn4Ks1Wp6Yd3Hf7Jb0Gc5Ue2Ai9Ro1"],
