@@ -14,7 +14,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 # the CLI asks the npm registry for newer versions when run on a terminal: not here
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help install demo synth test test-aws test-py314 test-floor typecheck snapshot-update bench eval realapps clean
+.PHONY: help install demo synth test test-aws test-py314 test-floor typecheck snapshot-update bench eval realapps proxy clean
 
 help:
 	@echo "make demo             set up, synthesize the example app and summarise what was created"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench            run the benchmarks (not part of make test)"
 	@echo "make eval CASES=...   score the guard on a labelled cases file"
 	@echo "make realapps APPS=... add the Aspect to each CDK app of a folder, synthesize, compare (not in make test)"
+	@echo "make proxy            build the Runtime API proxy extension (Go; static linux amd64 and arm64 binaries)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -101,5 +102,9 @@ realapps: install
 	@test -n "$(APPS)" || { echo "usage: make realapps APPS=path/to/apps"; exit 2; }
 	$(BIN)/python benchmarks/realapps.py $(APPS) --work $(CURDIR)/.realapps
 
+# The proxy extension for non-Python runtimes (docs/proxy.md): Go, pinned in proxy/build.py
+proxy:
+	$(PYTHON) proxy/build.py --out build/proxy
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache $(PY314) .realapps $(FLOOR_VENV)
+	rm -rf build/proxy $(VENV) node_modules cdk.out .pytest_cache .mypy_cache $(PY314) .realapps $(FLOOR_VENV)

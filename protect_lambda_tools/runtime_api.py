@@ -7,7 +7,9 @@ a loopback port: the caller queues events with :meth:`RuntimeApi.queue_event` an
 reads what the client did from :attr:`RuntimeApi.messages`, in order.
 
 Endpoints (``/2018-06-01/runtime/...``): ``invocation/next``, ``invocation/{id}/response``,
-``invocation/{id}/error``, ``init/error``, ``restore/next`` and ``restore/error`` (SnapStart).
+``invocation/{id}/error``, ``init/error``, ``restore/next`` and ``restore/error`` (SnapStart);
+and the two of the Extensions API an external extension needs (``/2020-01-01/extension/register``,
+``event/next``, which answers ``SHUTDOWN`` when the API is closed).
 
 Pure standard library. A developer tool: it is not shipped in the Lambda layer.
 
@@ -20,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 
 PREFIX = "/2018-06-01/runtime"
+EXTENSION_PREFIX = "/2020-01-01/extension"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
 
@@ -43,7 +47,8 @@ class Pending:
 @dataclass(frozen=True)
 class Message:
     """What the client did: ``next`` (it asked for an event), ``response``, ``error``,
-    ``init_error``, ``restore_next`` or ``restore_error``."""
+    ``init_error``, ``restore_next`` or ``restore_error``; an extension: ``extension_register``
+    (``body`` is its name) or ``extension_next``."""
 
     kind: str
     request_id: str = ""
@@ -59,6 +64,7 @@ class RuntimeApi:
         self.function_arn = function_arn
         self.messages: queue.Queue[Message] = queue.Queue()
         self._events: queue.Queue[Optional[Pending]] = queue.Queue()
+        self._shutdown = threading.Event()
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,6 +118,11 @@ class RuntimeApi:
                 elif self.path == f"{PREFIX}/restore/next":
                     api.messages.put(Message("restore_next"))
                     self._answer(200)
+                elif self.path == f"{EXTENSION_PREFIX}/event/next":
+                    api.messages.put(Message("extension_next"))
+                    api._shutdown.wait()
+                    self._answer(200, b'{"eventType":"SHUTDOWN","shutdownReason":"spindown","deadlineMs":0}',
+                                 {"Content-Type": "application/json"})
                 else:
                     self._answer(404)
 
@@ -128,6 +139,13 @@ class RuntimeApi:
                 elif parts == ["init", "error"]:
                     api.messages.put(Message("init_error", "", body, error_type, headers))
                     self._answer(202)
+                elif self.path == f"{EXTENSION_PREFIX}/register":
+                    name = self.headers.get("Lambda-Extension-Name", "")
+                    api.messages.put(Message("extension_register", "", name.encode(), "", headers))
+                    function_name = api.function_arn.rsplit(":", 1)[-1]
+                    self._answer(200, json.dumps({"functionName": function_name, "functionVersion": "$LATEST",
+                                                  "handler": ""}).encode(),
+                                 {"Content-Type": "application/json", "Lambda-Extension-Identifier": f"ext-{name}"})
                 elif parts == ["restore", "error"]:
                     api.messages.put(Message("restore_error", "", body, error_type, headers))
                     self._answer(202)
@@ -157,7 +175,8 @@ class RuntimeApi:
         self._events.put(pending)
 
     def close(self) -> None:
-        """Stop serving (a client still waiting for an event gets an error)."""
+        """Stop serving (a client still waiting for an event gets an error, an extension ``SHUTDOWN``)."""
         self._events.put(None)
+        self._shutdown.set()
         self._server.shutdown()
         self._server.server_close()

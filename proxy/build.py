@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Build the proxy extension: static Linux binaries for x86_64 and arm64, byte-reproducible.
+
+    python3 proxy/build.py [--out build/proxy] [--arch amd64 --arch arm64]
+
+writes ``OUT/linux-<arch>/protect-lambda-proxy`` for each architecture and prints their
+sha256. The same source gives the same bytes: one pinned Go release (:data:`GO_VERSION`),
+``CGO_ENABLED=0``, ``-trimpath``, no build id, no VCS stamp.
+
+The Go toolchain comes from the package registries only: ``go`` on ``PATH`` when it is exactly
+:data:`GO_VERSION`, else the Go module proxy's ``golang.org/toolchain`` module of that release
+(the archive the ``go`` command itself downloads for ``GOTOOLCHAIN``), checked against the
+sha256 pinned below and unpacked under ``~/.cache/protect-lambda/``. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import urllib.request
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GO_VERSION = "go1.26.8"
+#: sha256 of proxy.golang.org/golang.org/toolchain/@v/v0.0.1-<GO_VERSION>.linux-<arch>.zip
+TOOLCHAIN_SHA256 = {
+    "amd64": "30c2b1bf7dcc88d3eb0a1364e47ddd9128edb3110a30e8a0ef61cd5856b31de7",
+    "arm64": "02b36b6787b3ac767668f630e2998df45a3b1f9ffee08d1bf3ef6487cd658d99",
+}
+GOPROXY = os.environ.get("GOPROXY", "https://proxy.golang.org").split(",")[0].split("|")[0]
+ARCHES = ("amd64", "arm64")
+BINARY = "protect-lambda-proxy"
+PACKAGE = "./cmd/protect-lambda-proxy"
+
+
+def _host_arch() -> str:
+    machine = platform.machine().lower()
+    return {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+
+
+def _version_of(go: str) -> str:
+    try:
+        out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True,
+                             env={**os.environ, "GOTOOLCHAIN": "local"}).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return out.strip()
+
+
+def go_binary(cache: Path | None = None) -> str:
+    """Path of a ``go`` command of exactly :data:`GO_VERSION`, downloading it when needed."""
+    found = shutil.which("go")
+    if found and _version_of(found) == GO_VERSION:
+        return found
+    arch = _host_arch()
+    if sys.platform != "linux" or arch not in TOOLCHAIN_SHA256:
+        raise SystemExit(f"proxy/build.py: install {GO_VERSION} (no pinned toolchain for {sys.platform}/{arch})")
+    cache = cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "protect-lambda"
+    module = f"v0.0.1-{GO_VERSION}.linux-{arch}"
+    root = cache / f"golang.org/toolchain@{module}"
+    go = root / "bin" / "go"
+    if go.exists():
+        return str(go)
+    cache.mkdir(parents=True, exist_ok=True)
+    archive = cache / f"{module}.zip"
+    url = f"{GOPROXY}/golang.org/toolchain/@v/{module}.zip"
+    print(f"proxy/build.py: downloading {url}", file=sys.stderr)
+    with urllib.request.urlopen(url, timeout=300) as response, open(archive, "wb") as out:
+        shutil.copyfileobj(response, out)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    if digest != TOOLCHAIN_SHA256[arch]:
+        archive.unlink()
+        raise SystemExit(f"proxy/build.py: {url} has sha256 {digest}, expected {TOOLCHAIN_SHA256[arch]}")
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            target = cache / info.filename
+            zf.extract(info, cache)
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                target.chmod(mode)
+    archive.unlink()
+    return str(go)
+
+
+def build(out: Path, arches: tuple[str, ...] = ARCHES, version: str = "dev",
+          source: Path = HERE, gocache: Path | None = None) -> dict[str, Path]:
+    """Build the binary for each architecture under ``out``; returns arch -> path.
+
+    Example:
+        >>> paths = build(Path("build/proxy"), ("amd64",))  # doctest: +SKIP
+        >>> paths["amd64"].name
+        'protect-lambda-proxy'
+    """
+    go = go_binary()
+    env = {**os.environ, "CGO_ENABLED": "0", "GOOS": "linux", "GOTOOLCHAIN": "local",
+           "GOFLAGS": "-trimpath -buildvcs=false -mod=readonly", "GOWORK": "off"}
+    if gocache is not None:
+        env["GOCACHE"] = str(gocache)
+    built = {}
+    for arch in arches:
+        target = out.resolve() / f"linux-{arch}" / BINARY
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([go, "build", "-ldflags", f"-s -w -buildid= -X main.version={version}", "-o",
+                        str(target), PACKAGE], cwd=source, env={**env, "GOARCH": arch}, check=True)
+        built[arch] = target
+    return built
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=HERE.parent / "build" / "proxy")
+    parser.add_argument("--arch", action="append", choices=ARCHES, help="default: both")
+    parser.add_argument("--version", default="dev", help="stamped into the binary (protect-lambda-proxy version)")
+    args = parser.parse_args()
+    for path in build(args.out, tuple(args.arch or ARCHES), args.version).values():
+        print(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path}")
+
+
+if __name__ == "__main__":
+    main()

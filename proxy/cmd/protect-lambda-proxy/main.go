@@ -1,0 +1,88 @@
+// Command protect-lambda-proxy is the Lambda extension that puts the guard between a
+// runtime and the Runtime API (see package runtimeproxy).
+//
+// Lambda starts it from /opt/extensions/protect-lambda-proxy before the runtime. It
+// listens on 127.0.0.1:$PROTECT_LAMBDA_PROXY_PORT (default 9140), registers as an
+// external extension and serves until SHUTDOWN. The wrapper script
+// (/opt/protect-lambda/wrapper, named in AWS_LAMBDA_EXEC_WRAPPER) points the runtime's
+// AWS_LAMBDA_RUNTIME_API at that port. If the proxy cannot listen or register it exits
+// non-zero, and Lambda fails the environment's init: never a silently unprotected function.
+//
+//	protect-lambda-proxy            run as a Lambda extension
+//	protect-lambda-proxy version    print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/protect-lambda/protect-lambda/proxy/runtimeproxy"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+const defaultPort = "9140"
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "version" {
+		fmt.Println(version)
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "[protect-lambda-proxy] fatal:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
+	if api == "" {
+		return fmt.Errorf("AWS_LAMBDA_RUNTIME_API is not set: run as a Lambda extension")
+	}
+	port := os.Getenv("PROTECT_LAMBDA_PROXY_PORT")
+	if port == "" {
+		port = defaultPort
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		return fmt.Errorf("listening on 127.0.0.1:%s: %w", port, err)
+	}
+	server := &http.Server{Handler: runtimeproxy.New(api, runtimeproxy.PassThrough{})}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	ext, err := runtimeproxy.Register(ctx, api, filepath.Base(os.Args[0]))
+	if err != nil {
+		return err
+	}
+	events := make(chan error, 1)
+	go func() {
+		for {
+			ev, err := ext.Next(ctx)
+			if err != nil || ev == "SHUTDOWN" {
+				events <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-served:
+		return fmt.Errorf("proxy stopped: %w", err)
+	case err := <-events:
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}

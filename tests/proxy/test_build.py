@@ -1,0 +1,45 @@
+"""The proxy's own build: Go unit tests, static binaries for both architectures, reproducible bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from .conftest import PROXY_SOURCE, proxy_build
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_go_unit_tests_pass() -> None:
+    go = proxy_build.go_binary()  # type: ignore[attr-defined]
+    done = subprocess.run([go, "test", "./..."], cwd=PROXY_SOURCE, capture_output=True, text=True, check=False,
+                          env={**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"})
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_binaries_are_static_linux_executables_for_both_architectures(proxy_binaries: dict[str, Path]) -> None:
+    machines = {"amd64": 0x3E, "arm64": 0xB7}  # ELF e_machine: x86-64, AArch64
+    for arch, path in proxy_binaries.items():
+        data = path.read_bytes()
+        assert data[:4] == b"\x7fELF" and data[4] == 2  # ELF, 64-bit
+        assert int.from_bytes(data[18:20], "little") == machines[arch]
+        # no PT_INTERP program header (no dynamic loader): statically linked, runs on AL2 and AL2023
+        phoff = int.from_bytes(data[32:40], "little")
+        phentsize, phnum = int.from_bytes(data[54:56], "little"), int.from_bytes(data[56:58], "little")
+        types = [int.from_bytes(data[phoff + i * phentsize:phoff + i * phentsize + 4], "little") for i in range(phnum)]
+        assert 1 in types and 3 not in types, types  # PT_LOAD present, PT_INTERP absent
+    assert set(proxy_binaries) == {"amd64", "arm64"}
+
+
+def test_the_same_source_gives_the_same_bytes(proxy_binaries: dict[str, Path], tmp_path: Path) -> None:
+    """A copy of the source elsewhere, an empty build cache: the arm64 binary is byte-identical."""
+    source = tmp_path / "elsewhere" / "proxy"
+    shutil.copytree(PROXY_SOURCE, source, ignore=shutil.ignore_patterns("build", "__pycache__"))
+    again = proxy_build.build(tmp_path / "out", ("arm64",), source=source,  # type: ignore[attr-defined]
+                              gocache=tmp_path / "gocache")
+    assert _sha(again["arm64"]) == _sha(proxy_binaries["arm64"])

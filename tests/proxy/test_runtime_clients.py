@@ -1,0 +1,214 @@
+"""The proxy extension between real runtime clients and a Runtime API.
+
+The Runtime API is the local one of the tools (what Lambda serves at AWS_LAMBDA_RUNTIME_API,
+with the Extensions API's register and event/next); the proxy is the built binary, started as
+Lambda starts an external extension; the runtime is started behind the wrapper script, as
+Lambda does with AWS_LAMBDA_EXEC_WRAPPER: AWS's Python client (awslambdaric) and a shell
+custom runtime (curl). The inspection the proxy will run is not in the binary yet; these tests
+hold the protocol: everything a runtime sends or receives passes unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from protect_lambda_tools import runtime_client
+from protect_lambda_tools.runtime_api import Pending, RuntimeApi
+
+from .conftest import WRAPPER, Extension, python_runtime_command, wait_for
+
+CLIENT = pytest.mark.skipif(not runtime_client.available(), reason="awslambdaric is not installed (Linux only)")
+TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+HANDLERS = textwrap.dedent('''
+    import os
+
+    def echo(event, context):
+        return {"event": event, "request_id": context.aws_request_id,
+                "arn": context.invoked_function_arn,
+                "remaining_positive": context.get_remaining_time_in_millis() > 0,
+                "trace": os.environ.get("_X_AMZN_TRACE_ID"),
+                "runtime_api": os.environ.get("AWS_LAMBDA_RUNTIME_API")}
+
+    def fail(event, context):
+        raise ValueError("boom " + str(event.get("n")))
+''')
+
+
+@pytest.fixture
+def code(tmp_path: Path) -> Path:
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "app.py").write_text(HANDLERS)
+    return folder
+
+
+class Runtime:
+    """A runtime process started behind the wrapper."""
+
+    def __init__(self, command: list[str], api: RuntimeApi, port: int, cwd: Path, **env: str) -> None:
+        self.process = subprocess.Popen(
+            command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            env={"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_RUNTIME_API": api.address,
+                 "PROTECT_LAMBDA_PROXY_PORT": str(port), "LAMBDA_TASK_ROOT": str(cwd), **env})
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.kill()
+        out, _ = self.process.communicate()
+        return out.decode(errors="replace")
+
+
+@pytest.fixture
+def start_runtime(runtime_api: RuntimeApi, extension: Extension, code: Path) -> Iterator[object]:
+    started: list[Runtime] = []
+
+    def start(command: list[str], **env: str) -> Runtime:
+        runtime = Runtime(command, runtime_api, extension.port, code,
+                          PYTHONPATH=f"{code}{os.pathsep}{runtime_client.runtime_dir()}", **env)
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        runtime.stop()
+
+
+def _queue(api: RuntimeApi, request_id: str, event: object) -> None:
+    api.queue_event(Pending(request_id, json.dumps(event).encode(), int(time.time() * 1000) + 30_000, TRACE))
+
+
+@CLIENT
+def test_awslambdaric_gets_events_context_and_trace_through_the_proxy(runtime_api, extension, start_runtime):
+    start_runtime(python_runtime_command("app.echo"))
+    events = [{"q": "plain"}, {"q": "\u0000\u001f control, \U0001F600 astral, \u00e9 accent"}, {"big": "x" * 300_000}]
+    for n, event in enumerate(events):
+        _queue(runtime_api, f"req-{n}", event)
+        message = wait_for(runtime_api, "response")
+        answer = json.loads(message.body)
+        assert message.request_id == f"req-{n}"
+        assert answer["event"] == event
+        assert answer["request_id"] == f"req-{n}"
+        assert answer["arn"] == runtime_api.function_arn
+        assert answer["remaining_positive"] is True  # the deadline header passed
+        assert answer["trace"] == TRACE
+        # the runtime talks to the proxy, not to the Runtime API
+        assert answer["runtime_api"] == f"127.0.0.1:{extension.port}"
+
+
+def _exchange(api: RuntimeApi, command: list[str], port: int, code: Path, events: list[object],
+              final: str) -> list[tuple[str, str, bytes, str, dict[str, str]]]:
+    """What a runtime posts for ``events`` (until a ``final`` message), headers but Host included."""
+    runtime = Runtime(command, api, port, code, PYTHONPATH=f"{code}{os.pathsep}{runtime_client.runtime_dir()}")
+    try:
+        for n, event in enumerate(events):
+            _queue(api, f"req-{n}", event)
+        seen = []
+        while True:
+            message = api.messages.get(timeout=20)
+            if message.kind in ("next", "extension_next", "extension_register"):
+                continue
+            headers = {k.lower(): v for k, v in message.headers.items() if k.lower() != "host"}
+            seen.append((message.kind, message.request_id, message.body, message.error_type, headers))
+            if message.kind == final and (final != "response" or len(seen) == len(events)) or \
+                    message.kind == "init_error":
+                return seen
+    finally:
+        runtime.stop()
+
+
+@CLIENT
+@pytest.mark.parametrize("handler, events, final", [
+    ("app.fail", [{"n": 7}], "error"),
+    ("missing_module.handler", [], "init_error"),
+])
+def test_errors_reach_the_runtime_api_as_without_the_proxy(proxy_binary, tmp_path, code, handler, events, final):
+    """The same client posts the same bytes and headers with and without the proxy between."""
+    from .conftest import free_port
+
+    command = ["sh", str(WRAPPER)] + python_runtime_command(handler)[2:]
+    direct_api = RuntimeApi("arn:aws:lambda:us-east-1:123456789012:function:f")
+    try:  # no extension on this port: the wrapper is skipped, the client talks to the API
+        direct = _exchange(direct_api, python_runtime_command(handler)[2:], 0, code, events, final)
+    finally:
+        direct_api.close()
+    api = RuntimeApi("arn:aws:lambda:us-east-1:123456789012:function:f")
+    ext = None
+    try:
+        ext = Extension(proxy_binary, api, free_port(), tmp_path)
+        proxied = _exchange(api, command, ext.port, code, events, final)
+    finally:
+        api.close()
+        if ext is not None:
+            ext.stop()
+    assert proxied == direct
+    assert proxied[-1][0] == final
+    if final == "error":
+        assert json.loads(proxied[-1][2])["errorMessage"] == "boom 7"
+        assert json.loads(proxied[-1][2])["errorType"] == "ValueError"
+        assert "boom 7" in proxied[-1][4]["lambda-runtime-function-xray-error-cause"]
+
+
+@CLIENT
+def test_a_dead_proxy_takes_the_runtime_down_loudly(runtime_api, extension, start_runtime):
+    runtime = start_runtime(python_runtime_command("app.echo"))
+    _queue(runtime_api, "req-1", {"n": 1})
+    wait_for(runtime_api, "response")
+    extension.stop()  # the proxy dies between two invocations
+    assert runtime.process.wait(timeout=20) != 0  # the runtime exits: Lambda reports Runtime.ExitError
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the shell runtime needs curl")
+def test_shell_custom_runtime_through_the_proxy(runtime_api, start_runtime, code):
+    bootstrap = code / "bootstrap"
+    bootstrap.write_text(textwrap.dedent('''\
+        #!/bin/sh
+        set -eu
+        api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+        while true; do
+            headers=$(mktemp)
+            event=$(curl -sS -D "$headers" "$api/invocation/next")
+            id=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
+            trace=$(grep -i '^Lambda-Runtime-Trace-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
+            printf '{"echo":%s,"trace":"%s"}' "$event" "$trace" |
+                curl -sS -X POST --data-binary @- "$api/invocation/$id/response" > /dev/null
+        done
+    '''))
+    bootstrap.chmod(0o755)
+    start_runtime([str(WRAPPER), str(bootstrap)])
+    _queue(runtime_api, "req-sh", {"q": "from curl"})
+    message = wait_for(runtime_api, "response")
+    assert message.request_id == "req-sh"
+    assert json.loads(message.body) == {"echo": {"q": "from curl"}, "trace": TRACE}
+
+
+def test_extension_registers_by_its_file_name_and_exits_on_shutdown(proxy_binary, tmp_path):
+    api = RuntimeApi("arn:aws:lambda:us-east-1:123456789012:function:f")
+    try:
+        from .conftest import free_port
+        ext = Extension(proxy_binary, api, free_port(), tmp_path)
+    finally:
+        api.close()  # SHUTDOWN
+    assert ext.process.wait(timeout=10) == 0
+    ext.stop()
+
+
+def test_extension_fails_init_when_it_cannot_listen(proxy_binary, tmp_path):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([str(proxy_binary)], capture_output=True, text=True, timeout=10, check=False,
+                              env={"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9", "PROTECT_LAMBDA_PROXY_PORT": str(port)})
+    assert done.returncode != 0
+    assert f"127.0.0.1:{port}" in done.stderr
