@@ -47,10 +47,22 @@ demo: synth
 	$(BIN)/python -m protect_lambda_tools.report cdk.out
 	$(BIN)/python -m example.demo cdk.out
 
-test: install
+test: install $(NODE_RIC)/.installed
 	$(BIN)/python -m pytest
 	$(BIN)/python -m mypy
 	$(MAKE) --no-print-directory test-py314
+
+# AWS's Node.js runtime interface client, for the proxy's tests (tests/proxy/test_node_client.py). It
+# compiles curl, aws-lambda-cpp and its addon (cmake, make, a C++ compiler) against the headers of
+# the project's Node 22, which its npm package carries (node-gyp would download them otherwise).
+NODE_RIC := .node-ric
+NODE_RIC_VERSION := 4.0.2
+$(NODE_RIC)/.installed: Makefile node_modules/.installed
+	rm -rf $(NODE_RIC)
+	npm_config_nodedir="$$(dirname "$$(dirname "$$(dirname "$$(find $(CURDIR)/node_modules -path '*/node-linux-*/include/node/common.gypi' | head -1)")")")" \
+		npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error --prefix $(NODE_RIC) \
+		aws-lambda-ric@$(NODE_RIC_VERSION)
+	@touch $@
 
 test-aws: install
 	$(BIN)/python -m pytest -m aws tests/aws -rs

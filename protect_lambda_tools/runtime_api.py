@@ -55,6 +55,8 @@ class Message:
     body: bytes = b""
     error_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    #: trailers of a chunked body (a streamed response's error type and body)
+    trailers: dict[str, str] = field(default_factory=dict)
 
 
 class RuntimeApi:
@@ -74,18 +76,22 @@ class RuntimeApi:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
                 pass  # the client's requests are not the function's logs
 
-            def _body(self) -> bytes:
+            def _body(self) -> tuple[bytes, dict[str, str]]:
+                """The request's body, and the trailers of a chunked one."""
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
                     chunks: list[bytes] = []
                     while True:
                         size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                         if size == 0:
-                            self.rfile.readline()
-                            return b"".join(chunks)
+                            trailers: dict[str, str] = {}
+                            while line := self.rfile.readline().strip():
+                                name, _, value = line.decode("latin-1").partition(":")
+                                trailers[name.strip()] = value.strip()
+                            return b"".join(chunks), trailers
                         chunks.append(self.rfile.read(size))
                         self.rfile.readline()
                 length = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(length) if length else b""
+                return (self.rfile.read(length) if length else b""), {}
 
             def _answer(self, status: int, body: bytes = b"", headers: Optional[dict[str, str]] = None) -> None:
                 self.send_response(status)
@@ -127,14 +133,16 @@ class RuntimeApi:
                     self._answer(404)
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self._body()
+                body, trailers = self._body()
                 parts = self.path.removeprefix(PREFIX).strip("/").split("/")
                 error_type = self.headers.get(ERROR_TYPE_HEADER, "")
-                headers = {key: value for key, value in self.headers.items()}
+                headers: dict[str, str] = {}
+                for key, value in self.headers.items():  # a header sent twice: its values joined (RFC 9110)
+                    headers[key] = f"{headers[key]}, {value}" if key in headers else value
                 # recorded before the answer: a client may exit (or ask for the next event on a new
                 # connection) as soon as it has it
                 if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
-                    api.messages.put(Message(parts[2], parts[1], body, error_type, headers))
+                    api.messages.put(Message(parts[2], parts[1], body, error_type, headers, trailers))
                     self._answer(202)
                 elif parts == ["init", "error"]:
                     api.messages.put(Message("init_error", "", body, error_type, headers))

@@ -48,6 +48,11 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, ev)
 		return
 	}
+	if r.Method == http.MethodGet && r.URL.Path == runtimePrefix+"restore/next" {
+		f.posts = append(f.posts, post{path: r.URL.Path, header: r.Header.Clone()})
+		w.Header().Set("Lambda-Runtime-Restore", "1")
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
 	f.posts = append(f.posts, post{path: r.URL.Path, body: string(body), header: r.Header.Clone(), trailer: r.Trailer.Clone()})
 	w.WriteHeader(http.StatusAccepted)
@@ -227,5 +232,22 @@ func TestUnreachableRuntimeAPIIsAnError(t *testing.T) {
 	resp, _ := get(t, proxy.URL+nextPath)
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+func TestSnapStartRestorePassesThrough(t *testing.T) {
+	api, insp, url := setup(t)
+	resp, _ := get(t, url+runtimePrefix+"restore/next")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Lambda-Runtime-Restore") != "1" {
+		t.Fatalf("restore/next: %d %v", resp.StatusCode, resp.Header)
+	}
+	postTo(t, url+runtimePrefix+"restore/error", `{"errorType":"Restore"}`,
+		map[string]string{"Lambda-Runtime-Function-Error-Type": "Runtime.RestoreError"})
+	if len(api.posts) != 2 || api.posts[1].body != `{"errorType":"Restore"}` ||
+		api.posts[1].header.Get("Lambda-Runtime-Function-Error-Type") != "Runtime.RestoreError" {
+		t.Fatalf("posts %+v", api.posts)
+	}
+	if insp.responses != 0 {
+		t.Fatal("restore calls are not inspected")
 	}
 }

@@ -1,11 +1,10 @@
-"""The proxy extension between real runtime clients and a Runtime API.
+"""The proxy extension between AWS's Python runtime client, a shell custom runtime and a Runtime API.
 
-The Runtime API is the local one of the tools (what Lambda serves at AWS_LAMBDA_RUNTIME_API,
-with the Extensions API's register and event/next); the proxy is the built binary, started as
-Lambda starts an external extension; the runtime is started behind the wrapper script, as
-Lambda does with AWS_LAMBDA_EXEC_WRAPPER: AWS's Python client (awslambdaric) and a shell
-custom runtime (curl). The inspection the proxy will run is not in the binary yet; these tests
-hold the protocol: everything a runtime sends or receives passes unchanged.
+The Runtime API is the tools' local one (what Lambda serves at AWS_LAMBDA_RUNTIME_API, with the
+Extensions API's register and event/next); the proxy is the built binary, started as Lambda starts
+an external extension; the runtime is started behind the wrapper script, as Lambda does with
+AWS_LAMBDA_EXEC_WRAPPER. The inspection the proxy will run is not in the binary yet: these tests
+hold the protocol (what a runtime sends and receives passes unchanged) and the extension's life.
 """
 
 from __future__ import annotations
@@ -13,21 +12,31 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from protect_lambda_tools import runtime_client
-from protect_lambda_tools.runtime_api import Pending, RuntimeApi
+from protect_lambda_tools.runtime_api import RuntimeApi
 
-from .conftest import WRAPPER, Extension, python_runtime_command, wait_for
+from .conftest import (
+    FUNCTION_ARN,
+    TRACE,
+    WRAPPER,
+    Extension,
+    Runtime,
+    direct_and_proxied,
+    free_port,
+    python_runtime_command,
+    queue_event,
+    wait_for,
+)
 
 CLIENT = pytest.mark.skipif(not runtime_client.available(), reason="awslambdaric is not installed (Linux only)")
-TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
 HANDLERS = textwrap.dedent('''
     import os
@@ -52,29 +61,16 @@ def code(tmp_path: Path) -> Path:
     return folder
 
 
-class Runtime:
-    """A runtime process started behind the wrapper."""
-
-    def __init__(self, command: list[str], api: RuntimeApi, port: int, cwd: Path, **env: str) -> None:
-        self.process = subprocess.Popen(
-            command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            env={"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_RUNTIME_API": api.address,
-                 "PROTECT_LAMBDA_PROXY_PORT": str(port), "LAMBDA_TASK_ROOT": str(cwd), **env})
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.kill()
-        out, _ = self.process.communicate()
-        return out.decode(errors="replace")
+def _python_env(code: Path) -> dict[str, str]:
+    return {"PYTHONPATH": f"{code}{os.pathsep}{runtime_client.runtime_dir()}"}
 
 
 @pytest.fixture
 def start_runtime(runtime_api: RuntimeApi, extension: Extension, code: Path) -> Iterator[object]:
     started: list[Runtime] = []
 
-    def start(command: list[str], **env: str) -> Runtime:
-        runtime = Runtime(command, runtime_api, extension.port, code,
-                          PYTHONPATH=f"{code}{os.pathsep}{runtime_client.runtime_dir()}", **env)
+    def start(command: list[str]) -> Runtime:
+        runtime = Runtime(command, runtime_api, extension.port, code, _python_env(code))
         started.append(runtime)
         return runtime
 
@@ -83,16 +79,12 @@ def start_runtime(runtime_api: RuntimeApi, extension: Extension, code: Path) -> 
         runtime.stop()
 
 
-def _queue(api: RuntimeApi, request_id: str, event: object) -> None:
-    api.queue_event(Pending(request_id, json.dumps(event).encode(), int(time.time() * 1000) + 30_000, TRACE))
-
-
 @CLIENT
 def test_awslambdaric_gets_events_context_and_trace_through_the_proxy(runtime_api, extension, start_runtime):
     start_runtime(python_runtime_command("app.echo"))
     events = [{"q": "plain"}, {"q": "\u0000\u001f control, \U0001F600 astral, \u00e9 accent"}, {"big": "x" * 300_000}]
     for n, event in enumerate(events):
-        _queue(runtime_api, f"req-{n}", event)
+        queue_event(runtime_api, f"req-{n}", event)
         message = wait_for(runtime_api, "response")
         answer = json.loads(message.body)
         assert message.request_id == f"req-{n}"
@@ -105,63 +97,30 @@ def test_awslambdaric_gets_events_context_and_trace_through_the_proxy(runtime_ap
         assert answer["runtime_api"] == f"127.0.0.1:{extension.port}"
 
 
-def _exchange(api: RuntimeApi, command: list[str], port: int, code: Path, events: list[object],
-              final: str) -> list[tuple[str, str, bytes, str, dict[str, str]]]:
-    """What a runtime posts for ``events`` (until a ``final`` message), headers but Host included."""
-    runtime = Runtime(command, api, port, code, PYTHONPATH=f"{code}{os.pathsep}{runtime_client.runtime_dir()}")
-    try:
-        for n, event in enumerate(events):
-            _queue(api, f"req-{n}", event)
-        seen = []
-        while True:
-            message = api.messages.get(timeout=20)
-            if message.kind in ("next", "extension_next", "extension_register"):
-                continue
-            headers = {k.lower(): v for k, v in message.headers.items() if k.lower() != "host"}
-            seen.append((message.kind, message.request_id, message.body, message.error_type, headers))
-            if message.kind == final and (final != "response" or len(seen) == len(events)) or \
-                    message.kind == "init_error":
-                return seen
-    finally:
-        runtime.stop()
-
-
 @CLIENT
-@pytest.mark.parametrize("handler, events, final", [
+@pytest.mark.parametrize(("handler", "events", "final"), [
     ("app.fail", [{"n": 7}], "error"),
     ("missing_module.handler", [], "init_error"),
 ])
 def test_errors_reach_the_runtime_api_as_without_the_proxy(proxy_binary, tmp_path, code, handler, events, final):
     """The same client posts the same bytes and headers with and without the proxy between."""
-    from .conftest import free_port
-
-    command = ["sh", str(WRAPPER)] + python_runtime_command(handler)[2:]
-    direct_api = RuntimeApi("arn:aws:lambda:us-east-1:123456789012:function:f")
-    try:  # no extension on this port: the wrapper is skipped, the client talks to the API
-        direct = _exchange(direct_api, python_runtime_command(handler)[2:], 0, code, events, final)
-    finally:
-        direct_api.close()
-    api = RuntimeApi("arn:aws:lambda:us-east-1:123456789012:function:f")
-    ext = None
-    try:
-        ext = Extension(proxy_binary, api, free_port(), tmp_path)
-        proxied = _exchange(api, command, ext.port, code, events, final)
-    finally:
-        api.close()
-        if ext is not None:
-            ext.stop()
+    command = python_runtime_command(handler)[2:]  # without the wrapper: direct_and_proxied adds it
+    direct, proxied = direct_and_proxied(proxy_binary, tmp_path, command, code, _python_env(code), events, final)
     assert proxied == direct
-    assert proxied[-1][0] == final
+    kind, _, body, headers, _ = proxied[-1]
+    assert kind == final
     if final == "error":
-        assert json.loads(proxied[-1][2])["errorMessage"] == "boom 7"
-        assert json.loads(proxied[-1][2])["errorType"] == "ValueError"
-        assert "boom 7" in proxied[-1][4]["lambda-runtime-function-xray-error-cause"]
+        assert json.loads(body)["errorMessage"] == "boom 7"
+        assert json.loads(body)["errorType"] == "ValueError"
+        assert "boom 7" in headers["lambda-runtime-function-xray-error-cause"]
+    else:
+        assert "missing_module" in json.loads(body)["errorMessage"]
 
 
 @CLIENT
 def test_a_dead_proxy_takes_the_runtime_down_loudly(runtime_api, extension, start_runtime):
     runtime = start_runtime(python_runtime_command("app.echo"))
-    _queue(runtime_api, "req-1", {"n": 1})
+    queue_event(runtime_api, "req-1", {"n": 1})
     wait_for(runtime_api, "response")
     extension.stop()  # the proxy dies between two invocations
     assert runtime.process.wait(timeout=20) != 0  # the runtime exits: Lambda reports Runtime.ExitError
@@ -185,25 +144,24 @@ def test_shell_custom_runtime_through_the_proxy(runtime_api, start_runtime, code
     '''))
     bootstrap.chmod(0o755)
     start_runtime([str(WRAPPER), str(bootstrap)])
-    _queue(runtime_api, "req-sh", {"q": "from curl"})
+    queue_event(runtime_api, "req-sh", {"q": "from curl"})
     message = wait_for(runtime_api, "response")
     assert message.request_id == "req-sh"
     assert json.loads(message.body) == {"echo": {"q": "from curl"}, "trace": TRACE}
 
 
 def test_extension_registers_by_its_file_name_and_exits_on_shutdown(proxy_binary, tmp_path):
-    api = RuntimeApi("arn:aws:lambda:us-east-1:123456789012:function:f")
+    api = RuntimeApi(FUNCTION_ARN)
     try:
-        from .conftest import free_port
         ext = Extension(proxy_binary, api, free_port(), tmp_path)
+        assert ext.registered.body == b"protect-lambda-proxy"  # the file name Lambda started
     finally:
         api.close()  # SHUTDOWN
     assert ext.process.wait(timeout=10) == 0
     ext.stop()
 
 
-def test_extension_fails_init_when_it_cannot_listen(proxy_binary, tmp_path):
-    import socket
+def test_extension_fails_init_when_it_cannot_listen(proxy_binary):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
