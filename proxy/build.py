@@ -7,6 +7,9 @@ writes ``OUT/linux-<arch>/protect-lambda-proxy`` for each architecture and print
 sha256. The same source gives the same bytes: one pinned Go release (:data:`GO_VERSION`),
 ``CGO_ENABLED=0``, ``-trimpath``, no build id, no VCS stamp.
 
+Before building, ``proxy/gen/generate.py`` writes the Go tables derived from the Python guard
+(regex translations); it needs the Python whose Unicode tables the guard's figures are for (3.11).
+
 The Go toolchain comes from the package registries only: ``go`` on ``PATH`` when it is exactly
 :data:`GO_VERSION`, else the Go module proxy's ``golang.org/toolchain`` module of that release
 (the archive the ``go`` command itself downloads for ``GOTOOLCHAIN``), checked against the
@@ -88,6 +91,15 @@ def go_binary(cache: Path | None = None) -> str:
     return str(go)
 
 
+def generate(source: Path = HERE, vectors: Path | None = None) -> None:
+    """Write what the Go code needs from the Python guard (proxy/gen/generate.py), and the
+    differential vectors of the Go tests when ``vectors`` is given."""
+    command = [sys.executable, str(source / "gen" / "generate.py")]
+    if vectors is not None:
+        command += ["--vectors", str(vectors)]
+    subprocess.run(command, check=True)
+
+
 def build(out: Path, arches: tuple[str, ...] = ARCHES, version: str = "dev",
           source: Path = HERE, gocache: Path | None = None) -> dict[str, Path]:
     """Build the binary for each architecture under ``out``; returns arch -> path.
@@ -98,6 +110,7 @@ def build(out: Path, arches: tuple[str, ...] = ARCHES, version: str = "dev",
         'protect-lambda-proxy'
     """
     go = go_binary()
+    generate(source)
     env = {**os.environ, "CGO_ENABLED": "0", "GOOS": "linux", "GOTOOLCHAIN": "local",
            "GOFLAGS": "-trimpath -buildvcs=false -mod=readonly", "GOWORK": "off"}
     if gocache is not None:
