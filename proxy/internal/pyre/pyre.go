@@ -15,6 +15,7 @@ package pyre
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/dlclark/regexp2/v2"
 )
@@ -184,4 +185,21 @@ func (r *Regexp) Sub(text []rune, repl func(*Match) []rune, count int) []rune {
 		return text
 	}
 	return append(out, text[last:]...)
+}
+
+// Lazy is a pattern compiled on first use (most values never need most patterns).
+type Lazy struct {
+	pattern string
+	flags   int
+	once    sync.Once
+	rx      *Regexp
+}
+
+// NewLazy names a pattern to compile on first use.
+func NewLazy(pattern string, flags int) *Lazy { return &Lazy{pattern: pattern, flags: flags} }
+
+// Rx is the compiled pattern.
+func (l *Lazy) Rx() *Regexp {
+	l.once.Do(func() { l.rx = MustCompile(l.pattern, l.flags) })
+	return l.rx
 }
