@@ -293,19 +293,19 @@ func Replace(s, old, new []rune) []rune {
 	if len(old) == 0 {
 		panic("pystr.Replace: empty old")
 	}
-	var out []rune
-	last := 0
+	out := make([]rune, 0, len(s))
+	last, found := 0, false
 	for i := 0; i+len(old) <= len(s); {
 		if Equal(s[i:i+len(old)], old) {
 			out = append(out, s[last:i]...)
 			out = append(out, new...)
 			i += len(old)
-			last = i
+			last, found = i, true
 		} else {
 			i++
 		}
 	}
-	if out == nil {
+	if !found {
 		return s
 	}
 	return append(out, s[last:]...)
