@@ -454,6 +454,63 @@ def normalize_vectors(texts: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _tagged(x: Any) -> Any:
+    """A json.loads result as JSON that Go reads back exactly (texts as code points)."""
+    if x is None:
+        return ["null"]
+    if isinstance(x, bool):
+        return ["bool", x]
+    if isinstance(x, int):
+        return ["int", str(x)]
+    if isinstance(x, float):
+        return ["float"]
+    if isinstance(x, str):
+        return ["str", _cps(x)]
+    if isinstance(x, list):
+        return ["list", [_tagged(v) for v in x]]
+    return ["dict", [[_cps(k), _tagged(v)] for k, v in x.items()]]
+
+
+def json_documents(seed: int = 5) -> list[str]:
+    rnd = random.Random(seed)
+    texts = fuzz_texts(200, seed=seed)
+
+    def value(depth: int) -> Any:
+        roll = rnd.random()
+        if depth > 3 or roll < 0.4:
+            return rnd.choice([None, True, False, 0, -1, 10**20, 1.5, -0.0, rnd.choice(texts), "", "\ud800x"])
+        if roll < 0.7:
+            return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
+        return {rnd.choice(texts + ["a", "a", "\udc00", "\ud800"]): value(depth + 1) for _ in range(rnd.randint(0, 4))}
+
+    docs = []
+    for _ in range(400):
+        v = value(0)
+        docs.append(json.dumps(v, ensure_ascii=rnd.random() < 0.5))
+        docs.append(json.dumps(v, indent=rnd.choice([None, 1]), separators=rnd.choice([None, (",", ":")])))
+    docs += ['{"a": 1, "b": 2, "a": 3}', '{"\\ud800": 1, "\\udc00": 2, "\\ud800": 3}', '"\\ud83d\\ude00"',
+             '"\\ud83d\\u0041"', '"\\udc00\\ud800"', "[NaN, Infinity, -Infinity]", "-0", "1.0", "1e5", "1E+2",
+             "0.5e-3", " \t\n[1 , 2 ]\r\n", "01", "[1,]", "{\"a\" 1}", "\"\x01\"", "\"\\x\"", "\"\\u12\"",
+             "[1] x", "", "tru", "1" * 4301, "-" + "1" * 4300, "1." , ".5", "-", "1e", "[\"\u00e9\", \"\U0001F600\"]",
+             '"\\/"', "{}", "[]", "[[[[[]]]]]", "\u00a0[]"]
+    return docs
+
+
+def json_vectors() -> list[dict[str, Any]]:
+    out = []
+    for doc in json_documents():
+        try:  # what arrives is UTF-8: a document with a raw lone surrogate cannot
+            doc.encode("utf-8")
+        except UnicodeEncodeError:
+            continue
+        try:
+            result: Any = _tagged(json.loads(doc))
+        except ValueError:  # JSONDecodeError, and int's digit limit
+            result = None
+        out.append({"doc": list(doc.encode("utf-8")), "value": result})
+    return out
+
+
 def write_vectors(out: Path, fuzz: int) -> dict[str, int]:
     patterns = guard_patterns()
     sigma_texts = ["\u039f\u0394\u039f\u03a3", "\u03a3", "A\u03a3 b", "A\u0345\u03a3", "A\u03a3\u0345b",
@@ -479,7 +536,8 @@ def write_vectors(out: Path, fuzz: int) -> dict[str, int]:
     norm = normalize_vectors(texts)
     # texts as lists of code points: JSON cannot carry lone surrogates through Go's decoder
     data = {"python": sys.version.split()[0], "unicode": unicodedata.unidata_version,
-            "texts": [_cps(t) for t in texts], "cases": cases, "str": strs, "normalize": norm}
+            "texts": [_cps(t) for t in texts], "cases": cases, "str": strs, "normalize": norm,
+            "json": json_vectors()}
     out.write_text(json.dumps(data))
     return {"patterns": len(patterns), "texts": len(texts),
             "matches": sum(len(c["results"]) for c in cases)}

@@ -1,0 +1,98 @@
+package pyjson
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+)
+
+func tagged(v *Value) any {
+	switch v.Kind {
+	case Null:
+		return []any{"null"}
+	case Bool:
+		return []any{"bool", v.Bool}
+	case Int:
+		return []any{"int", v.Num}
+	case Float:
+		return []any{"float"}
+	case String:
+		cps := make([]any, len(v.Str))
+		for i, r := range v.Str {
+			cps[i] = float64(r)
+		}
+		return []any{"str", cps}
+	case Array:
+		items := make([]any, len(v.Items))
+		for i, it := range v.Items {
+			items[i] = tagged(it)
+		}
+		return []any{"list", items}
+	}
+	pairs := make([]any, len(v.Keys))
+	for i := range v.Keys {
+		cps := make([]any, len(v.Keys[i]))
+		for j, r := range v.Keys[i] {
+			cps[j] = float64(r)
+		}
+		pairs[i] = []any{cps, tagged(v.Vals[i])}
+	}
+	return []any{"dict", pairs}
+}
+
+// The json section of proxy/gen/generate.py --vectors (PYRE_VECTORS): json.loads on generated
+// documents (both escape styles, lone surrogates, repeated keys) and on malformed ones.
+func TestSameAsPythonJSON(t *testing.T) {
+	path := os.Getenv("PYRE_VECTORS")
+	if path == "" {
+		t.Skip("PYRE_VECTORS is not set (tests/proxy/test_build.py sets it)")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		JSON []struct {
+			Doc   []byte `json:"-"`
+			Raw   []int  `json:"doc"`
+			Value any    `json:"value"`
+		} `json:"json"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	for _, c := range v.JSON {
+		doc := make([]byte, len(c.Raw))
+		for i, b := range c.Raw {
+			doc[i] = byte(b)
+		}
+		got, err := Parse(doc)
+		switch {
+		case c.Value == nil && err == nil:
+			bad++
+			t.Errorf("Parse(%q) succeeded, Python raises", doc)
+		case c.Value != nil && err != nil:
+			bad++
+			t.Errorf("Parse(%q): %v, Python parses it", doc, err)
+		case c.Value != nil:
+			// compare through JSON so numbers have one type on both sides
+			gotJSON, _ := json.Marshal(tagged(got))
+			wantJSON, _ := json.Marshal(c.Value)
+			var a, b any
+			_ = json.Unmarshal(gotJSON, &a)
+			_ = json.Unmarshal(wantJSON, &b)
+			if !reflect.DeepEqual(a, b) {
+				bad++
+				if bad <= 10 {
+					t.Errorf("Parse(%q) = %s, Python %s", doc, gotJSON, wantJSON)
+				}
+			}
+		}
+	}
+	t.Logf("%d documents, %d differ", len(v.JSON), bad)
+	if bad > 0 {
+		t.Fatalf("%d differences from Python", bad)
+	}
+}
