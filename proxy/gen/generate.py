@@ -335,6 +335,10 @@ def normalize_patterns() -> list[tuple[str, int]]:
     for name in ("_IIS_U", "_JS_ESCAPE", "_SQL_COMMENT", "_TEXT_HEX", "_LOG4J_LITERAL"):
         out.append((getattr(normalize, name), 0))
     out.append((html._charref.pattern, 0))  # type: ignore[attr-defined]
+    from protect_lambda import adapters
+
+    out += [(adapters._ARN_PATTERN, 0), (adapters._BOUNDARY, int(re.IGNORECASE)), (adapters._XML_ATTRIBUTE, 0),
+            (adapters._XML_TEXT, 0), ('(name|filename)="([^"]{0,1000})"', 0)]
     return out
 
 
@@ -511,7 +515,150 @@ def json_vectors() -> list[dict[str, Any]]:
     return out
 
 
-def write_vectors(out: Path, fuzz: int) -> dict[str, int]:
+def adapter_events(seed: int = 13) -> list[tuple[str, Any, tuple[int, int, int] | None]]:
+    """(kind, document, limits): events of every source and responses, carrying fuzz strings in
+    every place an adapter reads (bodies as JSON, form, XML, multipart, base64, plain)."""
+    import base64
+    from urllib.parse import quote
+
+    rnd = random.Random(seed)
+    words = fuzz_texts(400, seed=seed) + ["a=1&b=2", "x+y%20z", "--", "{\"a\": 1}", "[1, 2]", "arn:aws:s3:::b/k",
+                                           "QUJDREVGR0g=", "<x a='1'>t</x>", "name=\"f\"", "1234567890123456"]
+
+    def w() -> str:
+        return rnd.choice(words)
+
+    def qt(text: str) -> str:
+        return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+    def body() -> tuple[str, str, bool]:
+        v = w()
+        kind = rnd.randrange(8)
+        if kind == 0:
+            return json.dumps({"k": v, "n": 123456789012, "nested": {"a": [v, {"secretKey": v}]}}), "application/json", False
+        if kind == 1:
+            return f"a={qt(v)}&{qt(w())}=&flag&&c={w()}", "application/x-www-form-urlencoded", False
+        if kind == 2:
+            return f"<?xml version='1.0'?><r a=\"{v}\" b='{w()}'>{v}<i>{w()}</i></r>", rnd.choice(["application/xml", ""]), False
+        if kind == 3:
+            b = "XyZ" + str(rnd.randrange(99))
+            return (f"--{b}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"{w()}\"\r\n\r\n{v}\r\n"
+                    f"--{b}\r\nContent-Disposition: form-data; name=\"g\"\r\n\r\n{json.dumps({'x': w()})}\r\n--{b}--\r\n",
+                    rnd.choice([f"multipart/form-data; boundary={b}", ""]), False)
+        if kind == 4:
+            return base64.b64encode(v.encode("utf-8", "surrogatepass")).decode(), "text/plain", True
+        if kind == 5:
+            return v + "+" + qt(w()), "", False
+        if kind == 6:
+            return " " + json.dumps([v, w()]), "", False
+        return v, rnd.choice(["text/plain", "", "text/xml"]), False
+
+    def headers() -> dict[str, Any]:
+        b, ctype, _ = body()
+        h = {"Content-Type": ctype, "Cookie": f"a={w()}; {w()}=2; flag", "X-Amz-Date": w(), "User-Agent": w(),
+             "CloudFront-Viewer-Country": w(), w(): w()}
+        return h
+
+    out: list[tuple[str, Any, tuple[int, int, int] | None]] = []
+    for n in range(600):
+        b, ctype, b64 = body()
+        shape = n % 14
+        if shape == 0:
+            ev: Any = {"version": "2.0", "rawPath": "/p/" + w(), "rawQueryString": "q=" + qt(w()) + "&r",
+                       "headers": {**headers(), "content-type": ctype}, "cookies": ["c=" + w(), w()],
+                       "requestContext": {"http": {"method": "POST"}, "domainName": rnd.choice(["x.lambda-url.y", "api"])},
+                       "body": b, "isBase64Encoded": b64, "pathParameters": {"id": w()}}
+        elif shape == 1:
+            ev = {"httpMethod": "GET", "path": w(), "resource": "/x", "headers": {**headers(), "content-type": ctype},
+                  "multiValueHeaders": {"X-Multi": [w(), w()], "Cookie": [f"k={w()}"]},
+                  "queryStringParameters": {"q": w(), w(): "v"}, "multiValueQueryStringParameters": rnd.choice([None, {"q": [w(), w()]}]),
+                  "requestContext": {"stage": "prod", "resourcePath": "/x"}, "body": b, "isBase64Encoded": b64}
+        elif shape == 2:
+            ev = {"requestContext": {"elb": {"targetGroupArn": "arn"}}, "httpMethod": "POST", "path": "/", "headers": headers(), "body": b}
+        elif shape == 3:
+            ev = {"requestContext": {"connectionId": "c", "eventType": "MESSAGE"}, "body": b}
+        elif shape == 4:
+            ev = {"Records": [{"eventSource": "aws:sqs", "body": b, "messageAttributes": {"a": {"stringValue": w()}, "b": {"StringValue": w()}},
+                               "receiptHandle": w()} for _ in range(rnd.randint(1, 3))] + rnd.choice([[], ["bare"]])}
+        elif shape == 5:
+            ev = {"Records": [{"EventSource": "aws:sns", "Sns": {"Subject": w(), "Message": b, "MessageAttributes": {"m": {"Value": w()}}}}]}
+        elif shape == 6:
+            ev = {"Records": [{"eventSource": "aws:s3", "s3": {"object": {"key": qt(w())}}}]}
+        elif shape == 7:
+            ev = {"Records": [{"eventSource": "aws:dynamodb", "dynamodb": {"Keys": {"id": {"S": w()}}, "NewImage": {"t": {"S": w()}}, "OldImage": None}}]}
+        elif shape == 8:
+            ev = {"Records": [{"eventSource": "aws:kinesis", "kinesis": {"data": base64.b64encode(w().encode("utf-8", "surrogatepass")).decode() + rnd.choice(["", "!", "="]), "partitionKey": w()}}]}
+        elif shape == 9:
+            ev = {"eventSource": rnd.choice(["aws:kafka", "SelfManagedKafka"]), "records": {"t-0": [
+                {"key": base64.b64encode(w().encode("utf-8", "surrogatepass")).decode(), "value": rnd.choice([base64.b64encode(b.encode("utf-8", "surrogatepass")).decode(), "not base64 é"]),
+                 "headers": [{"h": list(w().encode("utf-8", "surrogatepass")[:20])}, {"t": [True, 300]}, {"s": w()}]}], "t-1": ["bare"]}}
+        elif shape == 10:
+            ev = {"version": "0", "detail-type": "X", "source": "s", "detail": {"a": w(), "b": [w(), {"c": b}]}}
+        elif shape == 11:
+            ev = {"RequestType": "Create", "ResponseURL": "u", "StackId": "s", "LogicalResourceId": "L", "RequestId": "r",
+                  "ResourceProperties": {"ServiceToken": w(), "P": w()}, "OldResourceProperties": {"Q": w()}}
+        elif shape == 12:
+            ev = rnd.choice([{"type": "TOKEN", "methodArn": "arn", "authorizationToken": w()},
+                             {"type": "REQUEST", "routeArn": "arn", "version": "2.0", "rawPath": "/" + w(), "headers": headers(),
+                              "requestContext": {"http": {"method": "GET"}}}])
+        else:
+            ev = {"id": w(), "messageId": w(), "arn": "arn:aws:sqs:us-east-1:1:q", "note": w(), "Nested": {"Signature": w(), "x": [w(), 123456789]},
+                  w(): b, "list": [b, {"k": w()}], "deep": {"a": {"b": {"c": w()}}}}
+        out.append(("event", ev, None))
+    for n in range(300):
+        b, ctype, b64 = body()
+        resp = rnd.choice([
+            {"statusCode": 200, "headers": {"content-type": ctype, "X-Secret": w()}, "body": b, "isBase64Encoded": b64,
+             "cookies": [w()], "multiValueHeaders": {"a": [w()]}},
+            {"result": w(), "card": 4111111111111111, "small": 12, "neg": -123456789, "SecretAccessKey": w(), "items": [w(), 1.5, None, True]},
+            [w(), {"x": w()}],
+            w(),
+        ])
+        out.append(("response", resp, None))
+    # limits: deep nesting, many fields, long values
+    deep: Any = "leaf"
+    for _ in range(40):
+        deep = {"d": deep}
+    out.append(("event", {"version": "2.0", "rawPath": "/x", "requestContext": {"http": {}}, "body": json.dumps(deep)}, None))
+    out.append(("event", {"k" + str(i): "v" + str(i) for i in range(60)}, (8, 50, 1000)))
+    out.append(("event", {"a": "x" * 3000, "b": ["y" * 10] * 3}, (8, 50, 1000)))
+    out.append(("response", {"statusCode": 200, "body": "z" * 3000}, (8, 50, 1000)))
+    out.append(("event", {"version": "2.0", "rawPath": "/x", "requestContext": {"http": {}}, "body": "[" * 2000 + "]" * 2000}, None))
+    return out
+
+
+def adapter_vectors(cases: list[Path] | None = None) -> list[dict[str, Any]]:
+    from protect_lambda import adapters as A
+
+    def fields(budget: Any) -> dict[str, Any]:
+        return {"fields": [[_cps(f.location), _cps(f.value), f.record_index] for f in budget.out],
+                "truncated": budget.truncated, "truncated_location": _cps(budget.truncated_location),
+                "skipped": budget.skipped, "skipped_location": _cps(budget.skipped_location)}
+
+    out = []
+    events = adapter_events()
+    for path in cases or []:
+        with open(path) as fh:
+            for line in fh:
+                if line.strip():
+                    case = json.loads(line)
+                    if case.get("event") is not None:
+                        events.append(("event", case["event"], None))
+                    if case.get("response") is not None:
+                        events.append(("response", case["response"], None))
+    for kind, doc, limits in events:
+        text = json.dumps(doc)  # ensure_ascii: lone surrogates travel as escapes
+        value = json.loads(text)
+        lim = A.Limits(*limits) if limits else A.DEFAULT_LIMITS
+        if kind == "event":
+            source, budget = A.collect_event_budget(value, lim)
+        else:
+            source, budget = "", A.collect_response(value, lim)
+        out.append({"kind": kind, "doc": text, "limits": list(limits) if limits else None, "source": source, **fields(budget)})
+    return out
+
+
+def write_vectors(out: Path, fuzz: int, case_files: list[Path] | None = None) -> dict[str, int]:
     patterns = guard_patterns()
     sigma_texts = ["\u039f\u0394\u039f\u03a3", "\u03a3", "A\u03a3 b", "A\u0345\u03a3", "A\u03a3\u0345b",
                    "\u03a3A", "1\u03a3", "A\u00ad\u03a3.", "\u0130stanbul \u1e9e \u212a"]
@@ -537,7 +684,7 @@ def write_vectors(out: Path, fuzz: int) -> dict[str, int]:
     # texts as lists of code points: JSON cannot carry lone surrogates through Go's decoder
     data = {"python": sys.version.split()[0], "unicode": unicodedata.unidata_version,
             "texts": [_cps(t) for t in texts], "cases": cases, "str": strs, "normalize": norm,
-            "json": json_vectors()}
+            "json": json_vectors(), "adapters": adapter_vectors(case_files)}
     out.write_text(json.dumps(data))
     return {"patterns": len(patterns), "texts": len(texts),
             "matches": sum(len(c["results"]) for c in cases)}
@@ -613,6 +760,8 @@ def main() -> None:
         package = PROXY / "internal" / "detectors" / name
         if package.is_dir():  # a detector not ported yet has no Go package
             write_detector_data(name, package / "data_gen.go")
+    if (PROXY / "internal" / "adapters").is_dir():
+        write_module_data("protect_lambda.adapters", "adapters", PROXY / "internal" / "adapters" / "data_gen.go")
     norm = PROXY / "internal" / "normalize"
     if norm.is_dir():
         write_module_data("protect_lambda.normalize", "normalize", norm / "data_gen.go")
@@ -624,7 +773,7 @@ def main() -> None:
     write_str_tables(PROXY / "internal" / "pystr" / "tables_gen.go")
     print(f"generate.py: {n} patterns translated", file=sys.stderr)
     if args.vectors:
-        print(f"generate.py: vectors {write_vectors(args.vectors, args.fuzz)}", file=sys.stderr)
+        print(f"generate.py: vectors {write_vectors(args.vectors, args.fuzz, args.cases)}", file=sys.stderr)
     if args.detector_vectors:
         counts = write_detector_vectors(args.detector_vectors, args.cases, args.fuzz)
         print(f"generate.py: detector vectors {counts}", file=sys.stderr)

@@ -58,8 +58,9 @@ var ErrDecode = errors.New("json: invalid document")
 const maxStrDigits = 4300
 
 type parser struct {
-	data []byte
-	pos  int
+	data       []byte
+	pos        int
+	surrogates bool // the document came from a str: lone surrogates are characters
 }
 
 // Parse is json.loads(data.decode("utf-8")).
@@ -68,6 +69,29 @@ func Parse(data []byte) (*Value, error) {
 		return nil, fmt.Errorf("%w: not UTF-8", ErrDecode)
 	}
 	p := &parser{data: data}
+	p.space()
+	v, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.pos != len(p.data) {
+		return nil, fmt.Errorf("%w: extra data at %d", ErrDecode, p.pos)
+	}
+	return v, nil
+}
+
+// ParseRunes is json.loads(text) for a str (which may hold lone surrogates).
+func ParseRunes(text []rune) (*Value, error) {
+	data := make([]byte, 0, len(text))
+	for _, r := range text {
+		if r >= 0xD800 && r <= 0xDFFF {
+			data = append(data, byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
+			continue
+		}
+		data = utf8.AppendRune(data, r)
+	}
+	p := &parser{data: data, surrogates: true}
 	p.space()
 	v, err := p.value(0)
 	if err != nil {
@@ -103,8 +127,10 @@ func (p *parser) literal(word string) bool {
 	return false
 }
 
-// maxDepth stands for the recursion limit Python's scanner meets on deep nesting.
-const maxDepth = 10000
+// maxDepth stands for the recursion limit Python's scanner meets on deep nesting (about 996
+// levels from a shallow stack; the guard calls it a few dozen frames deep, so the exact level
+// depends on the caller: documents nested this deep are the one place the two may differ).
+const maxDepth = 950
 
 func (p *parser) value(depth int) (*Value, error) {
 	if depth > maxDepth {
@@ -276,6 +302,11 @@ func (p *parser) str() ([]rune, error) {
 				return nil, p.fail("invalid \\escape")
 			}
 		default:
+			if p.surrogates && c == 0xED && p.pos+2 < len(p.data) && p.data[p.pos+1] >= 0xA0 {
+				out = append(out, rune(c&0x0F)<<12|rune(p.data[p.pos+1]&0x3F)<<6|rune(p.data[p.pos+2]&0x3F))
+				p.pos += 3
+				continue
+			}
 			r, size := utf8.DecodeRune(p.data[p.pos:])
 			out = append(out, r)
 			p.pos += size
