@@ -104,9 +104,9 @@ var arnPattern = pyre.NewLazy(py_ARN_PATTERN, 0)
 
 // WalkOptions are walk's keyword arguments.
 type WalkOptions struct {
-	SkipKeys      map[string]bool
-	NoParseJSON   bool // parse_json_strings=False
-	Numbers       bool
+	SkipKeys    map[string]bool
+	NoParseJSON bool // parse_json_strings=False
+	Numbers     bool
 }
 
 // Walk adds every key and string under value to the budget (bounded depth).

@@ -214,4 +214,3 @@ func StrRepr(s []rune) string {
 	b.WriteRune(quote)
 	return b.String()
 }
-
