@@ -296,8 +296,8 @@ ADVERSARIAL_UNITS = (
     "$(", "`", "${", "\\", "{a,", "; ", "| id ",
     # the HTML lexer: comments, entities, unclosed tags and attributes
     "<!--", "&#x", "<<", "<img src=x ", "javascript:",
-    # the path resolver
-    "..\\", "..;/", "/etc",
+    # the path resolver (a run of dots was quadratic until the bypass pattern started at a run's first dot)
+    "..\\", "..;/", "/etc", ".", ".;",
 )
 
 

@@ -43,6 +43,8 @@ RUNS: list[tuple[str, set[str]]] = [
     ("0x2e", set()),
     ("1e1union ", set()),  # a number literal before a keyword: the lookback stays bounded
     ("%qf\ufffd", set()),  # junk separators without a target
+    (".", set()),  # a run of dots: the bypass spellings (....//) are tried from its first dot only
+    (".;", set()),
 ]
 
 

@@ -73,8 +73,11 @@ SYSTEM_ROOTS: Final = frozenset({
 
 #: Filter-bypass spellings of a parent folder followed by a separator, made plain: ``....//``,
 #: ``..;/``, ``..//``, and ``..`` followed by the remains of a broken encoding (``..%2%f``, ``..2f``,
-#: ``..0x5c``, ``..%c0%af``) or one to three junk characters.
-_BYPASS: Final = compile_rx(r"\.{3,}/+|\.\.;/|\.\./{2,}|\.\.(?:%[0-9a-z%]{1,6}|0x(?:2f|5c)|2f|5c|[^\w\s./]{1,3})(?=[\w.])")
+#: ``..0x5c``, ``..%c0%af``) or one to three junk characters. The run of dots is taken from its
+#: first dot only (``(?<!\.)``): tried from every dot of a long run, it cost time quadratic in the
+#: run (20 000 dots: 4.6 s), and a run that matches from a later dot matches from its first.
+_BYPASS: Final = compile_rx(
+    r"(?<!\.)\.{3,}/+|\.\.;/|\.\./{2,}|\.\.(?:%[0-9a-z%]{1,6}|0x(?:2f|5c)|2f|5c|[^\w\s./]{1,3})(?=[\w.])")
 #: Characters that stand for a separator when they sit inside a path (decoding debris, controls,
 #: private-use and replacement characters).
 _DEBRIS: Final = compile_rx(r"[\x00-\x1f\x7f\ue000-\uf8ff\ufffd]+")
