@@ -172,3 +172,12 @@ def test_deeply_nested_json_is_bounded(guard: Guard) -> None:
     body = "[" * 5000 + "]" * 5000
     verdict = guard.inspect_event(events.apigw_http(body=body))
     assert verdict.findings == [] or {f.category for f in verdict.findings} <= {"oversize", "uninspected"}
+
+
+@pytest.mark.parametrize("keys", [10, 3_000, 30_000])
+def test_a_long_chain_of_keys_before_an_attack_is_judged(guard: Guard, keys: int) -> None:
+    """``a=a=...=' or 1=1``: each key was one level of recursion in the SQL detector, so a few
+    thousand keys raised RecursionError and the guard failed open. The chain is judged through."""
+    verdict = guard.inspect_event(events.apigw_http(body=json.dumps({"q": "a=" * keys + "' or 1=1"})))
+    assert verdict.blocked
+    assert "sqli" in {f.category for f in verdict.findings}

@@ -640,7 +640,13 @@ def _plain_start(text: str) -> bool:
         len(head) < 2 or head[1].text not in _AS_IS_NEXT) and _KEY_PREFIX.match(text) is None
 
 
-def _as_is(text: str) -> tuple[str, int] | None:
+#: Chained ``key=`` prefixes (``a=b=c=...``) judged one by one; past this many, the rest of the
+#: chain is skipped at once and what follows it is judged (one level per key would exhaust
+#: Python's recursion on a few thousand keys, and the guard would fail open).
+_KEY_DEPTH: Final = 8
+
+
+def _as_is(text: str, depth: int = 0) -> tuple[str, int] | None:
     """The value judged as it stands (a number or expression in the query, or the payload alone)."""
     if _plain_start(text):
         return None
@@ -657,7 +663,11 @@ def _as_is(text: str) -> tuple[str, int] | None:
         return "operator-probe", 0  # MySQL's null-safe equality: SQL and nothing else
     key = _KEY_PREFIX.match(text)
     if key is not None and key.end() < len(text):
-        found = _as_is(text[key.end():])
+        end = key.end()
+        if depth >= _KEY_DEPTH:
+            while (more := _KEY_PREFIX.match(text, end)) is not None and more.end() < len(text):
+                end = more.end()
+        found = _as_is(text[end:], depth + 1)
         if found is not None and found[0] != "statement":
             return found[0], len(toks) - 1
         rest = tokens(text, key.end())
