@@ -194,7 +194,7 @@ def _go_value(value: Any) -> tuple[str, str] | None:
     """(Go type, Go literal) of a detector's module-level constant, None for what is not data."""
     if isinstance(value, bool):
         return "bool", "true" if value else "false"
-    if isinstance(value, int):
+    if type(value) is int:
         return "int", str(value)
     if isinstance(value, str):
         return "string", _go_quote(value)
@@ -202,7 +202,7 @@ def _go_value(value: Any) -> tuple[str, str] | None:
         return "map[string]bool", "map[string]bool{" + ", ".join(f"{_go_quote(v)}: true" for v in sorted(value)) + "}"
     if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
         return "[]string", "[]string{" + ", ".join(_go_quote(v) for v in value) + "}"
-    if isinstance(value, (tuple, list)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if isinstance(value, (tuple, list)) and all(type(v) is int for v in value):
         return "[]int", "[]int{" + ", ".join(str(v) for v in value) + "}"
     if isinstance(value, (frozenset, set)) and value and all(isinstance(v, int) for v in value):
         return "map[rune]bool", "map[rune]bool{" + ", ".join(f"0x{v:x}: true" for v in sorted(value)) + "}"
@@ -250,6 +250,8 @@ def write_module_data(module_name: str, package: str, out: Path, prefix: str = "
         if attr.startswith("__") or attr in ("TYPE_CHECKING", "annotations", "PATTERNS"):
             continue
         if only and attr not in only:
+            continue
+        if attr.endswith("_DIR"):  # a path of this checkout: not data, and not reproducible
             continue
         if isinstance(value, re.Pattern) or type(value).__name__ == "_Lazy":
             pattern = value.pattern
@@ -337,6 +339,7 @@ def normalize_patterns() -> list[tuple[str, int]]:
     out.append((html._charref.pattern, 0))  # type: ignore[attr-defined]
     from protect_lambda import adapters
 
+    out.append((r"[A-Za-z0-9/+]{40}", 0))  # engine.aws_secret_valid's re.findall
     out += [(adapters._ARN_PATTERN, 0), (adapters._BOUNDARY, int(re.IGNORECASE)), (adapters._XML_ATTRIBUTE, 0),
             (adapters._XML_TEXT, 0), ('(name|filename)="([^"]{0,1000})"', 0)]
     return out
@@ -393,7 +396,8 @@ def rule_example_texts() -> list[str]:
 
 def adversarial_texts() -> list[str]:
     runs = ["'" * 3000, '"' * 3000, "/*" * 1500, "-- " * 1000, "(" * 2000, "<" * 2000, "&#" * 1500,
-            "a" * 5000, " " * 5000, "%2e" * 1000, "\\" * 3000, "${" * 1500, "0" * 4000]
+            "a" * 5000, " " * 5000, "%2e" * 1000, "\\" * 3000, "${" * 1500, "0" * 4000,
+            "a=" * 3000 + "' or 1=1", "/" + "." * 20000, ".;" * 5000]
     return runs
 
 
@@ -743,11 +747,47 @@ def write_detector_vectors(out: Path, cases: list[Path], fuzz: int) -> dict[str,
     return {"texts": len(texts), **{name: sum(1 for r in v if r) for name, v in found.items()}}
 
 
+ENGINE_CONFIGS = {"patterns": ("paths", "html", "sql", "shell"), "paths+html": ("sql", "shell"),
+                  "all-but-shell": ("shell",), "full": ()}
+
+
+def write_engine_vectors(out: Path, texts: list[str]) -> dict[str, int]:
+    """RuleEngine.scan on every text, both directions, with and without the guard's blocking rules as
+    ``decisive``, for engines without some detectors' rules (ENGINE_CONFIGS: name -> detectors left
+    out): [[rule_id, start, end, text], ...] per scan, or the error a value raises."""
+    from protect_lambda import engine
+    from protect_lambda.guard import Guard
+
+    rules = engine.load_builtin_rules()
+    decisive = frozenset(Guard()._decisive) if hasattr(Guard(), "_decisive") else frozenset(
+        r.id for r in rules if r.score_at(1) >= 5)
+    configs = {}
+    for name, left_out in ENGINE_CONFIGS.items():
+        eng = engine.RuleEngine([r for r in rules if r.detector not in left_out])
+        results = []
+        for t in texts:
+            row = []
+            for direction in ("inbound", "outbound"):
+                for dec in (frozenset(), decisive):
+                    eng.clear_cache()
+                    try:
+                        found = eng.scan(t, direction, dec)
+                        row.append([[m.rule.id, m.start, m.end, _cps(m.text)] for m in found])
+                    except ValueError as exc:
+                        row.append(str(exc))
+            results.append(row)
+        configs[name] = results
+    out.write_text(json.dumps({"texts": [_cps(t) for t in texts], "decisive": sorted(decisive),
+                               "left_out": ENGINE_CONFIGS, "configs": configs}))
+    return {"texts": len(texts), "decisive": len(decisive)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vectors", type=Path, help="also write the differential vectors here")
     parser.add_argument("--fuzz", type=int, default=3000, help="fuzz texts in the vectors")
     parser.add_argument("--detector-vectors", type=Path, help="also write the detectors' vectors here")
+    parser.add_argument("--engine-vectors", type=Path, help="also write the rule engine's vectors here")
     parser.add_argument("--cases", type=Path, action="append", default=[],
                         help="a cases file (JSON lines with event/response) whose strings join the detector vectors")
     args = parser.parse_args()
@@ -760,6 +800,16 @@ def main() -> None:
         package = PROXY / "internal" / "detectors" / name
         if package.is_dir():  # a detector not ported yet has no Go package
             write_detector_data(name, package / "data_gen.go")
+    if (PROXY / "internal" / "contract").is_dir():
+        write_module_data("protect_lambda.contract", "contract", PROXY / "internal" / "contract" / "data_gen.go", prefix="Py")
+    if (PROXY / "internal" / "engine").is_dir():
+        write_module_data("protect_lambda.engine", "engine", PROXY / "internal" / "engine" / "data_gen.go")
+        rules_out = PROXY / "internal" / "engine" / "rules"
+        rules_out.mkdir(exist_ok=True)
+        for old in rules_out.glob("*.json"):
+            old.unlink()
+        for src in sorted((ROOT / "lambda_layer" / "protect_lambda" / "rules").glob("*.json")):
+            _write(rules_out / src.name, src.read_text(encoding="utf-8"))
     if (PROXY / "internal" / "adapters").is_dir():
         write_module_data("protect_lambda.adapters", "adapters", PROXY / "internal" / "adapters" / "data_gen.go")
     norm = PROXY / "internal" / "normalize"
@@ -774,6 +824,9 @@ def main() -> None:
     print(f"generate.py: {n} patterns translated", file=sys.stderr)
     if args.vectors:
         print(f"generate.py: vectors {write_vectors(args.vectors, args.fuzz, args.cases)}", file=sys.stderr)
+    if args.engine_vectors:
+        texts = detector_texts(args.cases, args.fuzz)
+        print(f"generate.py: engine vectors {write_engine_vectors(args.engine_vectors, texts)}", file=sys.stderr)
     if args.detector_vectors:
         counts = write_detector_vectors(args.detector_vectors, args.cases, args.fuzz)
         print(f"generate.py: detector vectors {counts}", file=sys.stderr)

@@ -1,0 +1,9 @@
+package paths
+
+import (
+	"testing"
+
+	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors/detectortest"
+)
+
+func TestSameAsPython(t *testing.T) { detectortest.Compare(t, "paths", Detect) }
