@@ -340,6 +340,9 @@ def normalize_patterns() -> list[tuple[str, int]]:
     from protect_lambda import adapters
 
     out.append((r"[A-Za-z0-9/+]{40}", 0))  # engine.aws_secret_valid's re.findall
+    from protect_lambda import guard
+
+    out += [(guard._CODE_SPAN, 0), (guard._WORD, 0), (guard._SYMBOL, 0)]  # looks_like_prose
     out += [(adapters._ARN_PATTERN, 0), (adapters._BOUNDARY, int(re.IGNORECASE)), (adapters._XML_ATTRIBUTE, 0),
             (adapters._XML_TEXT, 0), ('(name|filename)="([^"]{0,1000})"', 0)]
     return out
@@ -810,6 +813,8 @@ def main() -> None:
             old.unlink()
         for src in sorted((ROOT / "lambda_layer" / "protect_lambda" / "rules").glob("*.json")):
             _write(rules_out / src.name, src.read_text(encoding="utf-8"))
+    if (PROXY / "internal" / "guard").is_dir():
+        write_module_data("protect_lambda.guard", "guard", PROXY / "internal" / "guard" / "data_gen.go")
     if (PROXY / "internal" / "adapters").is_dir():
         write_module_data("protect_lambda.adapters", "adapters", PROXY / "internal" / "adapters" / "data_gen.go")
     norm = PROXY / "internal" / "normalize"

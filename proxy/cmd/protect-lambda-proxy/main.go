@@ -10,10 +10,13 @@
 //
 //	protect-lambda-proxy            run as a Lambda extension
 //	protect-lambda-proxy version    print the version
+//	protect-lambda-proxy scan [--mode block|monitor] [--sensitivity 1-4] FILE.jsonl
+//	                                the verdict lines of `protect-lambda scan`, from the Go guard
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -22,6 +25,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/protect-lambda/protect-lambda/proxy/internal/guard"
 	"github.com/protect-lambda/protect-lambda/proxy/runtimeproxy"
 )
 
@@ -34,6 +38,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "version" {
 		fmt.Println(version)
 		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "scan" {
+		os.Exit(scan(os.Args[2:]))
 	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "[protect-lambda-proxy] fatal:", err)
@@ -85,4 +92,34 @@ func run() error {
 	case <-ctx.Done():
 		return nil
 	}
+}
+
+// scan prints `protect-lambda scan`'s verdict lines for a JSON-lines file ("-": stdin); exit
+// status 2 on unreadable input, as the Python command.
+func scan(args []string) int {
+	flags := flag.NewFlagSet("scan", flag.ContinueOnError)
+	mode := flags.String("mode", "block", "block or monitor")
+	sensitivity := flags.Int("sensitivity", 1, "sensitivity level 1-4")
+	if err := flags.Parse(args); err != nil || flags.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: protect-lambda-proxy scan [--mode block|monitor] [--sensitivity 1-4] FILE.jsonl")
+		return 2
+	}
+	g, err := guard.New(guard.Options{Mode: *mode, Sensitivity: *sensitivity})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "protect-lambda-proxy scan:", err)
+		return 2
+	}
+	in := os.Stdin
+	if name := flags.Arg(0); name != "-" {
+		if in, err = os.Open(name); err != nil {
+			fmt.Fprintln(os.Stderr, "protect-lambda-proxy scan:", err)
+			return 2
+		}
+		defer in.Close()
+	}
+	if err := g.Scan(in, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "protect-lambda-proxy scan:", err)
+		return 2
+	}
+	return 0
 }

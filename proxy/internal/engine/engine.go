@@ -533,6 +533,9 @@ func New(rules []*Rule, detect map[string]Detector) (*Engine, error) {
 	return e, nil
 }
 
+// DetectorMaxChars is DETECTOR_MAX_CHARS: the characters of one value the detectors read.
+var DetectorMaxChars = pyDETECTOR_MAX_CHARS
+
 // ClearCache forgets cached results.
 func (e *Engine) ClearCache() { e.cache = map[string]cached{} }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors/html"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors/paths"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors/shell"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors/sql"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/engine"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
@@ -16,7 +17,9 @@ import (
 
 // ported lists the Go detectors; an engine configuration of the vectors runs when every
 // detector it keeps is here.
-var ported = map[string]engine.Detector{"paths": paths.Detect, "html": html.Detect, "sql": sql.Detect}
+var ported = map[string]engine.Detector{
+	"paths": paths.Detect, "html": html.Detect, "sql": sql.Detect, "shell": shell.Detect,
+}
 
 // The engine vectors of proxy/gen/generate.py --engine-vectors (ENGINE_VECTORS): RuleEngine.scan
 // on every text, inbound and outbound, with and without the guard's decisive rules, for engines

@@ -1,0 +1,335 @@
+package shell
+
+import (
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
+)
+
+// Python's _glob_regex builds an ad-hoc pattern, re.compile("^" + ... + "$", re.MULTILINE),
+// that pyre (translated patterns only) cannot compile. Here the same pattern text is built, then
+// parsed by the rules of Python's re parser for the only constructs it can hold (^, $, literal
+// characters and escapes, character sets with ranges, * after a set), so that what Python
+// rejects (re.error: an unterminated set, a bad range) is rejected here too, and matched by
+// backtracking in Python's order (greedy *) on the candidate list.
+
+// globNode is one item of a compiled glob pattern.
+type globNode struct {
+	kind   byte // 'b' ^ (line start), 'e' $ (line end), 'l' a literal, 'c' a set
+	ch     rune
+	ranges [][2]rune // a set's literals and ranges
+	neg    bool
+	star   bool
+}
+
+func (n *globNode) matches(c rune) bool {
+	if n.kind == 'l' {
+		return c == n.ch
+	}
+	in := false
+	for _, r := range n.ranges {
+		if r[0] <= c && c <= r[1] {
+			in = true
+			break
+		}
+	}
+	return in != n.neg
+}
+
+// reSpecial is what re.escape escapes (Python 3.7+: _special_chars_map).
+const reSpecial = "()[]{}?*+-|^$\\.&~# \t\n\r\v\f"
+
+// Python: _glob_regex
+func globRegex(pattern []rune) []globNode {
+	if !(len(pattern) <= 64 && countRune(pattern, '*') <= 4) {
+		return nil
+	}
+	out := []rune{'^'}
+	for i := 0; i < len(pattern); i++ {
+		c := pattern[i]
+		switch c {
+		case '?':
+			out = append(out, []rune("[^/\n]")...)
+		case '*':
+			out = append(out, []rune("[^/\n]*")...)
+		case '[':
+			j := indexRune(pattern, ']', i+2)
+			if j < 0 || distinct(pattern[i+1:j]) > 5 { // a[constructor] is no glob
+				out = append(out, '\\', '[')
+			} else {
+				body := pattern[i+1 : j]
+				neg := body[0] == '!' || body[0] == '^'
+				if neg {
+					body = body[1:]
+				}
+				out = append(out, '[')
+				if neg {
+					out = append(out, '^')
+				}
+				for _, b := range body {
+					if b == '\\' || b == ']' || b == '[' {
+						out = append(out, '\\')
+					}
+					out = append(out, b)
+				}
+				out = append(out, ']')
+				i = j
+			}
+		default:
+			if strings.ContainsRune(reSpecial, c) {
+				out = append(out, '\\')
+			}
+			out = append(out, c)
+		}
+	}
+	out = append(out, '$')
+	nodes, ok := parseGlobRegex(out)
+	if !ok {
+		return nil // re.error: Python's rx is None
+	}
+	return nodes
+}
+
+func distinct(t []rune) int {
+	seen := map[rune]bool{}
+	for _, r := range t {
+		seen[r] = true
+	}
+	return len(seen)
+}
+
+// parseGlobRegex parses the pattern as Python's re parser does (re/_parser.py, Python 3.11) for
+// the constructs globRegex emits; false where Python raises re.error.
+func parseGlobRegex(p []rune) ([]globNode, bool) {
+	var nodes []globNode
+	pos := 0
+	// get is sourceget(): one character, or an escape as two; esc tells which
+	get := func() (c rune, esc, ok bool) {
+		if pos >= len(p) {
+			return 0, false, false
+		}
+		if p[pos] == '\\' {
+			if pos+1 >= len(p) {
+				return 0, false, false
+			}
+			pos += 2
+			return p[pos-1], true, true
+		}
+		pos++
+		return p[pos-1], false, true
+	}
+	for pos < len(p) {
+		c, esc, ok := get()
+		if !ok {
+			return nil, false
+		}
+		if esc {
+			if c < 128 && (pystr.IsAlnum(c)) {
+				return nil, false // never emitted: \ before a letter or digit
+			}
+			nodes = append(nodes, globNode{kind: 'l', ch: c})
+			continue
+		}
+		switch c {
+		case '^':
+			nodes = append(nodes, globNode{kind: 'b'})
+		case '$':
+			nodes = append(nodes, globNode{kind: 'e'})
+		case '*':
+			if len(nodes) == 0 {
+				return nil, false
+			}
+			last := &nodes[len(nodes)-1]
+			if last.kind == 'b' || last.kind == 'e' || last.star {
+				return nil, false // nothing to repeat, multiple repeat
+			}
+			last.star = true
+		case '[':
+			n := globNode{kind: 'c'}
+			if pos < len(p) && p[pos] == '^' {
+				n.neg = true
+				pos++
+			}
+			for {
+				this, tesc, ok := get()
+				if !ok {
+					return nil, false // unterminated character set
+				}
+				if !tesc && this == ']' && len(n.ranges) > 0 {
+					break
+				}
+				if tesc && this < 128 && pystr.IsAlnum(this) {
+					return nil, false // never emitted
+				}
+				code1 := this
+				if pos < len(p) && p[pos] == '-' { // potential range
+					pos++
+					that, thesc, ok := get()
+					if !ok {
+						return nil, false
+					}
+					if !thesc && that == ']' {
+						n.ranges = append(n.ranges, [2]rune{code1, code1}, [2]rune{'-', '-'})
+						break
+					}
+					if thesc && that < 128 && pystr.IsAlnum(that) {
+						return nil, false
+					}
+					if that < code1 {
+						return nil, false // bad character range
+					}
+					n.ranges = append(n.ranges, [2]rune{code1, that})
+				} else {
+					n.ranges = append(n.ranges, [2]rune{code1, code1})
+				}
+			}
+			nodes = append(nodes, n)
+		default:
+			nodes = append(nodes, globNode{kind: 'l', ch: c})
+		}
+	}
+	return nodes, true
+}
+
+// globMatch is the end of a match of nodes[ni:] at pos, or -1 (Python's backtracking order).
+func globMatch(nodes []globNode, s []rune, ni, pos int) int {
+	for ni < len(nodes) {
+		n := &nodes[ni]
+		switch {
+		case n.kind == 'b':
+			if !(pos == 0 || s[pos-1] == '\n') {
+				return -1
+			}
+		case n.kind == 'e':
+			if !(pos == len(s) || s[pos] == '\n') {
+				return -1
+			}
+		case n.star:
+			c := 0
+			for pos+c < len(s) && n.matches(s[pos+c]) {
+				c++
+			}
+			for ; c >= 0; c-- {
+				if e := globMatch(nodes, s, ni+1, pos+c); e >= 0 {
+					return e
+				}
+			}
+			return -1
+		default:
+			if pos >= len(s) || !n.matches(s[pos]) {
+				return -1
+			}
+			pos++
+		}
+		ni++
+	}
+	return pos
+}
+
+// globSearch is rx.search(s).group(), ok false when there is no match.
+func globSearch(nodes []globNode, s []rune) ([]rune, bool) {
+	for p := 0; p <= len(s); p++ {
+		if e := globMatch(nodes, s, 0, p); e >= 0 {
+			return s[p:e], true
+		}
+	}
+	return nil, false
+}
+
+var (
+	candidatesOnce sync.Once
+	candidates     [2][]rune // binary paths and sensitive files; command names
+)
+
+// Python: _CANDIDATES (built on first use)
+func globCandidates() *[2][]rune {
+	candidatesOnce.Do(func() {
+		names := make([]string, 0, len(pyCOMMANDS))
+		for n := range pyCOMMANDS {
+			names = append(names, n)
+		}
+		sort.Strings(names) // ASCII: byte order is code point order
+		var paths []string
+		for _, d := range pyBIN_DIRS {
+			for _, n := range names {
+				paths = append(paths, d+n)
+			}
+		}
+		paths = append(paths, pySENSITIVE_FILES...)
+		candidates[0] = []rune(strings.Join(paths, "\n"))
+		candidates[1] = []rune(strings.Join(names, "\n"))
+	})
+	return &candidates
+}
+
+type globHit struct {
+	hit []rune
+	ok  bool
+}
+
+// Python: _GLOB_HITS. A memo cache that Python also keeps across values: a pattern found in it
+// costs no lookup of the per-value budget, so it is kept, with Python's clearing rule.
+var (
+	globMu   sync.Mutex
+	globHits = map[string]globHit{}
+)
+
+// Python: _glob_find
+func (sc *scan) globFind(pattern []rune, absolute bool) ([]rune, bool) {
+	alnum := 0
+	for _, c := range pattern {
+		if pystr.IsAlnum(c) {
+			alnum++
+		}
+	}
+	need := 2
+	if absolute {
+		need = 1
+	}
+	if alnum < need || len(pattern) > 64 {
+		return nil, false
+	}
+	k := key(pattern)
+	if absolute {
+		k = "1" + k
+	} else {
+		k = "0" + k
+	}
+	globMu.Lock()
+	h, cached := globHits[k]
+	globMu.Unlock()
+	if cached {
+		return h.hit, h.ok
+	}
+	if sc.budget <= 0 {
+		return nil, false
+	}
+	sc.budget--
+	rx := globRegex(pattern)
+	var hit []rune
+	ok := false
+	if rx != nil {
+		c := globCandidates()
+		idx := 1
+		if absolute {
+			idx = 0
+		}
+		hit, ok = globSearch(rx, c[idx])
+	}
+	globMu.Lock()
+	if len(globHits) > 512 {
+		clear(globHits)
+	}
+	globHits[k] = globHit{hit, ok}
+	globMu.Unlock()
+	return hit, ok
+}
+
+// resetGlobCache empties the glob memo cache (tests: Python's starts empty).
+func resetGlobCache() {
+	globMu.Lock()
+	clear(globHits)
+	globMu.Unlock()
+}
