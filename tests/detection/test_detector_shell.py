@@ -371,3 +371,13 @@ def test_the_command_position_prefilter_never_hides_a_finding(monkeypatch: pytes
 ])
 def test_markup_and_shortcuts_hide_no_attack(raw: str) -> None:
     assert shell.detect(normalize(raw)), raw
+
+
+@pytest.mark.parametrize("raw", ["{,}", "a {,}", "echo {,,}", "x;{,}"])
+def test_a_brace_group_of_empty_words_is_a_word(raw: str) -> None:
+    """``{,}`` expands to no word: the lexer raised IndexError, the guard failed open."""
+    assert shell.detect(normalize(raw)) == []
+
+
+def test_an_empty_brace_group_does_not_hide_the_command_after_it() -> None:
+    assert "command-after-separator" in kinds("x;{,};cat /etc/passwd")

@@ -310,7 +310,9 @@ def _expand_braces(text: str) -> list[str]:
         return [text.replace("\x01", "{").replace("\x02", "}")]
     head = text[:i]
     tail = text[j + 1 :].replace("\x01", "{").replace("\x02", "}")
-    return [head + alt + tail for alt in text[i + 1 : j].split(",") if head + alt + tail]
+    # a group that expands to no word at all ({,}) is kept as it is written
+    words = [head + alt + tail for alt in text[i + 1 : j].split(",") if head + alt + tail]
+    return words or [text.replace("\x01", "{").replace("\x02", "}")]
 
 
 def _code_span(text: str, start: int, end: int, one_word: bool) -> bool:

@@ -82,6 +82,9 @@ func expandBraces(text []rune) [][]rune {
 			out = append(out, w)
 		}
 	}
+	if len(out) == 0 { // a group that expands to no word at all ({,}) is kept as it is written
+		return [][]rune{unbrace(text)}
+	}
 	return out
 }
 
@@ -194,11 +197,7 @@ func lex(text []rune) []item {
 		if start >= 0 {
 			w := parts
 			if flags&pyBRACE != 0 && hasRune(w, '\x01') && hasRune(w, '\x02') {
-				alts := expandBraces(w)
-				if len(alts) == 0 {
-					// Python: alts[0] raises IndexError here ("a {,}"): the detector fails
-					panic("shell: IndexError: list index out of range (_expand_braces gave no word)")
-				}
+				alts := expandBraces(w) // never empty
 				if !hasRune(alts[0], '\x01') && !hasRune(w, '{') {
 					for _, alt := range alts {
 						items = append(items, &word{alt, alt, start, end, flags})
