@@ -7,6 +7,9 @@ blocked event is the verdict), then the response. Output, one line each:
 "severity", "location", "action", "record_index"}]}`` (no matched text: the
 output may end up in logs).
 
+``--engine proxy`` runs the proxy extension's Go guard instead (``protect-lambda-proxy scan``),
+which must print byte-identical lines (docs/proxy.md).
+
 Example:
     $ protect-lambda scan cases.jsonl --mode monitor
 """
@@ -15,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from typing import Any
 
 from protect_lambda import contract
 from protect_lambda.engine import RuleError
 from protect_lambda_tools.evaluation import inspect_case, read_cases
+from protect_lambda_tools.proxy_binary import find_binary
 from protect_lambda.guard import Guard, Verdict
 
 HELP = "inspect the events (and responses) of a JSON-lines file, print one verdict per line"
@@ -57,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``scan``."""
     parser.add_argument("file", metavar="FILE.jsonl", help="JSON lines with 'event' and optional 'response' ('-' for stdin)")
     add_guard_arguments(parser)
+    parser.add_argument("--engine", choices=("python", "proxy"), default="python",
+                        help="python (default): this guard; proxy: the proxy extension's Go guard (its own scan "
+                             "mode; `make proxy` builds it), which must print the same lines")
 
 
 def verdict_json(case_id: Any, verdict: Verdict) -> dict[str, Any]:
@@ -74,8 +82,26 @@ def verdict_json(case_id: Any, verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def run_proxy(args: argparse.Namespace) -> int:
+    """``--engine proxy``: the proxy binary's scan mode prints the lines (same exit codes)."""
+    if args.rules:
+        print("protect-lambda scan: --engine proxy does not take custom rules yet (--rules)", file=sys.stderr)
+        return 2
+    try:
+        binary = find_binary()
+    except FileNotFoundError as exc:
+        print(f"protect-lambda scan: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.flush()
+    done = subprocess.run([str(binary), "scan", "--mode", args.mode, "--sensitivity", str(args.sensitivity),
+                           args.file], check=False)
+    return done.returncode
+
+
 def run(args: argparse.Namespace) -> int:
     """Scan every line; exit 0, or 2 on unreadable input or bad rules."""
+    if getattr(args, "engine", "python") == "proxy":
+        return run_proxy(args)
     try:
         guard = build_guard(args)
         stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")

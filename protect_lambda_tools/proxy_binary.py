@@ -1,0 +1,39 @@
+"""Where the proxy extension's binary is, for ``protect-lambda scan --engine proxy``.
+
+The binary (``proxy/``, Go) is built by ``make proxy`` into ``build/proxy/linux-<arch>/``;
+``PROTECT_LAMBDA_PROXY`` names another one.
+
+Example:
+    >>> machine_arch() in ("amd64", "arm64", "")
+    True
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+ENV = "PROTECT_LAMBDA_PROXY"
+BINARY = "protect-lambda-proxy"
+
+
+def machine_arch() -> str:
+    """This machine's architecture as Go names it ("" when neither)."""
+    machine = platform.machine().lower()
+    return {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, "")
+
+
+def find_binary() -> Path:
+    """The proxy binary for this machine; FileNotFoundError says how to build one."""
+    named = os.environ.get(ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise FileNotFoundError(f"{ENV}={named}: no such file")
+        return path
+    root = Path(__file__).resolve().parent.parent
+    path = root / "build" / "proxy" / f"linux-{machine_arch()}" / BINARY
+    if path.is_file():
+        return path
+    raise FileNotFoundError(f"the proxy binary is not built ({path}): run `make proxy`, or set {ENV}")
