@@ -24,6 +24,8 @@ from re import _parser as P  # noqa: PLC2701
 from typing import Any
 
 MAX = 0x10FFFF
+#: Ranges per bracket class in the output (see ranges_to_class).
+_CHUNK = 16
 
 
 class Unsupported(ValueError):
@@ -58,7 +60,13 @@ def ranges_to_class(ranges: tuple[tuple[int, int], ...]) -> str:
     parts = []
     for lo, hi in ranges:
         parts.append(_esc(lo) if lo == hi else f"{_esc(lo)}-{_esc(hi)}")
-    return "[" + "".join(parts) + "]"
+    if len(parts) <= _CHUNK:
+        return "[" + "".join(parts) + "]"
+    # regexp2's parser sorts a class's ranges again for every range it adds (quadratic in the
+    # ranges): a big class is written as an alternation of smaller ones, which it merges back
+    # into one set when it reduces the tree
+    chunks = ["[" + "".join(parts[i:i + _CHUNK]) + "]" for i in range(0, len(parts), _CHUNK)]
+    return "(?:" + "|".join(chunks) + ")"
 
 
 def _py_escape(cp: int) -> str:

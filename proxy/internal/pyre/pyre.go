@@ -28,14 +28,28 @@ const (
 	A = 256
 )
 
-// Regexp is a compiled pattern.
+// Regexp is a compiled pattern. Each form (search, match at a position, fullmatch) is compiled
+// on first use: compiling the explicit classes costs more than most matches.
 type Regexp struct {
-	pattern  string
-	flags    int
-	search   *regexp2.Regexp
-	anchored *regexp2.Regexp // \G(?:pattern): a match starting where the search starts
-	full     *regexp2.Regexp // \G(?:pattern)\z
+	pattern, translated string
+	flags               int
+	search, anchored    lazyProgram
+	full                lazyProgram
 }
+
+type lazyProgram struct {
+	once sync.Once
+	re   *regexp2.Regexp
+}
+
+func (l *lazyProgram) get(expr string) *regexp2.Regexp {
+	l.once.Do(func() { l.re = regexp2.MustCompile(expr, regexp2.None) })
+	return l.re
+}
+
+func (r *Regexp) searchRe() *regexp2.Regexp   { return r.search.get(r.translated) }
+func (r *Regexp) anchoredRe() *regexp2.Regexp { return r.anchored.get(`\G(?:` + r.translated + `)`) }
+func (r *Regexp) fullRe() *regexp2.Regexp     { return r.full.get(`\G(?:` + r.translated + `)\z`) }
 
 // MustCompile compiles a pattern that proxy/gen translated; it panics for one it did not
 // (a pattern added to the Go code without regenerating), as regexp.MustCompile does.
@@ -48,13 +62,9 @@ func MustCompile(pattern string, flags int) *Regexp {
 }
 
 func compileTranslated(pattern string, flags int, translated string) *Regexp {
-	return &Regexp{
-		pattern:  pattern,
-		flags:    flags,
-		search:   regexp2.MustCompile(translated, regexp2.None),
-		anchored: regexp2.MustCompile(`\G(?:`+translated+`)`, regexp2.None),
-		full:     regexp2.MustCompile(`\G(?:`+translated+`)\z`, regexp2.None),
-	}
+	r := &Regexp{pattern: pattern, flags: flags, translated: translated}
+	r.searchRe() // a pattern that does not compile fails here, as in Python, not at first use
+	return r
 }
 
 func key(pattern string, flags int) string { return fmt.Sprintf("%d\x00%s", flags, pattern) }
@@ -122,24 +132,24 @@ func run(re *regexp2.Regexp, text []rune, pos int) *Match {
 }
 
 // Search is Python's pattern.search(text, pos).
-func (r *Regexp) Search(text []rune, pos int) *Match { return run(r.search, text, pos) }
+func (r *Regexp) Search(text []rune, pos int) *Match { return run(r.searchRe(), text, pos) }
 
 // SearchRange is pattern.search(text, pos, endpos): the text ends at endpos.
 func (r *Regexp) SearchRange(text []rune, pos, endpos int) *Match {
-	return run(r.search, clip(text, endpos), pos)
+	return run(r.searchRe(), clip(text, endpos), pos)
 }
 
 // MatchAt is pattern.match(text, pos): a match starting at pos.
-func (r *Regexp) MatchAt(text []rune, pos int) *Match { return run(r.anchored, text, pos) }
+func (r *Regexp) MatchAt(text []rune, pos int) *Match { return run(r.anchoredRe(), text, pos) }
 
 // MatchRange is pattern.match(text, pos, endpos).
 func (r *Regexp) MatchRange(text []rune, pos, endpos int) *Match {
-	return run(r.anchored, clip(text, endpos), pos)
+	return run(r.anchoredRe(), clip(text, endpos), pos)
 }
 
 // FullMatch is pattern.fullmatch(text, pos, endpos).
 func (r *Regexp) FullMatch(text []rune, pos, endpos int) *Match {
-	return run(r.full, clip(text, endpos), pos)
+	return run(r.fullRe(), clip(text, endpos), pos)
 }
 
 func clip(text []rune, endpos int) []rune {

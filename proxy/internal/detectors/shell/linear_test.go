@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors/detectortest"
 	"runtime"
 	"strings"
 	"testing"
@@ -31,9 +32,7 @@ func fastest(small, large []rune) (time.Duration, time.Duration) {
 // under 8x the time of 64 KiB (the fastest of 3 runs of each; a ratio is measured again, up to
 // 3 times, when a busy machine spoils it, and runs under 20 ms are too short to compare).
 func TestLinearTime(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing")
-	}
+	detectortest.Timing(t)
 	units := []string{
 		"'", "\"", "(", "$(", "{", "\\", "^", "\n", "`a' ", "``x`` ", "x|id ", "system('", "/???/c?t ",
 	}
