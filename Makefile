@@ -47,11 +47,6 @@ demo: synth
 	$(BIN)/python -m protect_lambda_tools.report cdk.out
 	$(BIN)/python -m example.demo cdk.out
 
-test: install $(NODE_RIC)/.installed
-	$(BIN)/python -m pytest
-	$(BIN)/python -m mypy
-	$(MAKE) --no-print-directory test-py314
-
 # AWS's Node.js runtime interface client, for the proxy's tests (tests/proxy/test_node_client.py). It
 # compiles curl, aws-lambda-cpp and its addon (cmake, make, a C++ compiler) against the headers of
 # the project's Node 22, which its npm package carries (node-gyp would download them otherwise).
@@ -63,6 +58,11 @@ $(NODE_RIC)/.installed: Makefile node_modules/.installed
 		npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error --prefix $(NODE_RIC) \
 		aws-lambda-ric@$(NODE_RIC_VERSION)
 	@touch $@
+
+test: install $(NODE_RIC)/.installed
+	$(BIN)/python -m pytest
+	$(BIN)/python -m mypy
+	$(MAKE) --no-print-directory test-py314
 
 test-aws: install
 	$(BIN)/python -m pytest -m aws tests/aws -rs
