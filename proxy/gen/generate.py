@@ -785,12 +785,62 @@ def write_engine_vectors(out: Path, texts: list[str]) -> dict[str, int]:
     return {"texts": len(texts), "decisive": len(decisive)}
 
 
+GUARD_CONFIGS: list[dict[str, Any]] = [
+    {"exclusions": [{"category": "sqli", "location": "queryStringParameters.q"},
+                    {"category": "xss", "location": "body.n[*]", "action": "monitor"},
+                    {"rule": "sqli-101", "location": "Records[*].body"},
+                    {"category": "path_traversal", "location": "*.q"},
+                    {"category": "cmdi", "location": "headers.*"},
+                    {"category": "xss", "location": "body.q#key"}]},
+    {"rule_overrides": {"sqli-101": "monitor", "xss-101": "off", "cmdi-101": "block", "sqli-008": "block"},
+     "category_overrides": {"path_traversal": "monitor", "oversize": "block", "ssrf": "off"}},
+    {"mode": "monitor", "rule_overrides": {"sqli-102": "block"}, "sensitivity": 2,
+     "exclusions": [{"rule": "sqli-102", "location": "body", "action": "monitor"}]},
+]
+
+
+def guard_events() -> list[Any]:
+    """Events for the guard vectors: every rule example in a few shapes, and fuzz."""
+    sys.path.insert(0, str(ROOT))
+    from tests.detection import events
+
+    values = rule_example_texts() + fuzz_texts(300, seed=3)
+    shapes = [lambda v: events.apigw_rest(query=v), lambda v: events.apigw_http(body=json.dumps({"q": v, "n": [v]})),
+              lambda v: events.apigw_http(headers={"x-a": v}), lambda v: events.sqs(v, json.dumps({"q": v})),
+              lambda v: events.apigw_http(body=json.dumps({v: 1}))]
+    out = []
+    for i, v in enumerate(values):
+        try:
+            out.append(shapes[i % len(shapes)](v))
+        except UnicodeEncodeError:
+            continue
+    return out
+
+
+def write_guard_vectors(out: Path) -> dict[str, int]:
+    """Guard(configuration).inspect_event on every event: the scan line of its verdict."""
+    from protect_lambda import Guard
+    from protect_lambda_tools.commands.scan import verdict_json
+
+    evs = guard_events()
+    configs = []
+    for config in GUARD_CONFIGS:
+        guard = Guard(mode=config.get("mode", "block"), rule_overrides=config.get("rule_overrides"),
+                      category_overrides=config.get("category_overrides"), sensitivity=config.get("sensitivity", 1),
+                      exclusions=config.get("exclusions", ()))
+        lines = [json.dumps(verdict_json(i, guard.inspect_event(ev))) for i, ev in enumerate(evs)]
+        configs.append({"config": config, "lines": lines})
+    out.write_text(json.dumps({"events": [json.dumps(ev) for ev in evs], "configs": configs}))
+    return {"events": len(evs), "configs": len(configs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vectors", type=Path, help="also write the differential vectors here")
     parser.add_argument("--fuzz", type=int, default=3000, help="fuzz texts in the vectors")
     parser.add_argument("--detector-vectors", type=Path, help="also write the detectors' vectors here")
     parser.add_argument("--engine-vectors", type=Path, help="also write the rule engine's vectors here")
+    parser.add_argument("--guard-vectors", type=Path, help="also write the guard's vectors (configurations) here")
     parser.add_argument("--cases", type=Path, action="append", default=[],
                         help="a cases file (JSON lines with event/response) whose strings join the detector vectors")
     args = parser.parse_args()
@@ -817,6 +867,8 @@ def main() -> None:
         write_module_data("protect_lambda.guard", "guard", PROXY / "internal" / "guard" / "data_gen.go")
     if (PROXY / "internal" / "adapters").is_dir():
         write_module_data("protect_lambda.adapters", "adapters", PROXY / "internal" / "adapters" / "data_gen.go")
+    if (PROXY / "internal" / "responses").is_dir(): write_module_data("protect_lambda.responses", "responses", PROXY / "internal" / "responses" / "data_gen.go")
+    if (PROXY / "internal" / "records").is_dir(): write_module_data("protect_lambda.violation", "records", PROXY / "internal" / "records" / "data_gen.go")
     norm = PROXY / "internal" / "normalize"
     if norm.is_dir():
         write_module_data("protect_lambda.normalize", "normalize", norm / "data_gen.go")
@@ -829,6 +881,8 @@ def main() -> None:
     print(f"generate.py: {n} patterns translated", file=sys.stderr)
     if args.vectors:
         print(f"generate.py: vectors {write_vectors(args.vectors, args.fuzz, args.cases)}", file=sys.stderr)
+    if args.guard_vectors:
+        print(f"generate.py: guard vectors {write_guard_vectors(args.guard_vectors)}", file=sys.stderr)
     if args.engine_vectors:
         texts = detector_texts(args.cases, args.fuzz)
         print(f"generate.py: engine vectors {write_engine_vectors(args.engine_vectors, texts)}", file=sys.stderr)

@@ -20,21 +20,22 @@ def test_go_tests_pass_with_pythons_regex_results(tmp_path: Path) -> None:
     """The Go tests, including the regex differential: every pattern of the Python guard (rules and
     detectors), translated, on thousands of texts (rule examples, adversarial runs, Unicode and
     control-character fuzz) finds what Python's re finds."""
-    vectors = {name: tmp_path / f"{name}.json" for name in ("pyre", "detector", "engine")}
+    vectors = {name: tmp_path / f"{name}.json" for name in ("pyre", "detector", "engine", "guard")}
     subprocess.run([sys.executable, str(PROXY_SOURCE / "gen" / "generate.py"), "--vectors", str(vectors["pyre"]),
-                    "--detector-vectors", str(vectors["detector"]), "--engine-vectors", str(vectors["engine"])],
-                   check=True)
+                    "--detector-vectors", str(vectors["detector"]), "--engine-vectors", str(vectors["engine"]),
+                    "--guard-vectors", str(vectors["guard"])], check=True)
     go = proxy_build.go_binary()  # type: ignore[attr-defined]
     done = subprocess.run([go, "test", "-v", "./..."], cwd=PROXY_SOURCE, capture_output=True, text=True, check=False,
                           env={**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly",
                                "PYRE_VECTORS": str(vectors["pyre"]), "DETECTOR_VECTORS": str(vectors["detector"]),
-                               "ENGINE_VECTORS": str(vectors["engine"])})
+                               "ENGINE_VECTORS": str(vectors["engine"]), "GUARD_VECTORS": str(vectors["guard"])})
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr
     # every differential test ran (only the timing benchmarks skip) and found nothing different
     assert "--- SKIP: TestSameAs" not in done.stdout
     differ = [line for line in done.stdout.splitlines() if " differ" in line]
     assert differ and all(" 0 differ" in line for line in differ), differ
-    for name in ("patterns", "paths+html", "all-but-shell", "paths:", "html:", "sql:"):
+    for name in ("patterns", "paths+html", "all-but-shell", "full:", "paths:", "html:", "sql:", "shell:",
+                 "configurations"):
         assert any(name in line for line in differ), name
 
 

@@ -51,6 +51,7 @@ type Options struct {
 	Sensitivity       int
 	RuleOverrides     map[string]string
 	CategoryOverrides map[string]string
+	Exclusions        []Exclusion
 	Limits            *adapters.Limits
 }
 
@@ -65,6 +66,7 @@ type Guard struct {
 	actions                      map[string]string
 	scores                       map[string]int
 	decisive                     map[string]bool
+	exclusions                   []Exclusion
 }
 
 func limitRule(id, category, direction, severity, what string) *engine.Rule {
@@ -123,6 +125,15 @@ func New(o Options) (*Guard, error) {
 	if o.Limits != nil {
 		g.limits = *o.Limits
 	}
+	for _, e := range o.Exclusions {
+		if e.Action == "" {
+			e.Action = "off"
+		}
+		if err := e.Compile(); err != nil {
+			return nil, err
+		}
+		g.exclusions = append(g.exclusions, e)
+	}
 	rules, err := engine.LoadBuiltinRules()
 	if err != nil {
 		return nil, err
@@ -147,8 +158,12 @@ func New(o Options) (*Guard, error) {
 		}
 	}
 	for _, r := range kept {
+		excluded := false
+		for _, e := range g.exclusions {
+			excluded = excluded || e.Rule == r.ID || e.Category == r.Category
+		}
 		if g.actions[r.ID] == "blocked" && g.scores[r.ID] >= contract.PyBLOCK_SCORE &&
-			!(r.Detector == "" && pyPROSE_DAMPED_CATEGORIES[r.Category]) {
+			!(r.Detector == "" && pyPROSE_DAMPED_CATEGORIES[r.Category]) && !excluded {
 			g.decisive[r.ID] = true
 		}
 	}
@@ -255,6 +270,14 @@ func (g *Guard) verdict(source string, budget *adapters.Budget, direction string
 			location := item.Location
 			if l := string(location); l == "rawPath" || l == "path" {
 				location = pathSegment(location, m.Text, m.Start)
+			}
+			if len(g.exclusions) > 0 {
+				switch g.excluded(rule, location) {
+				case "off":
+					continue
+				case "monitor":
+					action = "detected"
+				}
 			}
 			found = append(found, Finding{rule.ID, rule.Category, direction, rule.Severity, location, action,
 				item.RecordIndex, m, score})
@@ -384,4 +407,20 @@ func scored(found []Finding) ([]Finding, bool) {
 		}
 	}
 	return kept, blocked
+}
+
+// excluded is Guard._excluded: "off" / "monitor" when an exclusion covers a finding of rule at
+// location, else "".
+func (g *Guard) excluded(rule *engine.Rule, location []rune) string {
+	result := ""
+	for i := range g.exclusions {
+		e := &g.exclusions[i]
+		if e.Covers(rule.ID, rule.Category, location) {
+			if e.Action == "off" {
+				return "off"
+			}
+			result = "monitor"
+		}
+	}
+	return result
 }
