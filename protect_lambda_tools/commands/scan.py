@@ -82,19 +82,56 @@ def verdict_json(case_id: Any, verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def proxy_rules(path: str) -> list[dict[str, Any]]:
+    """The custom rules of a ``--rules`` file as the proxy takes them: validated by
+    :meth:`Rule.from_dict`, every field explicit, each pattern with its regexp2 translation
+    (``proxy/gen/pyregex.py``); ValueError names a rule whose pattern the proxy cannot run."""
+    import importlib.util
+    from pathlib import Path
+
+    from protect_lambda.engine import Rule, rule_flags
+
+    source = Path(__file__).resolve().parents[2] / "proxy" / "gen" / "pyregex.py"
+    spec = importlib.util.spec_from_file_location("pyregex", source)
+    if spec is None or spec.loader is None or not source.is_file():
+        raise ValueError(f"--engine proxy with --rules needs the proxy's sources ({source})")
+    pyregex = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pyregex)
+    out = []
+    for item in load_rules_file(path):
+        rule = Rule.from_dict(item)
+        entry: dict[str, Any] = {name: getattr(rule, name) for name in Rule._fields}
+        entry["tags"], entry["triggers"], entry["scores"] = list(rule.tags), list(rule.triggers), list(rule.scores)
+        for name in ("validator", "transform", "detector", "kind"):
+            entry[name] = entry[name] or ""
+        if rule.pattern:
+            try:
+                entry["translated"] = pyregex.translate(rule.pattern, rule_flags(rule))
+            except (pyregex.Unsupported, ValueError) as exc:
+                raise ValueError(f"rule {rule.id!r}: the proxy cannot match its pattern as Python does: {exc}") from None
+        out.append(entry)
+    return out
+
+
 def run_proxy(args: argparse.Namespace) -> int:
     """``--engine proxy``: the proxy binary's scan mode prints the lines (same exit codes)."""
-    if args.rules:
-        print("protect-lambda scan: --engine proxy does not take custom rules yet (--rules)", file=sys.stderr)
-        return 2
+    import tempfile
+
     try:
         binary = find_binary()
-    except FileNotFoundError as exc:
+        rules = proxy_rules(args.rules) if args.rules else None
+    except (OSError, ValueError, RuleError) as exc:
         print(f"protect-lambda scan: {exc}", file=sys.stderr)
         return 2
-    sys.stdout.flush()
-    done = subprocess.run([str(binary), "scan", "--mode", args.mode, "--sensitivity", str(args.sensitivity),
-                           args.file], check=False)
+    command = [str(binary), "scan", "--mode", args.mode, "--sensitivity", str(args.sensitivity)]
+    with tempfile.TemporaryDirectory() as tmp:
+        if rules is not None:
+            rules_path = f"{tmp}/rules.json"
+            with open(rules_path, "w", encoding="utf-8") as fh:
+                json.dump({"rules": rules}, fh)
+            command += ["--rules", rules_path]
+        sys.stdout.flush()
+        done = subprocess.run([*command, args.file], check=False)
     return done.returncode
 
 

@@ -51,6 +51,9 @@ def _cases() -> list[dict[str, Any]]:
         cases.append({"id": f"example-{i}", "event": shape(value)})
         cases.append({"id": f"example-{i}-response", "event": events.apigw_http(query="x"),
                       "response": {"statusCode": 200, "body": json.dumps({"v": value})}})
+    for i, value in enumerate(("forbidden fruit", "the secret_plan", "call xp_cmdshell", "FORBIDDEN\u00e9")):
+        cases.append({"id": f"custom-{i}", "event": SHAPES[i](value),
+                      "response": {"statusCode": 200, "body": f"see intra.example, card 4111111111111111 {value}"}})
     for path in sorted((ROOT / "example" / "events").glob("*.json")):
         cases.append({"id": path.name, "event": json.loads(path.read_text())})
     for unit in ("' or ", "<a ", "../", "%25", "$(", "a=", ".", "-- ", "&#"):
@@ -90,8 +93,31 @@ def _scan(cases: Path, *args: str, proxy: Path | None = None) -> subprocess.Comp
     return subprocess.run(command, capture_output=True, env=env, cwd=ROOT, check=False, timeout=600)
 
 
-@pytest.mark.parametrize("args", [(), ("--sensitivity", "3"), ("--mode", "monitor")], ids=["default", "level3", "monitor"])
-def test_both_engines_print_the_same_bytes(cases_file: Path, proxy_binary: Path, args: tuple[str, ...]) -> None:
+CUSTOM_RULES = {"rules": [
+    {"id": "custom-001", "category": "custom", "direction": "inbound", "severity": "high",
+     "description": "a forbidden word", "pattern": r"forbidden\w*|\bsecret[-_ ]?plan\b"},
+    {"id": "custom-002", "category": "custom", "direction": "outbound", "severity": "low",
+     "description": "an internal host name", "pattern": r"\bintra\.example\b", "scores": [0, 3, 5, 5]},
+    {"id": "custom-003", "category": "sqli", "direction": "inbound", "severity": "medium",
+     "description": "an extended procedure", "pattern": r"xp_\w+", "score": 2, "triggers": ["xp_"]},
+    {"id": "custom-004", "category": "leak_card", "direction": "outbound", "severity": "critical",
+     "description": "a card number", "pattern": r"(?<!\d)\d{16}(?!\d)", "validator": "luhn"},
+]}
+
+
+@pytest.fixture(scope="module")
+def rules_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("rules") / "rules.json"
+    path.write_text(json.dumps(CUSTOM_RULES))
+    return path
+
+
+@pytest.mark.parametrize("args", [(), ("--sensitivity", "3"), ("--mode", "monitor"), ("--rules",)],
+                         ids=["default", "level3", "monitor", "custom-rules"])
+def test_both_engines_print_the_same_bytes(cases_file: Path, proxy_binary: Path, rules_file: Path,
+                                           args: tuple[str, ...]) -> None:
+    if args == ("--rules",):
+        args = ("--rules", str(rules_file))
     python = _scan(cases_file, *args)
     proxy = _scan(cases_file, *args, proxy=proxy_binary)
     assert python.returncode == 0, python.stderr.decode()

@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -25,7 +26,9 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/protect-lambda/protect-lambda/proxy/internal/engine"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/guard"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/pyre"
 	"github.com/protect-lambda/protect-lambda/proxy/runtimeproxy"
 )
 
@@ -100,11 +103,17 @@ func scan(args []string) int {
 	flags := flag.NewFlagSet("scan", flag.ContinueOnError)
 	mode := flags.String("mode", "block", "block or monitor")
 	sensitivity := flags.Int("sensitivity", 1, "sensitivity level 1-4")
+	rulesFile := flags.String("rules", "", "custom rules (validated, with their translations: protect-lambda scan --engine proxy writes it)")
 	if err := flags.Parse(args); err != nil || flags.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: protect-lambda-proxy scan [--mode block|monitor] [--sensitivity 1-4] FILE.jsonl")
 		return 2
 	}
-	g, err := guard.New(guard.Options{Mode: *mode, Sensitivity: *sensitivity})
+	custom, err := loadRules(*rulesFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "protect-lambda-proxy scan:", err)
+		return 2
+	}
+	g, err := guard.New(guard.Options{Mode: *mode, Sensitivity: *sensitivity, CustomRules: custom})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "protect-lambda-proxy scan:", err)
 		return 2
@@ -122,4 +131,36 @@ func scan(args []string) int {
 		return 2
 	}
 	return 0
+}
+
+// loadRules reads custom rules as `protect-lambda scan --engine proxy` writes them: the rules
+// Rule.from_dict accepted, every field explicit, each pattern with its regexp2 translation.
+func loadRules(path string) ([]*engine.Rule, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Rules []struct {
+			engine.Rule
+			Translated string `json:"translated"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var rules []*engine.Rule
+	for i := range doc.Rules {
+		r := doc.Rules[i].Rule
+		if r.Pattern != "" {
+			if err := pyre.Register(r.Pattern, engine.RuleFlags(&r), doc.Rules[i].Translated); err != nil {
+				return nil, fmt.Errorf("rule %q: %w", r.ID, err)
+			}
+		}
+		rules = append(rules, &r)
+	}
+	return rules, nil
 }

@@ -52,7 +52,10 @@ type Options struct {
 	RuleOverrides     map[string]string
 	CategoryOverrides map[string]string
 	Exclusions        []Exclusion
-	Limits            *adapters.Limits
+	// CustomRules are added to the built-in ones (validated by the Python, their patterns'
+	// translations registered with pyre.Register).
+	CustomRules []*engine.Rule
+	Limits      *adapters.Limits
 }
 
 // Guard inspects events and responses.
@@ -137,6 +140,17 @@ func New(o Options) (*Guard, error) {
 	rules, err := engine.LoadBuiltinRules()
 	if err != nil {
 		return nil, err
+	}
+	taken := map[string]bool{}
+	for _, r := range rules {
+		taken[r.ID] = true
+	}
+	for _, r := range o.CustomRules {
+		if taken[r.ID] {
+			return nil, fmt.Errorf("rule %q: field 'id' is duplicated", r.ID)
+		}
+		taken[r.ID] = true
+		rules = append(rules, r)
 	}
 	var kept []*engine.Rule
 	for _, r := range rules {

@@ -54,7 +54,9 @@ func (r *Regexp) fullRe() *regexp2.Regexp     { return r.full.get(`\G(?:` + r.tr
 // MustCompile compiles a pattern that proxy/gen translated; it panics for one it did not
 // (a pattern added to the Go code without regenerating), as regexp.MustCompile does.
 func MustCompile(pattern string, flags int) *Regexp {
+	registered.Lock()
 	translated, ok := translations[key(pattern, flags)]
+	registered.Unlock()
 	if !ok {
 		panic(fmt.Sprintf("pyre: pattern not translated (run proxy/build.py): %q flags %d", pattern, flags))
 	}
@@ -68,6 +70,21 @@ func compileTranslated(pattern string, flags int, translated string) *Regexp {
 }
 
 func key(pattern string, flags int) string { return fmt.Sprintf("%d\x00%s", flags, pattern) }
+
+var registered sync.Mutex
+
+// Register adds the translation of a pattern known only at run time (a custom rule: its
+// configuration carries the translation proxy/gen/pyregex.py made where Python runs). It fails
+// when regexp2 cannot compile the translation.
+func Register(pattern string, flags int, translated string) error {
+	if _, err := regexp2.Compile(translated, regexp2.None); err != nil {
+		return fmt.Errorf("pattern %q: translation does not compile: %w", pattern, err)
+	}
+	registered.Lock()
+	defer registered.Unlock()
+	translations[key(pattern, flags)] = translated
+	return nil
+}
 
 // String is the Python pattern.
 func (r *Regexp) String() string { return r.pattern }
