@@ -588,10 +588,14 @@ def _glob_regex(pattern: str) -> re.Pattern[str] | None:
             else:
                 out.append(re.escape(c))
             i += 1
-        try:
-            rx = re.compile("^" + "".join(out) + "$", re.MULTILINE)
-        except re.error:
-            rx = None
+        import warnings  # a glob like [a--b] is a "possible set difference" to re: not the function's log's business
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            try:
+                rx = re.compile("^" + "".join(out) + "$", re.MULTILINE)
+            except re.error:
+                rx = None
     if len(_GLOB_REGEXES) > 256:
         _GLOB_REGEXES.clear()
     _GLOB_REGEXES[pattern] = rx
