@@ -861,7 +861,9 @@ def main() -> None:
         rules_out.mkdir(exist_ok=True)
         for old in rules_out.glob("*.json"):
             old.unlink()
-        for src in sorted((ROOT / "lambda_layer" / "protect_lambda" / "rules").glob("*.json")):
+        from protect_lambda import engine as guard_engine  # the guard this interpreter imports
+
+        for src in sorted(Path(guard_engine.RULES_DIR).glob("*.json")):
             _write(rules_out / src.name, src.read_text(encoding="utf-8"))
     if (PROXY / "internal" / "guard").is_dir():
         write_module_data("protect_lambda.guard", "guard", PROXY / "internal" / "guard" / "data_gen.go")
