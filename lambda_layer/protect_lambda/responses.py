@@ -287,11 +287,19 @@ def _is_fifo(record: object) -> bool:
 
 
 def _group(record: object) -> object:
+    """The message group of a FIFO record: its id, or for a group id that is not a string
+    (a forged event: SQS sends strings) its JSON text, so a list or an object is a group too
+    (as a key of a set it raised TypeError, and the guard failed open)."""
+    group: object = None
     if isinstance(record, Mapping):
         attributes = record.get("attributes")
         if isinstance(attributes, Mapping):
-            return attributes.get("MessageGroupId")
-    return None
+            group = attributes.get("MessageGroupId")
+    if isinstance(group, str):
+        return group
+    import json
+
+    return ("json", json.dumps(group))
 
 
 #: Sources whose batches are ordered (one shard): a retry starts again at the failed record.

@@ -184,6 +184,21 @@ def test_fifo_holds_back_later_records_of_the_same_group(
     } == {"Records[1]"}
 
 
+def test_fifo_group_ids_that_are_not_strings_do_not_open_the_guard(
+    default_guard: inspection.GuardLike, ctx: LambdaContext
+) -> None:
+    """A forged FIFO batch whose group ids are a list or an object: grouping them raised TypeError
+    and the guard failed open, handing the attack to the handler. They are groups like any other."""
+    event = sqs("a1", XSS, "a3", "b1", fifo=True, groups=["a", "a", "a", "b"])
+    for record, group in zip(event["Records"], (["g"], ["g"], ["g"], {"g": 1})):
+        record["attributes"]["MessageGroupId"] = group
+    protected, recorder = _protected(default_guard)
+    assert protected(event, ctx) == {
+        "batchItemFailures": [{"itemIdentifier": "msg-1"}, {"itemIdentifier": "msg-2"}]
+    }
+    assert [r["messageId"] for r in recorder.events[0]["Records"]] == ["msg-0", "msg-3"]
+
+
 def test_standard_queue_does_not_hold_back(
     default_guard: inspection.GuardLike, ctx: LambdaContext
 ) -> None:

@@ -375,7 +375,15 @@ func isFIFO(record *pyjson.Value) bool {
 	return arn.IsStr() && pystr.HasSuffix(arn.Str, []rune(".fifo"))
 }
 
-// Python: _group
+// groupKey is what Python's _group returns: the id when it is a string, else ("json", its JSON text).
+func groupKey(v *pyjson.Value) Key {
+	if v.IsStr() {
+		return Key("s" + runeKey(v.Str))
+	}
+	return Key("j" + pyjson.Dumps(v)) // a tuple in Python: never equal to a string key
+}
+
+// Python: _group (the value; groupKey is the key it gives)
 func group(record *pyjson.Value) *pyjson.Value {
 	if record.IsMapping() {
 		if attributes := record.Get("attributes"); attributes.IsMapping() {
@@ -461,10 +469,7 @@ func HeldBack(source string, records []*pyjson.Value, blocked map[int]bool) (map
 		if !isFIFO(record) {
 			continue
 		}
-		g, err := hashKey(group(record))
-		if err != nil {
-			return nil, err
-		}
+		g := groupKey(group(record))
 		if result[index] {
 			stopped[g] = true
 		} else if stopped[g] {
