@@ -343,12 +343,23 @@ func (g *group) scan(text []rune) []Match {
 		selected[i] = true
 	}
 	if len(g.single) > 0 || len(g.multi) > 0 {
-		seen := map[rune]bool{}
+		var ascii [128]bool
+		var seen map[rune]bool
 		for _, ch := range text {
-			if seen[ch] {
-				continue
+			if ch < 128 {
+				if ascii[ch] {
+					continue
+				}
+				ascii[ch] = true
+			} else {
+				if seen == nil {
+					seen = map[rune]bool{}
+				}
+				if seen[ch] {
+					continue
+				}
+				seen[ch] = true
 			}
-			seen[ch] = true
 			for _, i := range g.single[ch] {
 				selected[i] = true
 			}

@@ -231,8 +231,26 @@ func Find(s, sub []rune, start int) int {
 	if start < 0 {
 		start = 0
 	}
-	for i := start; i+len(sub) <= len(s); i++ {
-		if Equal(s[i:i+len(sub)], sub) {
+	if len(sub) == 0 {
+		if start <= len(s) {
+			return start
+		}
+		return -1
+	}
+	first, rest := sub[0], sub[1:]
+	last := len(s) - len(sub)
+	for i := start; i <= last; i++ {
+		if s[i] != first {
+			continue
+		}
+		match := true
+		for k, r := range rest {
+			if s[i+1+k] != r {
+				match = false
+				break
+			}
+		}
+		if match {
 			return i
 		}
 	}
