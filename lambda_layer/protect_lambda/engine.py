@@ -658,8 +658,10 @@ class RuleEngine:
         self._transformed: list[tuple[Callable[[str], str], _Group]] = [
             (TRANSFORMS[t], g) for (d, t, _), g in self._groups.items() if d == contract.DIRECTION_INBOUND and t
         ]
-        #: (direction, value) -> (matches, complete): incomplete when a decisive match stopped the scan
-        self._cache: dict[tuple[str, str], tuple[list[Match], bool]] = {}
+        #: (direction, value, decisive) -> (matches, complete): incomplete when a decisive match
+        #: stopped the scan. The decisive rules are part of the key: guards with the default rules
+        #: share this engine, and a scan that stops at a decisive match reports fewer findings
+        self._cache: dict[tuple[str, str, frozenset[str]], tuple[list[Match], bool]] = {}
 
     def clear_cache(self) -> None:
         """Forget the cached results of short values (benchmarks: time scanning, not the cache)."""
@@ -698,7 +700,7 @@ class RuleEngine:
         """
         short = len(value) <= CACHE_MAX_VALUE_CHARS
         if short:
-            cached = self._cache.get((direction, value))
+            cached = self._cache.get((direction, value, decisive))
             if cached is not None:
                 matches, complete = cached
                 if complete or not decisive.isdisjoint(m.rule.id for m in matches):
@@ -717,7 +719,7 @@ class RuleEngine:
         if short:
             if len(self._cache) >= CACHE_MAX_ENTRIES:
                 self._cache.clear()
-            self._cache[(direction, value)] = (list(found), complete)
+            self._cache[(direction, value, decisive)] = (list(found), complete)
         return found
 
     def _detector_functions(self) -> list[tuple[Callable[[str], list[tuple[str, int, int]]], dict[str, Rule]]]:

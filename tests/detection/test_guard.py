@@ -166,3 +166,12 @@ def test_credentials_object_in_response_is_a_leak(guard: Guard) -> None:
     assert [(f.rule_id, f.location) for f in verdict.findings] == [
         ("leak-aws-003", "Credentials.SecretAccessKey#pair")]
     assert not guard.inspect_response({"SecretAccessKey": ""}).blocked
+
+
+def test_a_second_guard_in_the_process_reports_what_a_fresh_one_does() -> None:
+    """Guards with the default rules share one engine and its value cache; a value another guard
+    (with fewer blocking rules) scanned in full must not bring its extra findings along."""
+    event = {"q": "127.0.0.1; cat /etc/passwd"}
+    fresh = [f.rule_id for f in Guard(sensitivity=4).inspect_event(event).findings]
+    Guard(sensitivity=4, category_overrides={"cmdi": "monitor", "path_traversal": "monitor"}).inspect_event(event)
+    assert [f.rule_id for f in Guard(sensitivity=4).inspect_event(event).findings] == fresh

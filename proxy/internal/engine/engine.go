@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -574,7 +575,9 @@ func (e *Engine) Scan(value []rune, direction string, decisive map[string]bool) 
 	short := len(value) <= pyCACHE_MAX_VALUE_CHARS
 	key := ""
 	if short {
-		key = runeKey(direction, value)
+		// the decisive rules are part of the key, as in the Python (equal sets from different maps
+		// only miss the cache: their results are the same)
+		key = fmt.Sprintf("%x:", reflect.ValueOf(decisive).Pointer()) + runeKey(direction, value)
 		if c, ok := e.cache[key]; ok {
 			if c.complete || anyDecisive(c.matches, decisive) {
 				return append([]Match(nil), c.matches...), nil
