@@ -1,6 +1,7 @@
 package adapters
 
 import (
+	"github.com/protect-lambda/protect-lambda/proxy/internal/normalize"
 	"unicode/utf8"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
@@ -62,35 +63,6 @@ func invalidLength(b []byte) int {
 	return n
 }
 
-func hexDigit(b byte) (byte, bool) {
-	switch {
-	case b >= '0' && b <= '9':
-		return b - '0', true
-	case b >= 'a' && b <= 'f':
-		return b - 'a' + 10, true
-	case b >= 'A' && b <= 'F':
-		return b - 'A' + 10, true
-	}
-	return 0, false
-}
-
-func unquoteToBytes(data []byte) []byte {
-	out := make([]byte, 0, len(data))
-	for i := 0; i < len(data); i++ {
-		if data[i] == '%' && i+2 < len(data) {
-			hi, ok1 := hexDigit(data[i+1])
-			lo, ok2 := hexDigit(data[i+2])
-			if ok1 && ok2 {
-				out = append(out, hi<<4|lo)
-				i += 2
-				continue
-			}
-		}
-		out = append(out, data[i])
-	}
-	return out
-}
-
 // Unquote is urllib.parse.unquote: %XX in the ASCII runs decoded as UTF-8 with replacement,
 // the rest kept.
 func Unquote(s []rune) []rune {
@@ -108,7 +80,7 @@ func Unquote(s []rune) []rune {
 			for k := i; k < j; k++ {
 				ascii[k-i] = byte(s[k])
 			}
-			out = append(out, DecodeReplace(unquoteToBytes(ascii))...)
+			out = append(out, DecodeReplace(normalize.UnquoteToBytes(ascii))...)
 			i = j
 			continue
 		}

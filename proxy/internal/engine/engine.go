@@ -551,16 +551,6 @@ var DetectorMaxChars = pyDETECTOR_MAX_CHARS
 // ClearCache forgets cached results.
 func (e *Engine) ClearCache() { e.cache = map[string]cached{} }
 
-func runeKey(direction string, r []rune) string {
-	b := make([]byte, 0, len(direction)+1+4*len(r))
-	b = append(b, direction...)
-	b = append(b, 0)
-	for _, c := range r {
-		b = append(b, byte(c>>24), byte(c>>16), byte(c>>8), byte(c))
-	}
-	return string(b)
-}
-
 func anyDecisive(matches []Match, decisive map[string]bool) bool {
 	for _, m := range matches {
 		if decisive[m.Rule.ID] {
@@ -577,7 +567,7 @@ func (e *Engine) Scan(value []rune, direction string, decisive map[string]bool) 
 	if short {
 		// the decisive rules are part of the key, as in the Python (equal sets from different maps
 		// only miss the cache: their results are the same)
-		key = fmt.Sprintf("%x:", reflect.ValueOf(decisive).Pointer()) + runeKey(direction, value)
+		key = fmt.Sprintf("%x:", reflect.ValueOf(decisive).Pointer()) + direction + "\x00" + pystr.Key(value)
 		if c, ok := e.cache[key]; ok {
 			if c.complete || anyDecisive(c.matches, decisive) {
 				return append([]Match(nil), c.matches...), nil

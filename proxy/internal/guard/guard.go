@@ -237,19 +237,11 @@ func (g *Guard) InspectResponse(response, event *pyjson.Value, haveEvent bool) (
 	return g.verdict(source, adapters.CollectResponse(response, g.limits), contract.PyDIRECTION_OUTBOUND)
 }
 
-func runeKey(r []rune) string {
-	b := make([]byte, 0, 4*len(r))
-	for _, c := range r {
-		b = append(b, byte(c>>24), byte(c>>16), byte(c>>8), byte(c))
-	}
-	return string(b)
-}
-
 func (g *Guard) verdict(source string, budget *adapters.Budget, direction string) (Verdict, error) {
 	var found []Finding
 	seen := map[string][]engine.Match{}
 	for _, item := range budget.Out {
-		key := runeKey(item.Value)
+		key := pystr.Key(item.Value)
 		matches, ok := seen[key]
 		if !ok {
 			var err error

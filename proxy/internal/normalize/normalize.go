@@ -66,7 +66,7 @@ func URLDecode(text []rune) []rune {
 	if contains(text, "%u") || contains(text, "%U") {
 		text = iisU.Rx().Sub(text, func(m *pyre.Match) []rune { return []rune{rune(hexValue(m.Group(1)))} }, 0)
 	}
-	return decodeUTF8(unquoteToBytes(encodeSurrogatePass(text)))
+	return decodeUTF8(UnquoteToBytes(encodeSurrogatePass(text)))
 }
 
 // encodeSurrogatePass is str.encode("utf-8", "surrogatepass").
@@ -94,8 +94,8 @@ func hexDigit(b byte) (byte, bool) {
 	return 0, false
 }
 
-// unquoteToBytes is urllib.parse.unquote_to_bytes on the UTF-8 bytes.
-func unquoteToBytes(data []byte) []byte {
+// UnquoteToBytes is urllib.parse.unquote_to_bytes on UTF-8 bytes.
+func UnquoteToBytes(data []byte) []byte {
 	out := make([]byte, 0, len(data))
 	for i := 0; i < len(data); i++ {
 		if data[i] == '%' && i+2 < len(data) {

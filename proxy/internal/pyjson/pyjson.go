@@ -11,6 +11,7 @@ package pyjson
 import (
 	"errors"
 	"fmt"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
 	"unicode/utf8"
 )
 
@@ -374,10 +375,10 @@ func (p *parser) object(depth int) (*Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if i, ok := index[runeKey(key)]; ok {
+		if i, ok := index[pystr.Key(key)]; ok {
 			v.Vals[i] = item // dict: the last value, in the first key's place
 		} else {
-			index[runeKey(key)] = len(v.Keys)
+			index[pystr.Key(key)] = len(v.Keys)
 			v.Keys = append(v.Keys, key)
 			v.Vals = append(v.Vals, item)
 		}
@@ -395,14 +396,4 @@ func (p *parser) object(depth int) (*Value, error) {
 			return nil, p.fail("expecting ',' delimiter")
 		}
 	}
-}
-
-// runeKey is a map key for a text that keeps lone surrogates apart (string([]rune) would turn
-// them all into U+FFFD).
-func runeKey(r []rune) string {
-	b := make([]byte, 0, 4*len(r))
-	for _, c := range r {
-		b = append(b, byte(c>>24), byte(c>>16), byte(c>>8), byte(c))
-	}
-	return string(b)
 }

@@ -328,3 +328,13 @@ func Replace(s, old, new []rune) []rune {
 	}
 	return append(out, s[last:]...)
 }
+
+// Key is a map key for a text that keeps lone surrogates apart (string([]rune) turns them all
+// into U+FFFD): each code point as four bytes.
+func Key(r []rune) string {
+	b := make([]byte, 0, 4*len(r))
+	for _, c := range r {
+		b = append(b, byte(c>>24), byte(c>>16), byte(c>>8), byte(c))
+	}
+	return string(b)
+}

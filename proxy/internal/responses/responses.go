@@ -91,14 +91,6 @@ func (e *TypeError) Error() string { return "TypeError: " + e.Msg }
 // one object). The zero Key is Python's None.
 type Key string
 
-func runeKey(r []rune) string {
-	b := make([]byte, 0, 4*len(r))
-	for _, c := range r {
-		b = append(b, byte(c>>24), byte(c>>16), byte(c>>8), byte(c))
-	}
-	return string(b)
-}
-
 func numberKey(v *pyjson.Value) Key {
 	switch v.Kind {
 	case pyjson.Bool:
@@ -141,7 +133,7 @@ func hashKey(v *pyjson.Value) (Key, error) {
 	case pyjson.Bool, pyjson.Int, pyjson.Float:
 		return numberKey(v), nil
 	case pyjson.String:
-		return Key("s" + runeKey(v.Str)), nil
+		return Key("s" + pystr.Key(v.Str)), nil
 	case pyjson.Array:
 		return "", &TypeError{"unhashable type: 'list'"}
 	}
@@ -378,7 +370,7 @@ func isFIFO(record *pyjson.Value) bool {
 // groupKey is what Python's _group returns: the id when it is a string, else ("json", its JSON text).
 func groupKey(v *pyjson.Value) Key {
 	if v.IsStr() {
-		return Key("s" + runeKey(v.Str))
+		return Key("s" + pystr.Key(v.Str))
 	}
 	return Key("j" + pyjson.Dumps(v)) // a tuple in Python: never equal to a string key
 }
@@ -395,7 +387,7 @@ func group(record *pyjson.Value) *pyjson.Value {
 
 func partitionOf(record *pyjson.Value) string {
 	if record.IsMapping() {
-		return runeKey(kafkaPartition(record))
+		return pystr.Key(kafkaPartition(record))
 	}
 	return ""
 }
