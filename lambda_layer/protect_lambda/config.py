@@ -52,6 +52,7 @@ DOCUMENT_KEYS: Final = (
     "authorizer_response",
     "sensitivity",
     "exclusions",
+    "proxy_patterns",
 )
 #: Upper bound on a configuration file, to fail clearly rather than slowly.
 MAX_CONFIG_FILE_BYTES: Final = 1 << 20
@@ -238,7 +239,7 @@ def validate_document(
     categories: Collection[str] | None = None
     if known_categories is not None:
         categories = set(known_categories) | {str(rule["category"]) for rule in rules}
-    return {
+    valid: dict[str, Any] = {
         "mode": _choice("mode", document.get("mode", contract.MODE_BLOCK), contract.MODES),
         "fail_policy": _choice(
             "fail_policy", document.get("fail_policy", contract.FAIL_OPEN), contract.FAIL_POLICIES
@@ -257,6 +258,22 @@ def validate_document(
         "sensitivity": _sensitivity(document.get("sensitivity", contract.DEFAULT_SENSITIVITY)),
         "exclusions": _exclusions(document.get("exclusions"), rule_ids, categories),
     }
+    if "proxy_patterns" in document:
+        valid["proxy_patterns"] = _proxy_patterns(document["proxy_patterns"], rules)
+    return valid
+
+
+def _proxy_patterns(value: object, rules: list[dict[str, Any]]) -> dict[str, str]:
+    """``proxy_patterns``: the custom rules' patterns translated for the proxy's regex engine
+    (rule id -> pattern), written by the constructs for non-Python functions; this guard ignores it."""
+    if not isinstance(value, Mapping) or not all(
+            isinstance(key, str) and isinstance(pattern, str) for key, pattern in value.items()):
+        raise GuardConfigError("proxy_patterns: must be an object mapping custom rule ids to patterns")
+    ids = {str(rule["id"]) for rule in rules}
+    stray = sorted(set(value) - ids)
+    if stray:
+        raise GuardConfigError(f"proxy_patterns: {stray[0]!r} is not a custom rule")
+    return dict(value)
 
 
 # --- run time -----------------------------------------------------------------

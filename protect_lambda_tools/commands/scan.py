@@ -85,14 +85,15 @@ def verdict_json(case_id: Any, verdict: Verdict) -> dict[str, Any]:
 def proxy_rules(path: str) -> list[dict[str, Any]]:
     """The custom rules of a ``--rules`` file as the proxy takes them: validated by
     :meth:`Rule.from_dict`, every field explicit, each pattern with its regexp2 translation
-    (``proxy/gen/pyregex.py``); ValueError names a rule whose pattern the proxy cannot run."""
+    (``protect_lambda_construct/regex_translation.py``, loaded from its file:
+    it is standard library only, and the tools do not depend on the constructs' CDK); ValueError names a rule whose pattern the proxy cannot run."""
     import importlib.util
     from pathlib import Path
 
     from protect_lambda.engine import Rule, rule_flags
 
-    source = Path(__file__).resolve().parents[2] / "proxy" / "gen" / "pyregex.py"
-    spec = importlib.util.spec_from_file_location("pyregex", source)
+    source = Path(__file__).resolve().parents[2] / "protect_lambda_construct" / "regex_translation.py"
+    spec = importlib.util.spec_from_file_location("regex_translation", source)
     if spec is None or spec.loader is None or not source.is_file():
         raise ValueError(f"--engine proxy with --rules needs the proxy's sources ({source})")
     pyregex = importlib.util.module_from_spec(spec)

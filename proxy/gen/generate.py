@@ -5,7 +5,7 @@
     python3 proxy/gen/generate.py --vectors FILE   # also: differential vectors for the Go tests
 
 ``translations_gen.go`` maps every ``pyre.MustCompile(`pattern`, flags)`` of the Go sources to
-its regexp2 translation (proxy/gen/pyregex.py). The vectors are the guard's own patterns (every
+its regexp2 translation (protect_lambda_construct/regex_translation.py). The vectors are the guard's own patterns (every
 rule's, with the flags the engine uses, and every detector's) with texts (the rules' examples,
 adversarial runs, a seeded fuzz set heavy in control characters and Unicode) and what Python's
 ``re`` answers on each: the Go tests must answer the same. Nothing here is written by hand twice:
@@ -35,8 +35,9 @@ PROXY = HERE.parent
 ROOT = PROXY.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "lambda_layer"))
+sys.path.insert(0, str(ROOT))
 
-import pyregex  # noqa: E402
+from protect_lambda_construct import regex_translation as pyregex  # noqa: E402
 
 PYTHON = (3, 11)
 _CALL = re.compile(r"pyre\.MustCompile\(\s*(`[^`]*`|\"(?:[^\"\\\n]|\\.)*\")\s*,\s*([^)]*?)\s*\)")

@@ -49,14 +49,35 @@ type Invocation struct {
 	RequestID string
 	Header    http.Header // headers of the /next answer (deadline, ARN, trace id, ...)
 	Event     []byte
+	// State is the Inspector's, from Event to Response (a batch's records held back).
+	State any
 }
 
-// Verdict is an Inspector's decision. Block with an Answer replaces the event's
-// handling (inbound) or the handler's response (outbound) by Answer.
+// Verdict is an Inspector's decision.
+//
+//   - Block with Answer: the event is answered with Answer (inbound; the runtime never sees
+//     it) or the handler's response is replaced by Answer (outbound);
+//   - Block with Failure: the same, but the invocation fails with that error (POST
+//     .../error upstream) instead of answering;
+//   - not blocked, inbound, with Event: the runtime gets Event instead of the event (a batch
+//     without its blocked records).
 type Verdict struct {
-	Block  bool
-	Answer []byte
+	Block   bool
+	Answer  []byte
+	Failure *Failure
+	Event   []byte
 }
+
+// Failure is an invocation error as a runtime reports it: its type (the
+// Lambda-Runtime-Function-Error-Type header) and its JSON body
+// ({"errorMessage": ..., "errorType": ..., ...}).
+type Failure struct {
+	Type string
+	Body []byte
+}
+
+// ErrorTypeHeader carries an invocation error's type to the Runtime API.
+const ErrorTypeHeader = "Lambda-Runtime-Function-Error-Type"
 
 // Inspector decides on events and responses. Both methods are called from the
 // goroutine serving the runtime's request and must be safe for concurrent use.
@@ -155,12 +176,16 @@ func (p *Proxy) next(w http.ResponseWriter, r *http.Request) {
 		}
 		inv := &Invocation{RequestID: resp.Header.Get(RequestIDHeader), Header: resp.Header, Event: body}
 		if resp.StatusCode == http.StatusOK && inv.RequestID != "" {
-			if v := p.inspector.Event(inv); v.Block {
-				if err := p.answer(r, inv.RequestID, v.Answer); err != nil {
+			v := p.inspector.Event(inv)
+			if v.Block {
+				if err := p.answer(r, inv.RequestID, v.Answer, v.Failure); err != nil {
 					http.Error(w, "protect-lambda proxy: answering a blocked event: "+err.Error(), http.StatusBadGateway)
 					return
 				}
 				continue
+			}
+			if v.Event != nil {
+				body = v.Event
 			}
 			p.mu.Lock()
 			p.pending[inv.RequestID] = inv
@@ -174,14 +199,20 @@ func (p *Proxy) next(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// answer posts the response of a blocked event to the Runtime API.
-func (p *Proxy) answer(r *http.Request, requestID string, body []byte) error {
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost,
-		p.url(invocationPrefix+requestID+"/response"), bytes.NewReader(body))
+// answer posts the response of a blocked event to the Runtime API (its error, with failure).
+func (p *Proxy) answer(r *http.Request, requestID string, body []byte, failure *Failure) error {
+	path := invocationPrefix + requestID + "/response"
+	if failure != nil {
+		path, body = invocationPrefix+requestID+"/error", failure.Body
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, p.url(path), bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if failure != nil {
+		req.Header.Set(ErrorTypeHeader, failure.Type)
+	}
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return err
@@ -208,6 +239,12 @@ func (p *Proxy) response(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := p.inspector.Response(inv, body); v.Block {
 		body = v.Answer
+		if v.Failure != nil { // the invocation fails instead: its error, not the response
+			body = v.Failure.Body
+			r.URL.Path = invocationPrefix + inv.RequestID + "/error"
+			r.Header.Set(ErrorTypeHeader, v.Failure.Type)
+			r.Header.Set("Content-Type", "application/json")
+		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))

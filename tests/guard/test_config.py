@@ -207,3 +207,17 @@ def test_rules_from_a_large_config_file_block_through_the_wrapper(
         "custom-059"
     ]
     assert wrapper.handler(apigw_http("all good"), ctx) == "ok"
+
+
+def test_proxy_patterns_name_custom_rules_only() -> None:
+    """``proxy_patterns`` (the constructs' translations for the proxy) must name custom rules; the
+    Python guard keeps them as given and does not use them."""
+    rule = {"id": "custom-1", "category": "custom", "direction": "inbound", "severity": "low",
+            "description": "d", "pattern": "x"}
+    valid = validate_document({"custom_rules": [rule], "proxy_patterns": {"custom-1": "x"}})
+    assert valid["proxy_patterns"] == {"custom-1": "x"}
+    assert "proxy_patterns" not in validate_document({})  # documents without it are unchanged
+    with pytest.raises(GuardConfigError, match="proxy_patterns: 'sqli-001' is not a custom rule"):
+        validate_document({"custom_rules": [rule], "proxy_patterns": {"sqli-001": "x"}})
+    with pytest.raises(GuardConfigError, match="proxy_patterns: must be an object"):
+        validate_document({"proxy_patterns": ["x"]})

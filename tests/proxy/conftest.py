@@ -70,26 +70,30 @@ def wait_for(api: RuntimeApi, kind: str, timeout: float = 10.0) -> Message:
 class Extension:
     """The proxy running as Lambda runs an external extension, in front of a local Runtime API."""
 
-    def __init__(self, binary: Path, api: RuntimeApi, port: int, workdir: Path) -> None:
+    def __init__(self, binary: Path, api: RuntimeApi, port: int, workdir: Path,
+                 env: dict[str, str] | None = None) -> None:
         # Lambda starts /opt/extensions/<name>; the name it registers is its file name
         link = workdir / "extensions" / "protect-lambda-proxy"
         link.parent.mkdir(parents=True, exist_ok=True)
         if not link.exists():
             link.symlink_to(binary)
         self.port = port
+        self.output: str | None = None
         self.process = subprocess.Popen(
             [str(link)], env={"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_RUNTIME_API": api.address,
-                              "PROTECT_LAMBDA_PROXY_PORT": str(port)},
+                              "PROTECT_LAMBDA_PROXY_PORT": str(port), **LAMBDA_ENV, **(env or {})},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.registered = wait_for(api, "extension_register")
         wait_for(api, "extension_next")
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        assert self.process.stdout is not None
-        self.process.stdout.close()
+    def stop(self) -> str:
+        """Stop the extension (again: no-op); what it printed (the guard's records)."""
+        if self.output is None:
+            if self.process.poll() is None:
+                self.process.kill()
+            out, _ = self.process.communicate()
+            self.output = out.decode(errors="replace")
+        return self.output
 
 
 @pytest.fixture

@@ -30,20 +30,24 @@ def test_go_tests_pass_with_pythons_regex_results(tmp_path: Path) -> None:
     vectors["records"] = tmp_path / "records.json"
     subprocess.run([sys.executable, str(PROXY_SOURCE / "gen" / "vectors_records.py"), str(vectors["records"]),
                     "--fuzz", "500"], check=True)
+    vectors["invocations"] = tmp_path / "invocations.json"
+    subprocess.run([sys.executable, str(PROXY_SOURCE / "gen" / "vectors_invocations.py"), str(vectors["invocations"])],
+                   check=True)
     go = proxy_build.go_binary()  # type: ignore[attr-defined]
     done = subprocess.run([go, "test", "-v", "./..."], cwd=PROXY_SOURCE, capture_output=True, text=True, check=False,
                           env={**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly",
                                "PYRE_VECTORS": str(vectors["pyre"]), "DETECTOR_VECTORS": str(vectors["detector"]),
                                "ENGINE_VECTORS": str(vectors["engine"]), "GUARD_VECTORS": str(vectors["guard"]),
                                "RESPONSES_VECTORS": str(vectors["responses"]),
-                               "RECORDS_VECTORS": str(vectors["records"])})
+                               "RECORDS_VECTORS": str(vectors["records"]),
+                               "INVOCATION_VECTORS": str(vectors["invocations"])})
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr
     # every differential test ran (only the timing benchmarks skip) and found nothing different
     assert "--- SKIP: TestSameAs" not in done.stdout
     differ = [line for line in done.stdout.splitlines() if " differ" in line]
     assert differ and all(" 0 differ" in line for line in differ), differ
     for name in ("patterns", "paths+html", "all-but-shell", "full:", "paths:", "html:", "sql:", "shell:",
-                 "configurations", "responses:", "inspections:", "redact_location:"):
+                 "configurations", "responses:", "inspections:", "redact_location:", "invocations:"):
         assert any(name in line for line in differ), name
 
 

@@ -28,6 +28,7 @@ import (
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/engine"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/guard"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/inspector"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pyre"
 	"github.com/protect-lambda/protect-lambda/proxy/runtimeproxy"
 )
@@ -64,7 +65,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("listening on 127.0.0.1:%s: %w", port, err)
 	}
-	server := &http.Server{Handler: runtimeproxy.New(api, runtimeproxy.PassThrough{})}
+	server := &http.Server{Handler: runtimeproxy.New(api, inspector.FromEnvironment(os.Getenv, os.Stdout))}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 

@@ -1,7 +1,7 @@
 // Package pyre matches Python `re` patterns with Python's results, on code points.
 //
 // Each pattern a Go file compiles with MustCompile is translated at build time by
-// proxy/gen/pyregex.py, run on the Python that names the guard's Unicode version: every
+// protect_lambda_construct/regex_translation.py, run on the Python that names the guard's Unicode version: every
 // character class (\w, \s, \d, ., [...], case-insensitive letters) becomes explicit code-point
 // ranges computed by that Python's own engine, \b and \Z become lookarounds and \z, and the
 // result runs on github.com/dlclark/regexp2 (backtracking, lookaround and back-references,
@@ -74,7 +74,7 @@ func key(pattern string, flags int) string { return fmt.Sprintf("%d\x00%s", flag
 var registered sync.Mutex
 
 // Register adds the translation of a pattern known only at run time (a custom rule: its
-// configuration carries the translation proxy/gen/pyregex.py made where Python runs). It fails
+// configuration carries the translation protect_lambda_construct/regex_translation.py made where Python runs). It fails
 // when regexp2 cannot compile the translation.
 func Register(pattern string, flags int, translated string) error {
 	if _, err := regexp2.Compile(translated, regexp2.None); err != nil {

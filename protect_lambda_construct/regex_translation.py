@@ -19,9 +19,19 @@ from __future__ import annotations
 
 import functools
 import re
-from re import _constants as C  # noqa: PLC2701 - the parser's own opcodes
-from re import _parser as P  # noqa: PLC2701
+import sys
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    from re import _constants as C  # noqa: PLC2701 - the parser's own opcodes
+    from re import _parser as P  # noqa: PLC2701
+else:  # Python 3.10: the same modules under their old names
+    import sre_constants as C
+    import sre_parse as P
+
+#: Opcodes of Python 3.11 (atomic groups, possessive repeats) that 3.10 does not have.
+_POSSESSIVE_REPEAT: Any = getattr(C, "POSSESSIVE_REPEAT", object())
+_ATOMIC_GROUP: Any = getattr(C, "ATOMIC_GROUP", object())
 
 MAX = 0x10FFFF
 #: Ranges per bracket class in the output (see ranges_to_class).
@@ -126,7 +136,7 @@ class _Writer:
             return self.cls(_py_class(av), flags)
         if op is C.BRANCH:
             return "(?:" + "|".join(self.seq(b, flags) for b in av[1]) + ")"
-        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, _POSSESSIVE_REPEAT):
             lo, hi, item = av
             body = self.seq(item, flags)
             if hi is C.MAXREPEAT:
@@ -140,14 +150,14 @@ class _Writer:
             atom = f"(?:{body})" + count
             if op is C.MIN_REPEAT:
                 atom += "?"
-            if op is C.POSSESSIVE_REPEAT:
+            if op is _POSSESSIVE_REPEAT:
                 atom = f"(?>{atom})"
             return atom
         if op is C.SUBPATTERN:
             group, add, delete, item = av
             inner = self.seq(item, (flags | add) & ~delete)
             return f"({inner})" if group is not None else f"(?:{inner})"
-        if op is C.ATOMIC_GROUP:
+        if op is _ATOMIC_GROUP:
             return f"(?>{self.seq(av, flags)})"
         if op is C.ASSERT or op is C.ASSERT_NOT:
             direction, item = av
