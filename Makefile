@@ -14,7 +14,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 # the CLI asks the npm registry for newer versions when run on a terminal: not here
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help install demo synth test test-aws test-py314 test-floor typecheck snapshot-update bench eval realapps proxy clean
+.PHONY: help wheel install demo synth test test-aws test-py314 test-floor typecheck snapshot-update bench eval realapps proxy clean
 
 help:
 	@echo "make demo             set up, synthesize the example app and summarise what was created"
@@ -27,6 +27,7 @@ help:
 	@echo "make eval CASES=...   score the guard on a labelled cases file"
 	@echo "make realapps APPS=... add the Aspect to each CDK app of a folder, synthesize, compare (not in make test)"
 	@echo "make proxy            build the Runtime API proxy extension (Go; static linux amd64 and arm64 binaries)"
+	@echo "make wheel            build the wheel into dist/ (with the proxy binaries)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +39,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# The proxy extension's binaries, which the constructs stage for non-Python functions (docs/proxy.md)
+PROXY_BIN := protect_lambda_construct/proxy_bin
+PROXY_SOURCES := $(shell find proxy lambda_layer/protect_lambda -type f \( -name '*.go' -o -name '*.py' -o -name '*.json' -o -name 'go.*' -o -name wrapper \) -not -name '*_gen.go' -not -path '*/engine/rules/*' 2>/dev/null)
+$(PROXY_BIN)/.built: $(PROXY_SOURCES) $(VENV)/.installed
+	$(BIN)/python proxy/build.py --out $(PROXY_BIN)
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed $(PROXY_BIN)/.built
 
 synth: install
 	npx cdk synth --quiet
@@ -115,8 +123,13 @@ realapps: install
 	$(BIN)/python benchmarks/realapps.py $(APPS) --work $(CURDIR)/.realapps
 
 # The proxy extension for non-Python runtimes (docs/proxy.md): Go, pinned in proxy/build.py
-proxy:
-	$(PYTHON) proxy/build.py --out build/proxy
+proxy: $(VENV)/.installed
+	$(BIN)/python proxy/build.py --out $(PROXY_BIN)
+	@touch $(PROXY_BIN)/.built
+
+# The wheel, with the prebuilt proxy binaries (a user's cdk synth only stages them)
+wheel: install
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
 
 clean:
 	rm -rf build/proxy $(VENV) node_modules cdk.out .pytest_cache .mypy_cache $(PY314) .realapps $(FLOOR_VENV)

@@ -3,9 +3,11 @@
 Add it to an app, a stage or a stack. It visits every ``aws_lambda.Function``
 (including those created inside other constructs, and the function behind a
 ``SingletonFunction``) and protects the eligible ones with the same options.
-Ineligible functions (non-Python runtimes, Python before 3.10, container images,
-runtimes unknown at synth, Lambda@Edge, no room for another layer or for the
-guard's variables, bare ``CfnFunction`` resources) are left exactly as they were,
+Python 3.10+ functions get the guard layer; Node.js, Java, .NET and Ruby functions the
+proxy extension layer (the same guard, docs/proxy.md). Ineligible functions (OS-only
+``provided.*`` runtimes, Python before 3.10, container images, runtimes unknown at
+synth, Lambda@Edge, no room for another layer or for the guard's variables, bare
+``CfnFunction`` resources, another Runtime API proxy on the function) are left exactly as they were,
 with a warning annotation naming the function and the reason. CDK's own handlers
 (custom-resource providers, BucketDeployment, EKS, log retention, auto-delete, the
 provider framework) are skipped silently unless ``include_cdk_handlers`` is set.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jsii
 from aws_cdk import Annotations, Aspects, IAspect, RemovalPolicy, RemoveTag, Stack, Tag
@@ -31,7 +33,9 @@ from aws_cdk import aws_logs as logs
 from constructs import IConstruct
 
 from .authorizers import AuthorizerFormats
-from .eligibility import ineligibility, is_cdk_handler
+from .eligibility import environment_of, ineligibility, is_cdk_handler
+from .bootstrap_shim import needs_shim
+from .proxy_layer import uses_proxy, wrapper_environment
 from .guard_config import GuardSettings
 from .options import (
     AlarmOptions,
@@ -105,15 +109,20 @@ class ProtectLambdas:
         self.include_tags = dict(include_tags or {})
         self.exclude_tags = dict(exclude_tags or {})
         self.include_cdk_handlers = include_cdk_handlers
-        self._settings: GuardSettings | None = None
+        self._settings: dict[bool, GuardSettings] = {}
         self._authorizers = AuthorizerFormats()
 
     @property
     def settings(self) -> GuardSettings:
-        """The guard's configuration, worked out (and validated) once for all functions."""
-        if self._settings is None:
-            self._settings = GuardSettings(self.options.guard)
-        return self._settings
+        """The guard's configuration, worked out (and validated) once for all Python functions."""
+        return self.settings_for(proxy=False)
+
+    def settings_for(self, *, proxy: bool) -> GuardSettings:
+        """The configuration for Python functions, or for those the proxy extension guards (with
+        the custom rules' translations), worked out once each."""
+        if proxy not in self._settings:
+            self._settings[proxy] = GuardSettings(self.options.guard, proxy=proxy)
+        return self._settings[proxy]
 
     def visit(self, node: IConstruct) -> None:
         """Protect ``node`` if it is an eligible, selected function; warn if it cannot be."""
@@ -128,7 +137,16 @@ class ProtectLambdas:
             return
         if not self.include_cdk_handlers and is_cdk_handler(node):
             return  # CDK's own handler: nothing the user could act on, so no warning either
-        settings = self.settings
+        proxied = uses_proxy(node.runtime)
+        settings = self.settings  # the options are validated (and fail synth) even without Python functions
+        try:
+            if proxied:
+                settings = self.settings_for(proxy=True)
+            if proxied and not needs_shim(node.runtime):
+                wrapper_environment(node.node.path, environment_of(cast(lambda_.CfnFunction, node.node.default_child)))
+        except ProtectionError as error:  # an option or setting only the proxy cannot honour
+            _warn(node, str(error))
+            return
         reason = ineligibility(node, layers_needed=settings.layers_needed,
                                guard_environment=settings.environment())
         if reason is not None:

@@ -33,7 +33,9 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 from protect_lambda import contract
 
+from .bootstrap_shim import needs_shim, shim_reason
 from .layer import SUPPORTED_PYTHON_RUNTIMES
+from .proxy_layer import EXEC_WRAPPER_ENV, NEXT_WRAPPER_ENV, WRAPPER_PATH, uses_proxy
 
 #: Layers Lambda allows on one function.
 MAX_LAYERS = 5
@@ -81,16 +83,20 @@ def environment_of(cfn: lambda_.CfnFunction) -> dict[str, Any]:
 def runtime_ineligibility(runtime: lambda_.Runtime) -> str | None:
     """Why a function of ``runtime`` cannot be protected, or ``None`` when it can."""
     name = runtime.name
-    if name in SUPPORTED_PYTHON_RUNTIMES:
+    if name in SUPPORTED_PYTHON_RUNTIMES or uses_proxy(runtime):
         return None
     if name == lambda_.Runtime.FROM_IMAGE.name:
-        return ("code: container image functions are not supported yet (the guard is a layer, "
-                "and images do not load layers); use a zip-packaged Python function")
+        return ("code: container images do not load layers, so neither guard can be attached at synth. "
+                "Add the proxy extension to the image with these two Dockerfile lines (files from "
+                "`protect-lambda proxy-layer DIR`, built for the image's architecture):\n"
+                "  COPY DIR/ /opt/\n"
+                f"  ENV {EXEC_WRAPPER_ENV}={WRAPPER_PATH}\n"
+                "then set the guard's variables on the function (docs/proxy.md, 'Container images')")
     if is_token(name):
-        return "runtime: the runtime is unknown at synth time; use a Runtime.PYTHON_3_x constant"
+        return "runtime: the runtime is unknown at synth time; use a Runtime constant"
     if runtime.family != lambda_.RuntimeFamily.PYTHON:
-        return (f"runtime: {name} is not supported; the guard runs on Python runtimes "
-                f"({', '.join(SUPPORTED_PYTHON_RUNTIMES)})")
+        return (f"runtime: {name} is not supported; the guard runs on Python ({', '.join(SUPPORTED_PYTHON_RUNTIMES)}), "
+                "Node.js, Java, .NET and Ruby runtimes")
     return f"runtime: {name} is not supported; use one of {', '.join(SUPPORTED_PYTHON_RUNTIMES)}"
 
 
@@ -152,7 +158,8 @@ def ineligibility(function: lambda_.Function, *, layers_needed: int = 1,
     if cfn is None:
         return "the function has no AWS::Lambda::Function resource to configure"
     handler = cfn.handler
-    if handler is None or is_token(handler):
+    proxied = uses_proxy(function.runtime)
+    if not proxied and (handler is None or is_token(handler)):
         return "handler: the handler is unknown at synth time; give it as a string 'module.function'"
     edge = edge_reason(function)
     if edge is not None:
@@ -162,9 +169,24 @@ def ineligibility(function: lambda_.Function, *, layers_needed: int = 1,
     if present + layers_needed > MAX_LAYERS:
         return (f"layers: the function has {present} layers and the guard needs {layers_needed} more; "
                 f"Lambda allows {MAX_LAYERS}. Merge two of its layers into one to make room")
+    if proxied and needs_shim(function.runtime):
+        shim = shim_reason(function)
+        if shim is not None:
+            return shim
     own = environment_of(cfn)
-    added = {contract.ORIGINAL_HANDLER_ENV: handler, contract.SEAL_ENV: "x" * SEAL_BYTES,
-             **(guard_environment or {})}
+    if proxied and needs_shim(function.runtime):
+        added = {contract.SEAL_ENV: "x" * SEAL_BYTES, **(guard_environment or {})}
+    elif proxied:
+        wrapper = own.get(EXEC_WRAPPER_ENV)
+        if isinstance(wrapper, str) and is_token(wrapper):
+            return (f"environment: {EXEC_WRAPPER_ENV} is unknown at synth time; the guard's wrapper must chain "
+                    "it: give it as a string")
+        added = {EXEC_WRAPPER_ENV: WRAPPER_PATH, contract.SEAL_ENV: "x" * SEAL_BYTES, **(guard_environment or {})}
+        if isinstance(wrapper, str) and wrapper != WRAPPER_PATH:
+            added[NEXT_WRAPPER_ENV] = wrapper
+    else:
+        added = {contract.ORIGINAL_HANDLER_ENV: str(handler), contract.SEAL_ENV: "x" * SEAL_BYTES,
+                 **(guard_environment or {})}
     size = environment_bytes({**own, **added})
     if size > MAX_ENVIRONMENT_BYTES:
         return (f"environment: its variables and the guard's would take {size} bytes; Lambda allows "

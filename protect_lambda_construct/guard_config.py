@@ -45,7 +45,7 @@ INLINE_CONFIG_LIMIT = 2048
 #: The sections of the document that travel as JSON (mode, fail policy and the authorizer's
 #: response have variables of their own).
 JSON_SECTIONS = ("rule_overrides", "category_overrides", "custom_rules", "custom_resources", "sensitivity",
-                 "exclusions")
+                 "exclusions", "proxy_patterns")
 #: Values of sections that are the guard's defaults: not sent.
 SECTION_DEFAULTS: dict[str, Any] = {"custom_resources": contract.CUSTOM_RESOURCES_SKIP,
                                     "sensitivity": contract.DEFAULT_SENSITIVITY}
@@ -59,9 +59,15 @@ CHECK_TIMEOUT_S = 120
 
 
 @functools.lru_cache(maxsize=256)
-def _checked(document_json: str) -> str:
-    """The guard's normalised copy of a document (JSON), or :class:`ProtectionError` naming the field."""
+def _checked(document_json: str, proxy: bool = False) -> str:
+    """The guard's normalised copy of a document (JSON), or :class:`ProtectionError` naming the field.
+
+    ``proxy``: the document is for a function guarded by the proxy extension; its custom rules'
+    patterns are translated for the proxy's regex engine (``proxy_patterns``), and a pattern the
+    proxy cannot match as Python does fails here."""
     command = [sys.executable, "-I", "-S", str(CONFIG_CHECK_SCRIPT), str(guard_package_dir().parent)]
+    if proxy:
+        command.append("--proxy")
     try:
         done = subprocess.run(command, input=document_json, capture_output=True, text=True,
                               timeout=CHECK_TIMEOUT_S, check=False)
@@ -78,13 +84,20 @@ def _checked(document_json: str) -> str:
     return json.dumps(answer["document"], sort_keys=True)
 
 
-def guard_document(options: GuardOptions) -> dict[str, Any]:
+def guard_document(options: GuardOptions, *, proxy: bool = False) -> dict[str, Any]:
     """The configuration document of ``options``, as the guard validated it.
 
     Raises :class:`ProtectionError` naming the bad field. A document with only
     a mode and a fail policy (typed enums, valid by construction) is not sent to
-    the guard.
+    the guard. ``proxy``: for a function guarded by the proxy extension (non-Python
+    runtimes): custom rules get their ``proxy_patterns``, and what only the Python
+    guard does (answering custom resources itself) fails naming the prop.
     """
+    if proxy and options.inspect_custom_resources:
+        raise ProtectionError(
+            "guard.inspect_custom_resources: only Python functions can answer CloudFormation's custom-resource "
+            "requests themselves; for Node.js, Java, .NET, Ruby and OS-only functions (the proxy extension) "
+            "leave it False")
     document: dict[str, Any] = {
         "mode": options.mode.value,
         "fail_policy": options.fail_policy.value,
@@ -105,7 +118,7 @@ def guard_document(options: GuardOptions) -> dict[str, Any]:
     except (TypeError, ValueError) as error:
         raise ProtectionError(f"guard.custom_rules: must hold only JSON values (strings, numbers, "
                               f"booleans, lists, dicts): {error}") from None
-    checked: dict[str, Any] = json.loads(_checked(document_json))
+    checked: dict[str, Any] = json.loads(_checked(document_json, proxy and bool(document["custom_rules"])))
     return checked
 
 
@@ -189,14 +202,15 @@ class GuardSettings:
         1
     """
 
-    def __init__(self, options: GuardOptions) -> None:
-        self.document = guard_document(options)  # validates the guard options first
+    def __init__(self, options: GuardOptions, *, proxy: bool = False) -> None:
+        self.proxy = proxy
+        self.document = guard_document(options, proxy=proxy)  # validates the guard options first
         self.body = config_json(self.document)
         self.inline = len(self.body.encode("utf-8")) <= INLINE_CONFIG_LIMIT
 
     @property
     def layers_needed(self) -> int:
-        """The guard layer, and the configuration layer when the configuration is not inline."""
+        """The guard (or proxy) layer, and the configuration layer when the configuration is not inline."""
         return 1 if self.inline else 2
 
     def environment(self, config_file_path: str | None = None) -> dict[str, str]:

@@ -38,6 +38,8 @@ from .guard_config import GuardSettings, apply_guard_config
 from .layer import guard_layer
 from .log_delivery import LogDeliveryCheck, record_drop_reason
 from .log_groups import function_log_group, grant_writes
+from .bootstrap_shim import apply_shim, needs_shim
+from .proxy_layer import proxy_layer, uses_proxy, wrapper_environment
 from .monitoring import violations_alarm, violations_metric, violations_metric_filter
 from .options import ProtectionError, ProtectionOptions
 from .seal import stack_seal
@@ -81,13 +83,17 @@ class Protection(Construct):
         settings: GuardSettings | None = None,
     ) -> None:
         cfn = cast(lambda_.CfnFunction, cfn_function(function))
+        proxied = uses_proxy(function.runtime)
         preset = environment_of(cfn).get(contract.ORIGINAL_HANDLER_ENV)
         original_handler = preset if isinstance(preset, str) else cast(str, cfn.handler)
-        if original_handler == contract.WRAPPER_HANDLER:
+        if original_handler == contract.WRAPPER_HANDLER and not proxied:
             raise ProtectionError(
                 f"{function.node.path}: handler: already {contract.WRAPPER_HANDLER} but "
                 f"{contract.ORIGINAL_HANDLER_ENV} is not set; set it to your handler")
-        settings = settings or GuardSettings(options.guard)  # validates the guard options first
+        shimmed = proxied and needs_shim(function.runtime)
+        wrapper_env = wrapper_environment(function.node.path, environment_of(cfn)) if proxied and not shimmed else {}
+        # validates the guard options first
+        settings = settings or GuardSettings(options.guard, proxy=proxied)
         super().__init__(function, construct_id)
         self.function = function
         self.options = options
@@ -95,15 +101,24 @@ class Protection(Construct):
         self.title = _title(function, stack)
         self.function_name = function.function_name
 
-        # 1. the guard: layer, handler redirect and configuration, together.
+        # 1. the guard: layer, handler redirect (Python) or runtime wrapper (the proxy extension, other
+        # runtimes) and configuration, together.
+        self.proxied = proxied
         apply_guard_config(self, function, settings)
-        function.add_layers(guard_layer(layer_stack(stack, options.shared_in), function.architecture,
-                                        function.runtime))
-        if preset is None:  # a handler variable the user set is respected, not overwritten
-            function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler, remove_in_edge=True)
+        if proxied:
+            function.add_layers(proxy_layer(layer_stack(stack, options.shared_in), function.architecture))
+            if shimmed:  # OS-only runtime: its bootstrap is started through the wrapper by a shim
+                apply_shim(self, function)
+            for name, value in wrapper_env.items():
+                function.add_environment(name, value, remove_in_edge=True)
+        else:
+            function.add_layers(guard_layer(layer_stack(stack, options.shared_in), function.architecture,
+                                            function.runtime))
+            if preset is None:  # a handler variable the user set is respected, not overwritten
+                function.add_environment(contract.ORIGINAL_HANDLER_ENV, original_handler, remove_in_edge=True)
+            cfn.handler = contract.WRAPPER_HANDLER
         self.seal = stack_seal(stack)
         function.add_environment(contract.SEAL_ENV, self.seal, remove_in_edge=True)
-        cfn.handler = contract.WRAPPER_HANDLER
         self.original_handler = original_handler
 
         check_batch_sources(function)
@@ -188,7 +203,8 @@ def protect(
 ) -> Protection:
     """Protect an existing function; protecting it twice returns the first protection.
 
-    :param function: a Python ``aws_lambda.Function`` or ``SingletonFunction``.
+    :param function: an ``aws_lambda.Function`` or ``SingletonFunction``: Python (the guard layer)
+        or Node.js, Java, .NET, Ruby (the proxy extension layer).
     :param options: all options together. Default: ``ProtectionOptions()``.
     :param log_group: the function's log group when it was given one outside the
         function's props. Default: the configured one, else a new one.
@@ -218,7 +234,7 @@ def protect(
                                   f"{', '.join(OPTION_GROUPS)}")
         groups = {key: value for key, value in option_groups.items() if value is not None}
         options = ProtectionOptions(**groups)
-    settings = GuardSettings(options.guard)
+    settings = GuardSettings(options.guard, proxy=uses_proxy(target.runtime))
     reason = ineligibility(target, layers_needed=settings.layers_needed,
                            guard_environment=settings.environment())
     if reason is not None:

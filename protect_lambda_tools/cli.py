@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "test-alert": "test_alert",
     "check-filter": "check_filter",
     "invoke": "invoke",
+    "proxy-layer": "proxy_layer",
 }
 
 

@@ -1,6 +1,7 @@
 """Where the proxy extension's binary is, for ``protect-lambda scan --engine proxy``.
 
-The binary (``proxy/``, Go) is built by ``make proxy`` into ``build/proxy/linux-<arch>/``;
+The binary (``proxy/``, Go) is built by ``make proxy`` (and ``make install``) into
+``protect_lambda_construct/proxy_bin/linux-<arch>/``, which the wheel carries;
 ``PROTECT_LAMBDA_PROXY`` names another one.
 
 Example:
@@ -24,6 +25,12 @@ def machine_arch() -> str:
     return {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, "")
 
 
+def bundled_dir() -> Path:
+    """Where the prebuilt binaries (``linux-<arch>/``) and the wrapper are: the construct
+    package's ``proxy_bin/`` (found by path: the tools do not import the constructs)."""
+    return Path(__file__).resolve().parent.parent / "protect_lambda_construct" / "proxy_bin"
+
+
 def find_binary() -> Path:
     """The proxy binary for this machine; FileNotFoundError says how to build one."""
     named = os.environ.get(ENV)
@@ -32,8 +39,7 @@ def find_binary() -> Path:
         if not path.is_file():
             raise FileNotFoundError(f"{ENV}={named}: no such file")
         return path
-    root = Path(__file__).resolve().parent.parent
-    path = root / "build" / "proxy" / f"linux-{machine_arch()}" / BINARY
+    path = bundled_dir() / f"linux-{machine_arch()}" / BINARY
     if path.is_file():
         return path
     raise FileNotFoundError(f"the proxy binary is not built ({path}): run `make proxy`, or set {ENV}")

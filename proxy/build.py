@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Build the proxy extension: static Linux binaries for x86_64 and arm64, byte-reproducible.
 
-    python3 proxy/build.py [--out build/proxy] [--arch amd64 --arch arm64]
+    python3 proxy/build.py [--out protect_lambda_construct/proxy_bin] [--arch amd64 --arch arm64]
 
-writes ``OUT/linux-<arch>/protect-lambda-proxy`` for each architecture and prints their
-sha256. The same source gives the same bytes: one pinned Go release (:data:`GO_VERSION`),
+writes ``OUT/linux-<arch>/protect-lambda-proxy`` for each architecture and ``OUT/wrapper`` (the
+layer's ``AWS_LAMBDA_EXEC_WRAPPER`` script, ``proxy/layer/wrapper``) and prints the binaries'
+sha256. The default ``OUT`` is where the constructs stage the proxy layer from, and what the
+wheel carries (package data): a user's ``cdk synth`` needs no compiler. The same source gives the same bytes: one pinned Go release (:data:`GO_VERSION`),
 ``CGO_ENABLED=0``, ``-trimpath``, no build id, no VCS stamp.
 
 Before building, ``proxy/gen/generate.py`` writes the Go tables derived from the Python guard
@@ -22,6 +24,7 @@ import argparse
 import hashlib
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +43,8 @@ GOPROXY = os.environ.get("GOPROXY", "https://proxy.golang.org").split(",")[0].sp
 ARCHES = ("amd64", "arm64")
 BINARY = "protect-lambda-proxy"
 PACKAGE = "./cmd/protect-lambda-proxy"
+WRAPPER = HERE / "layer" / "wrapper"
+DEFAULT_OUT = HERE.parent / "protect_lambda_construct" / "proxy_bin"
 
 
 def _host_arch() -> str:
@@ -122,14 +127,26 @@ def build(out: Path, arches: tuple[str, ...] = ARCHES, version: str = "dev",
         subprocess.run([go, "build", "-ldflags", f"-s -w -buildid= -X main.version={version}", "-o",
                         str(target), PACKAGE], cwd=source, env={**env, "GOARCH": arch}, check=True)
         built[arch] = target
+    wrapper = out.resolve() / WRAPPER.name
+    shutil.copyfile(WRAPPER, wrapper)
+    wrapper.chmod(0o755)
     return built
+
+
+def guard_version() -> str:
+    """The guard's GUARD_VERSION (lambda_layer/protect_lambda/contract.py)."""
+    text = (HERE.parent / "lambda_layer" / "protect_lambda" / "contract.py").read_text(encoding="utf-8")
+    match = re.search(r'^GUARD_VERSION: Final = "([^"]+)"', text, re.M)
+    return match.group(1) if match else "dev"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=HERE.parent / "build" / "proxy")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="default: protect_lambda_construct/proxy_bin, where the constructs stage them from")
     parser.add_argument("--arch", action="append", choices=ARCHES, help="default: both")
-    parser.add_argument("--version", default="dev", help="stamped into the binary (protect-lambda-proxy version)")
+    parser.add_argument("--version", default=guard_version(),
+                        help="stamped into the binary (protect-lambda-proxy version); default: the guard's")
     args = parser.parse_args()
     for path in build(args.out, tuple(args.arch or ARCHES), args.version).values():
         print(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import AwsSolutionsChecks
@@ -139,8 +141,28 @@ def build_aspect_app(outdir: str) -> App:
             lambda_.Function(mixed, f"Py{runtime_name.removeprefix('PYTHON_')}{suffix}",
                              **python_function_props(runtime=getattr(lambda_.Runtime, runtime_name),
                                                      architecture=architecture))
-    lambda_.Function(mixed, "Node", runtime=lambda_.Runtime.NODEJS_22_X, handler="index.handler",
-                     code=lambda_.Code.from_inline("exports.handler = async () => ({})"))
+    node_code = lambda_.Code.from_inline("exports.handler = async () => ({})")
+    lambda_.Function(mixed, "Node", runtime=lambda_.Runtime.NODEJS_22_X, handler="index.handler", code=node_code)
+    lambda_.Function(mixed, "ArmNode", runtime=lambda_.Runtime.NODEJS_20_X, handler="index.handler",
+                     architecture=lambda_.Architecture.ARM_64,
+                     code=lambda_.Code.from_inline("exports.handler = async () => ({})"),
+                     environment={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/otel-instrument"})
+    lambda_.Function(mixed, "DatadogNode", runtime=lambda_.Runtime.NODEJS_22_X, handler="index.handler",
+                     code=lambda_.Code.from_inline("exports.handler = async () => ({})"),
+                     environment={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/datadog_wrapper",
+                                  "DD_SERVERLESS_APPSEC_ENABLED": "true"})
+    artifacts = s3.Bucket.from_bucket_name(mixed, "Artifacts", "artifacts-bucket")
+    for name, runtime, handler in (("Java", lambda_.Runtime.JAVA_21, "com.example.Handler::handleRequest"),
+                                   ("Dotnet", lambda_.Runtime.DOTNET_8, "App::App.Function::Handler"),
+                                   ("Ruby", lambda_.Runtime.RUBY_3_3, "app.handler"),
+                                   ("Provided", lambda_.Runtime.PROVIDED_AL2023, "bootstrap")):
+        lambda_.Function(mixed, name, runtime=runtime, handler=handler,
+                         code=lambda_.Code.from_bucket(artifacts, f"{name.lower()}.zip"))
+    bootstrap_dir = Path(tempfile.mkdtemp(prefix="custom-runtime-"))
+    (bootstrap_dir / "bootstrap").write_text("#!/bin/sh\nexec ./server\n")
+    (bootstrap_dir / "bootstrap").chmod(0o755)
+    lambda_.Function(mixed, "LocalBootstrap", runtime=lambda_.Runtime.PROVIDED_AL2023, handler="bootstrap",
+                     architecture=lambda_.Architecture.ARM_64, code=lambda_.Code.from_asset(str(bootstrap_dir)))
     old = lambda_.Function(mixed, "Old", **python_function_props(runtime=lambda_.Runtime.PYTHON_3_9))
     Validations.of(old).acknowledge(Acknowledgment(
         id="CloudFormation-Validate::W2531",

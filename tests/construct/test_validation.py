@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -20,6 +23,9 @@ from protect_lambda_construct import (
     RuleAction,
     protect,
 )
+
+from protect_lambda_construct import regex_translation
+from protect_lambda_construct.eligibility import environment_of
 
 from .apps import code, python_function_props
 
@@ -56,7 +62,7 @@ def test_good_options_are_accepted() -> None:
 
 
 @pytest.mark.parametrize("props, prop", [
-    (dict(runtime=lambda_.Runtime.NODEJS_20_X, handler="index.handler"), "runtime"),
+    (dict(runtime=lambda_.Runtime("go1.x", lambda_.RuntimeFamily.GO), handler="main"), "runtime"),
     (dict(runtime=lambda_.Runtime.PYTHON_3_9, handler="app.handler"), "runtime"),
     (dict(runtime=lambda_.Runtime.FROM_IMAGE, handler=lambda_.Handler.FROM_IMAGE), "code"),
 ])
@@ -109,15 +115,55 @@ def test_protect_twice_is_protect_once(stack: Stack) -> None:
     assert cfn.handler == contract.WRAPPER_HANDLER
 
 
-def test_protect_refuses_non_python_and_changes_nothing(stack: Stack) -> None:
-    function = lambda_.Function(stack, "Node", runtime=lambda_.Runtime.NODEJS_20_X,
-                                handler="index.handler", code=lambda_.Code.from_inline("exports.handler=1"))
-    with pytest.raises(ProtectionError, match="runtime: nodejs20.x is not supported"):
+def test_protect_refuses_an_os_only_function_it_cannot_shim_and_changes_nothing(stack: Stack) -> None:
+    """provided.* needs a local code folder with a bootstrap (the shim starts it through the proxy)."""
+    function = lambda_.Function(stack, "Custom", runtime=lambda_.Runtime.PROVIDED_AL2023,
+                                handler="bootstrap", code=code())
+    with pytest.raises(ProtectionError, match="code: provided.al2023 needs a 'bootstrap' at the top of the code folder"):
         protect(function)
     cfn = function.node.default_child
     assert isinstance(cfn, lambda_.CfnFunction)
-    assert cfn.handler == "index.handler"
+    assert cfn.handler == "bootstrap"
     assert function.node.try_find_child("Protection") is None
+
+
+def test_proxy_functions_refuse_what_only_the_python_guard_does(stack: Stack) -> None:
+    """A Node.js function: answering custom resources itself, another Runtime API proxy, and a custom
+    rule the proxy's regex engine cannot match as Python does fail synth naming the prop."""
+    def node(name: str, **environment: str) -> lambda_.Function:
+        return lambda_.Function(stack, name, runtime=lambda_.Runtime.NODEJS_22_X, handler="index.handler",
+                                code=lambda_.Code.from_inline("exports.handler = async () => 1"),
+                                environment=environment or None)
+    with pytest.raises(ProtectionError, match="guard.inspect_custom_resources: only Python functions"):
+        protect(node("A"), guard=GuardOptions(inspect_custom_resources=True))
+    with pytest.raises(ProtectionError, match="DD_SERVERLESS_APPSEC_ENABLED=true starts Datadog's Runtime API proxy"):
+        protect(node("B", DD_SERVERLESS_APPSEC_ENABLED="true"))
+    for name in "AB":
+        assert stack.node.find_child(name).node.try_find_child("Protection") is None
+    assert "Layers" not in json.dumps(Stack.of(stack).resolve(stack.node.find_child("A").node.default_child._cfn_properties))
+
+
+def test_proxy_functions_get_their_custom_rules_translated(stack: Stack) -> None:
+    """The proxy's regex engine gets each custom rule's pattern translated at synth (proxy_patterns):
+    too large for the environment, so the configuration goes in a file of a configuration layer."""
+    rule = {"id": "custom-ticket", "category": "custom", "direction": "outbound", "severity": "high",
+            "description": "ticket numbers", "pattern": r"\bTICKET-\d{6}\b"}
+    function = lambda_.Function(stack, "Node", runtime=lambda_.Runtime.NODEJS_22_X, handler="index.handler",
+                                code=lambda_.Code.from_inline("exports.handler = async () => 1"))
+    protect(function, guard=GuardOptions(custom_rules=[rule]))
+    python = lambda_.Function(stack, "Py", **python_function_props())
+    protect(python, guard=GuardOptions(custom_rules=[rule]))
+    variables = environment_of(function.node.default_child)
+    path = variables[contract.CONFIG_FILE_ENV]
+    digest = Path(path).stem
+    document = json.loads((Path(tempfile.gettempdir()) / f"protect-lambda-config-{digest}" /
+                           "protect_lambda_config" / f"{digest}.json").read_text())
+    assert document["custom_rules"][0]["id"] == "custom-ticket"
+    # outbound rules ignore case unless case-sensitive (engine.rule_flags)
+    assert document["proxy_patterns"] == {"custom-ticket": regex_translation.translate(rule["pattern"], re.IGNORECASE)}
+    python_variables = environment_of(python.node.default_child)
+    assert "proxy_patterns" not in python_variables.get(contract.CONFIG_ENV, "")  # the Python guard needs none
+
 
 
 def test_protect_rejects_unknown_option_names(stack: Stack) -> None:

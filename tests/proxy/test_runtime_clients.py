@@ -126,28 +126,57 @@ def test_a_dead_proxy_takes_the_runtime_down_loudly(runtime_api, extension, star
     assert runtime.process.wait(timeout=20) != 0  # the runtime exits: Lambda reports Runtime.ExitError
 
 
+#: A custom runtime in shell (curl): echoes each event with its trace id.
+SHELL_BOOTSTRAP = textwrap.dedent('''\
+    #!/bin/sh
+    set -eu
+    api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+    while true; do
+        headers=$(mktemp)
+        event=$(curl -sS -D "$headers" "$api/invocation/next")
+        id=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
+        trace=$(grep -i '^Lambda-Runtime-Trace-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
+        printf '{"echo":%s,"trace":"%s"}' "$event" "$trace" |
+            curl -sS -X POST --data-binary @- "$api/invocation/$id/response" > /dev/null
+    done
+''')
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the shell runtime needs curl")
 def test_shell_custom_runtime_through_the_proxy(runtime_api, start_runtime, code):
     bootstrap = code / "bootstrap"
-    bootstrap.write_text(textwrap.dedent('''\
-        #!/bin/sh
-        set -eu
-        api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-        while true; do
-            headers=$(mktemp)
-            event=$(curl -sS -D "$headers" "$api/invocation/next")
-            id=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
-            trace=$(grep -i '^Lambda-Runtime-Trace-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
-            printf '{"echo":%s,"trace":"%s"}' "$event" "$trace" |
-                curl -sS -X POST --data-binary @- "$api/invocation/$id/response" > /dev/null
-        done
-    '''))
+    bootstrap.write_text(SHELL_BOOTSTRAP)
     bootstrap.chmod(0o755)
     start_runtime([str(WRAPPER), str(bootstrap)])
     queue_event(runtime_api, "req-sh", {"q": "from curl"})
     message = wait_for(runtime_api, "response")
     assert message.request_id == "req-sh"
     assert json.loads(message.body) == {"echo": {"q": "from curl"}, "trace": TRACE}
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the shell runtime needs curl")
+def test_os_only_runtime_through_the_bootstrap_shim(runtime_api, extension, code):
+    """provided.* runs no AWS_LAMBDA_EXEC_WRAPPER: the constructs' shim starts the function's own
+    bootstrap through the wrapper, so the proxy guards it (a blocked event fails the invocation,
+    the clean one is answered by the original bootstrap)."""
+    from protect_lambda_construct.bootstrap_shim import ORIGINAL_BOOTSTRAP, shimmed_dir
+
+    (code / "bootstrap").write_text(SHELL_BOOTSTRAP)
+    (code / "bootstrap").chmod(0o755)
+    shimmed = shimmed_dir(code)
+    assert (shimmed / ORIGINAL_BOOTSTRAP).read_text() == SHELL_BOOTSTRAP
+    runtime = Runtime([str(shimmed / "bootstrap")], runtime_api, extension.port, shimmed,
+                      {"PROTECT_LAMBDA_WRAPPER": str(WRAPPER)})
+    try:
+        queue_event(runtime_api, "req-bad", {"cmd": "; cat /etc/passwd"})
+        queue_event(runtime_api, "req-ok", {"q": "fine"})
+        blocked = wait_for(runtime_api, "error")
+        answered = wait_for(runtime_api, "response")
+    finally:
+        runtime.stop()
+    assert blocked.request_id == "req-bad" and blocked.error_type == "GuardBlockedError"
+    assert answered.request_id == "req-ok" and json.loads(answered.body)["echo"] == {"q": "fine"}
+    assert '"request_id":"req-bad"' in extension.stop()
 
 
 def test_extension_registers_by_its_file_name_and_exits_on_shutdown(proxy_binary, tmp_path):
