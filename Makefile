@@ -48,14 +48,8 @@ $(PROXY_BIN)/.built: $(PROXY_SOURCES) $(VENV)/.installed
 
 install: $(VENV)/.installed node_modules/.installed $(PROXY_BIN)/.built
 
-synth: install
-	npx cdk synth --quiet
-
-demo: synth
-	$(BIN)/python -m protect_lambda_tools.report cdk.out
-	$(BIN)/python -m example.demo cdk.out
-
-# AWS's Node.js runtime interface client, for the proxy's tests (tests/proxy/test_node_client.py). It
+# AWS's Node.js runtime interface client, for the proxy's tests (tests/proxy) and
+# make demo's Node.js function. It
 # compiles curl, aws-lambda-cpp and its addon (cmake, make, a C++ compiler) against the headers of
 # the project's Node 22, which its npm package carries (node-gyp would download them otherwise).
 NODE_RIC := .node-ric
@@ -66,6 +60,13 @@ $(NODE_RIC)/.installed: Makefile node_modules/.installed
 		npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error --prefix $(NODE_RIC) \
 		aws-lambda-ric@$(NODE_RIC_VERSION)
 	@touch $@
+
+synth: install
+	npx cdk synth --quiet
+
+demo: synth $(NODE_RIC)/.installed
+	$(BIN)/python -m protect_lambda_tools.report cdk.out
+	$(BIN)/python -m example.demo cdk.out
 
 test: install $(NODE_RIC)/.installed
 	$(BIN)/python -m pytest

@@ -4,7 +4,9 @@ Invokes the synthesized example's OrdersApi with API Gateway HTTP API (payload 2
 events and OrdersWorker with an SQS batch, each function in one fresh process on AWS's
 Python runtime client (``awslambdaric``, where it installs; an emulation elsewhere),
 a cold start then warm invocations, through the real guard wrapper, with the
-handler, environment, code and guard layer of ``cdk.out``. It prints the responses,
+handler, environment, code and guard layer of ``cdk.out``; and OrdersApiNode, the same API
+on Node.js, on AWS's Node.js runtime client behind the proxy extension of its layer
+(``protect_lambda_tools.proxy_invoke``). It prints the responses,
 the Violation records as CloudWatch Logs would receive them, and, read from the
 template, the metric filter that counts each record, the alarm it drives and the
 SNS topic with its subscribers. Nothing is deployed: the filter pattern is
@@ -67,6 +69,14 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
         Scenario("stack trace in the response (?debug=1)", "api-debug-trace.json", "withheld"),
         Scenario("forged Violation record the handler logs", "api-forged-record.json", "forged"),
     ),
+    "OrdersApiNode": (
+        Scenario("normal lookup (Node.js)", "api-lookup.json", "pass"),
+        Scenario("SQL injection in the query", "api-sqli.json", "blocked"),
+        Scenario("path traversal in the path", "api-path-traversal.json", "blocked"),
+        Scenario("card number in the response (?export=card)", "api-export-card.json", "withheld"),
+        Scenario("stack trace in the response (?debug=1)", "api-debug-trace.json", "withheld"),
+        Scenario("forged Violation record the handler logs", "api-forged-record.json", "forged"),
+    ),
     "OrdersWorker": (
         Scenario("SQS batch: 2 clean orders, 1 attack", "worker-batch.json", "batch"),
     ),
@@ -123,7 +133,12 @@ def run_demo(assembly: Path, runtime: str = "auto") -> list[FunctionRun]:
         spec = function_from_template(template_file, construct_id)
         run = FunctionRun(construct_id, spec, monitoring_from_template(template, construct_id, spec.name, stack_id=spec.stack_id),
                           scenarios)
-        run.results = invoke(spec, run.events(), runtime=runtime)
+        if spec.runtime.startswith("nodejs"):  # behind the proxy extension, on AWS's Node.js client
+            from protect_lambda_tools.proxy_invoke import invoke_proxied
+
+            run.results = invoke_proxied(spec, run.events())
+        else:
+            run.results = invoke(spec, run.events(), runtime=runtime)
         runs.append(run)
     return runs
 
@@ -182,9 +197,13 @@ def render(runs: Sequence[FunctionRun], template_name: str, runtime: str = "auto
     ]
     all_ok = True
     for run in runs:
-        original = run.spec.environment.get(contract.ORIGINAL_HANDLER_ENV, "?")
         mode = run.spec.environment.get(contract.MODE_ENV, contract.MODE_BLOCK)
-        lines += ["", f"{run.construct_id}  ({original} behind {run.spec.handler}, mode {mode})"]
+        if run.spec.runtime.startswith("nodejs"):
+            lines += ["", f"{run.construct_id}  ({run.spec.handler}, {run.spec.runtime}: AWS's Node.js runtime client "
+                          f"on the project's Node, behind the proxy extension, mode {mode})"]
+        else:
+            original = run.spec.environment.get(contract.ORIGINAL_HANDLER_ENV, "?")
+            lines += ["", f"{run.construct_id}  ({original} behind {run.spec.handler}, mode {mode})"]
         records: list[str] = []
         for scenario, result in zip(run.scenarios, run.results):
             text, ok = outcome(scenario, result, run)

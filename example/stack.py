@@ -1,4 +1,4 @@
-"""The example stack: an orders API and an orders queue worker, both protected.
+"""The example stack: an orders API (Python, and the same on Node.js) and an orders queue worker, all protected.
 
 Everything the library adds (guard layer, log groups, metric filters, alarms,
 alert topic with an email and a queue subscription, dashboard) is visible in
@@ -23,6 +23,7 @@ from constructs import Construct
 from protect_lambda_construct import AlertOptions, ProtectedFunction
 
 FUNCTIONS_DIR = Path(__file__).parent / "functions"
+NODE_FUNCTIONS_DIR = Path(__file__).parent / "functions_node"
 STACK_NAME = "ProtectLambdaExample"
 ONCALL_EMAIL = "security-oncall@example.com"
 
@@ -34,7 +35,8 @@ def _queue(scope: Construct, construct_id: str, **props: Any) -> sqs.Queue:
 
 
 class ExampleStack(Stack):
-    """Two protected functions sharing one guard layer, alert topic and dashboard."""
+    """Three protected functions sharing one alert topic and dashboard: two Python ones behind the
+    guard layer, one Node.js one behind the proxy extension layer."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -53,6 +55,19 @@ class ExampleStack(Stack):
             architecture=lambda_.Architecture.ARM_64,
             handler="orders_api.handler",
             code=code,
+            memory_size=256,
+            timeout=Duration.seconds(10),
+            alerts=alerts,
+        )
+
+        # The same API on Node.js: guarded by the proxy extension (docs/proxy.md), same records and alarm.
+        # x86_64, so that `make demo` runs the very binary of its layer on these x86_64 machines.
+        self.orders_api_node = ProtectedFunction(
+            self, "OrdersApiNode",
+            runtime=lambda_.Runtime.NODEJS_24_X,
+            architecture=lambda_.Architecture.X86_64,
+            handler="orders_api.handler",
+            code=lambda_.Code.from_asset(str(NODE_FUNCTIONS_DIR)),
             memory_size=256,
             timeout=Duration.seconds(10),
             alerts=alerts,
@@ -79,7 +94,7 @@ class ExampleStack(Stack):
 
     def _acknowledge_nag_findings(self) -> None:
         """cdk-nag AwsSolutions findings this example accepts, each with its reason."""
-        for function in (self.orders_api, self.orders_worker):
+        for function in (self.orders_api, self.orders_api_node, self.orders_worker):
             role = function.role
             assert role is not None
             Validations.of(role).acknowledge(Acknowledgment(

@@ -114,8 +114,24 @@ def _construct_path(resource: Mapping[str, Any]) -> str:
     return str(resource.get("Metadata", {}).get("aws:cdk:path", ""))
 
 
+#: The proxy layer's wrapper, which non-Python functions are started through (docs/proxy.md).
+PROXY_WRAPPER = "/opt/protect-lambda/wrapper"
+
+
+def is_proxied(properties: Mapping[str, Any]) -> bool:
+    """Whether a function's properties put it behind the proxy extension: its runtime started through
+    the proxy layer's wrapper, or (OS-only runtimes, the bootstrap shim) a guard seal with no wrapper."""
+    variables = properties.get("Environment", {}).get("Variables", {})
+    if not isinstance(variables, Mapping):
+        return False
+    if variables.get("AWS_LAMBDA_EXEC_WRAPPER") == PROXY_WRAPPER:
+        return True
+    return str(properties.get("Runtime", "")).startswith("provided") and contract.SEAL_ENV in variables
+
+
 def protected_functions(template: Template) -> list[str]:
-    """Logical ids of the functions whose handler is the guard wrapper.
+    """Logical ids of the protected functions: handler redirected into the guard wrapper (Python),
+    or started behind the proxy extension (other runtimes).
 
     Example:
         >>> protected_functions({"Resources": {"F": {"Type": "AWS::Lambda::Function",
@@ -123,7 +139,8 @@ def protected_functions(template: Template) -> list[str]:
         ['F']
     """
     return [key for key, resource in resources_of_type(template, "AWS::Lambda::Function").items()
-            if resource.get("Properties", {}).get("Handler") == contract.WRAPPER_HANDLER]
+            if resource.get("Properties", {}).get("Handler") == contract.WRAPPER_HANDLER
+            or is_proxied(resource.get("Properties", {}))]
 
 
 def resolve_function(template: Template, name: str) -> str:
@@ -367,8 +384,9 @@ def function_from_template(
     log_format = str(logging_config.get("LogFormat", "Text"))
     application_level = str(logging_config.get("ApplicationLogLevel", "")) if log_format == "JSON" else ""
     runtime = str(props.get("Runtime", "python3.14"))
-    if not runtime.startswith("python"):
-        raise LocalInvokeError(f"function {logical_id}: runtime {runtime} is not a Python runtime")
+    if not runtime.startswith("python") and not is_proxied(props):
+        raise LocalInvokeError(f"function {logical_id}: runtime {runtime} is not a Python runtime, and the "
+                               "function is not behind the proxy extension")
     return FunctionSpec(
         name=function_name,
         handler=str(props.get("Handler", "")),

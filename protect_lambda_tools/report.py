@@ -22,6 +22,7 @@ from protect_lambda_tools.local_template import (
     Monitoring,
     logical_ref,
     monitoring_from_template,
+    is_proxied,
     protected_functions,
     resources_of_type,
 )
@@ -49,6 +50,8 @@ class ProtectedFunctionSummary:
     alarm: str | None
     alarm_targets: list[str] = field(default_factory=list)
     dashboards: list[str] = field(default_factory=list)
+    #: Behind the proxy extension (non-Python runtimes) rather than the guard wrapper.
+    proxied: bool = False
 
 
 def _alarm_text(route: AlarmRoute) -> str:
@@ -100,7 +103,8 @@ def summarise_template(stack: str, template: Template) -> list[ProtectedFunction
             logical_id=logical_id,
             runtime=str(properties.get("Runtime")),
             architecture=",".join(properties.get("Architectures", ["x86_64"])),
-            original_handler=str(env.get(contract.ORIGINAL_HANDLER_ENV)),
+            original_handler=str(env.get(contract.ORIGINAL_HANDLER_ENV) or properties.get("Handler")),
+            proxied=is_proxied(properties),
             layers=[_layer_text(layer, layer_resources) for layer in properties.get("Layers", [])],
             mode=str(env.get(contract.MODE_ENV, contract.MODE_BLOCK)),
             fail_policy=str(env.get(contract.FAIL_POLICY_ENV, contract.FAIL_OPEN)),
@@ -124,6 +128,8 @@ def _layer_text(layer: Any, layer_resources: dict[str, Any]) -> str:
     description = str(layer_resources.get(logical_id, {}).get("Properties", {}).get("Description", ""))
     if not description.startswith("protect-lambda runtime guard"):
         return logical_id
+    if "proxy extension" in description:
+        return f"{logical_id} (proxy extension)"
     return f"{logical_id} ({'with bytecode' if 'with bytecode' in description else 'no bytecode: see the warning'})"
 
 
@@ -144,7 +150,8 @@ def render(summaries: Sequence[ProtectedFunctionSummary]) -> str:
     for summary in summaries:
         lines += [
             f"{summary.stack} / {summary.logical_id}  ({summary.runtime}, {summary.architecture})",
-            f"  guard      {summary.original_handler} wrapped by {contract.WRAPPER_HANDLER}; "
+            f"  guard      {summary.original_handler} "
+            f"{'behind the proxy extension' if summary.proxied else 'wrapped by ' + contract.WRAPPER_HANDLER}; "
             f"mode {summary.mode}, fail {summary.fail_policy}, {summary.config}",
             f"  layers     {', '.join(summary.layers)}",
             f"  log group  {summary.log_group} (retention {summary.retention_days} days)",

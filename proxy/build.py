@@ -105,9 +105,10 @@ def generate(source: Path = HERE, vectors: Path | None = None) -> None:
     subprocess.run(command, check=True)
 
 
-def build(out: Path, arches: tuple[str, ...] = ARCHES, version: str = "dev",
+def build(out: Path, arches: tuple[str, ...] = ARCHES, version: str | None = None,
           source: Path = HERE, gocache: Path | None = None) -> dict[str, Path]:
-    """Build the binary for each architecture under ``out``; returns arch -> path.
+    """Build the binary for each architecture under ``out``; returns arch -> path. ``version`` (stamped
+    into the binary) defaults to the guard's.
 
     Example:
         >>> paths = build(Path("build/proxy"), ("amd64",))  # doctest: +SKIP
@@ -115,6 +116,7 @@ def build(out: Path, arches: tuple[str, ...] = ARCHES, version: str = "dev",
         'protect-lambda-proxy'
     """
     go = go_binary()
+    version = version or guard_version()
     generate(source)
     env = {**os.environ, "CGO_ENABLED": "0", "GOOS": "linux", "GOTOOLCHAIN": "local",
            "GOFLAGS": "-trimpath -buildvcs=false -mod=readonly", "GOWORK": "off"}

@@ -19,18 +19,19 @@ from .templates import one, resources
 
 def test_resource_counts(example_template: dict[str, Any]) -> None:
     template = Template.from_json(example_template)
-    template.resource_count_is("AWS::Lambda::Function", 2)
-    template.resource_count_is("AWS::Lambda::LayerVersion", 1)  # shared: one per stack, runtime and architecture
-    template.resource_count_is("AWS::Logs::LogGroup", 2)
-    template.resource_count_is("AWS::Logs::MetricFilter", 2)
-    template.resource_count_is("AWS::CloudWatch::Alarm", 2)
+    template.resource_count_is("AWS::Lambda::Function", 3)
+    # shared: one guard layer per stack, runtime and architecture; one proxy layer per stack and architecture
+    template.resource_count_is("AWS::Lambda::LayerVersion", 2)
+    template.resource_count_is("AWS::Logs::LogGroup", 3)
+    template.resource_count_is("AWS::Logs::MetricFilter", 3)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 3)
     template.resource_count_is("AWS::SNS::Topic", 1)  # shared by the stack's functions
     template.resource_count_is("AWS::SNS::Subscription", 2)  # email + queue, once each
     template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
 
 
 def test_functions_are_redirected_into_the_guard(example_template: dict[str, Any]) -> None:
-    layer_id, _ = one(example_template, "AWS::Lambda::LayerVersion")
+    layer_id, _ = one(example_template, "AWS::Lambda::LayerVersion", CompatibleRuntimes=["python3.14"])
     for original in ("orders_api.handler", "orders_worker.handler"):
         Template.from_json(example_template).has_resource_properties("AWS::Lambda::Function", {
             "Handler": contract.WRAPPER_HANDLER,
@@ -47,7 +48,7 @@ def test_functions_are_redirected_into_the_guard(example_template: dict[str, Any
 
 
 def test_guard_layer(example_template: dict[str, Any], example_assembly: cx_api.CloudAssembly) -> None:
-    _, layer = one(example_template, "AWS::Lambda::LayerVersion")
+    _, layer = one(example_template, "AWS::Lambda::LayerVersion", CompatibleRuntimes=["python3.14"])
     properties = layer["Properties"]
     assert properties["CompatibleArchitectures"] == ["arm64"]
     assert properties["CompatibleRuntimes"] == ["python3.14"]  # one layer per runtime: its bytecode is per version
@@ -63,6 +64,30 @@ def test_guard_layer(example_template: dict[str, Any], example_assembly: cx_api.
     warnings = [m for m in example_assembly.get_stack_by_name(STACK_NAME).messages
                 if m.level == cx_api.SynthesisMessageLevel.WARNING and NO_BYTECODE_WARNING in str(m.entry.data)]
     assert len(warnings) == 1 and "PROTECT_LAMBDA_PYTHON_3_14" in str(warnings[0].entry.data)
+
+
+def test_the_node_function_is_behind_the_proxy_extension(example_template: dict[str, Any],
+                                                          example_assembly: cx_api.CloudAssembly) -> None:
+    """OrdersApiNode: its own handler, started through the proxy layer's wrapper; the layer holds the
+    x86_64 extension and the wrapper, executable."""
+    layer_id, layer = one(example_template, "AWS::Lambda::LayerVersion", CompatibleArchitectures=["x86_64"])
+    assert "CompatibleRuntimes" not in layer["Properties"]
+    Template.from_json(example_template).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "orders_api.handler",
+        "Runtime": "nodejs24.x",
+        "Layers": [{"Ref": layer_id}],
+        "Environment": {"Variables": {
+            "AWS_LAMBDA_EXEC_WRAPPER": "/opt/protect-lambda/wrapper",
+            contract.MODE_ENV: contract.MODE_BLOCK,
+            contract.FAIL_POLICY_ENV: contract.FAIL_OPEN,
+            contract.SEAL_ENV: Match.any_value(),
+        }},
+        "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("OrdersApiNodeLogGroup")}},
+    })
+    staged = asset_dir(example_assembly, layer["Properties"]["Content"]["S3Key"])
+    binary, wrapper = staged / "extensions" / "protect-lambda-proxy", staged / "protect-lambda" / "wrapper"
+    assert binary.read_bytes()[:4] == b"\x7fELF" and int.from_bytes(binary.read_bytes()[18:20], "little") == 0x3E
+    assert binary.stat().st_mode & 0o111 and wrapper.stat().st_mode & 0o111
 
 
 def test_log_groups_have_retention(example_template: dict[str, Any]) -> None:

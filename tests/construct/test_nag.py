@@ -31,6 +31,7 @@ def test_acknowledgements_carry_reasons(example_assembly: cx_api.CloudAssembly) 
     assert {a["ruleName"].split("[")[0] for a in acknowledged} == {"AwsSolutions-IAM4"}
     roles = {c["constructPath"] for a in acknowledged for c in a["violatingConstructs"]}
     assert roles == {"ProtectLambdaExample/OrdersApi/ServiceRole/Resource",
+                     "ProtectLambdaExample/OrdersApiNode/ServiceRole/Resource",
                      "ProtectLambdaExample/OrdersWorker/ServiceRole/Resource"}
     for acknowledgement in acknowledged:
         assert "PutLogEvents" in acknowledgement["reason"]  # a reason a reviewer can check, not a shrug

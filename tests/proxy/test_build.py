@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import PROXY_SOURCE, proxy_build
+from .conftest import PROXY_SOURCE, ROOT, proxy_build
 
 
 def _sha(path: Path) -> str:
@@ -72,3 +72,24 @@ def test_the_same_source_gives_the_same_bytes(proxy_binaries: dict[str, Path], t
     again = proxy_build.build(tmp_path / "out", ("arm64",), source=source,  # type: ignore[attr-defined]
                               gocache=tmp_path / "gocache")
     assert _sha(again["arm64"]) == _sha(proxy_binaries["arm64"])
+
+
+def test_the_wheel_carries_the_binaries_a_synth_stages(proxy_binaries: dict[str, Path], tmp_path: Path) -> None:
+    """The wheel holds both prebuilt binaries (executable) and the wrapper, byte-identical to a build from
+    the same source elsewhere: a user's cdk synth only stages them, no compiler needed."""
+    import zipfile
+
+    bundled = ROOT / "protect_lambda_construct" / "proxy_bin"
+    assert (bundled / "linux-amd64" / "protect-lambda-proxy").is_file(), "make install builds them (make proxy)"
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--wheel-dir", str(tmp_path), str(ROOT)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    (wheel,) = tmp_path.glob("protect_lambda-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        for arch, built in proxy_binaries.items():
+            info = archive.getinfo(f"protect_lambda_construct/proxy_bin/linux-{arch}/protect-lambda-proxy")
+            assert info.external_attr >> 16 & 0o111, "executable"
+            assert archive.read(info) == built.read_bytes(), f"{arch}: not the bytes the same source builds"
+        wrapper = archive.getinfo("protect_lambda_construct/proxy_bin/wrapper")
+        assert archive.read(wrapper) == (PROXY_SOURCE / "layer" / "wrapper").read_bytes()
+        assert wrapper.external_attr >> 16 & 0o111

@@ -186,7 +186,7 @@ def test_records_drive_the_alarm_and_its_topic(runs: dict[str, FunctionRun]) -> 
 def test_demo_report(runs: dict[str, FunctionRun], example_assembly: cx_api.CloudAssembly) -> None:
     text, ok = render(list(runs.values()), "ProtectLambdaExample.template.json")
     assert ok, text
-    assert text.count("-> ALARM") == 2 and "UNEXPECTED" not in text and "NOT MATCHED" not in text
+    assert text.count("-> ALARM") == 3 and "UNEXPECTED" not in text and "NOT MATCHED" not in text
     assert "sqs:AlertsQueue" in text and TEST_CARD_DIGITS not in text
 
 
@@ -243,7 +243,8 @@ def test_invoke_command_unknown_function_and_bad_event(
 
 def test_resolve_function_and_protected_functions(example_template: dict[str, Any]) -> None:
     protected = protected_functions(example_template)
-    assert len(protected) == 2
+    assert len(protected) == 3  # OrdersApi and OrdersWorker (Python), OrdersApiNode (the proxy extension)
+    assert resolve_function(example_template, "OrdersApiNode") in protected
     assert resolve_function(example_template, "OrdersApi") in protected
     assert resolve_function(example_template, "ProtectLambdaExample/OrdersWorker") in protected
     with pytest.raises(LocalInvokeError, match="no function"):

@@ -16,7 +16,9 @@ from protect_lambda_tools.report import SEAL_SHOWN, load_assembly, main, render,
 def test_summary_of_the_example(example_assembly: cx_api.CloudAssembly) -> None:
     templates = load_assembly(Path(example_assembly.directory))
     summaries = summarise_template(STACK_NAME, templates[STACK_NAME])
-    assert sorted(s.original_handler for s in summaries) == ["orders_api.handler", "orders_worker.handler"]
+    assert sorted(s.original_handler for s in summaries) == ["orders_api.handler", "orders_api.handler",
+                                                             "orders_worker.handler"]
+    assert sorted(s.proxied for s in summaries) == [False, False, True]  # OrdersApiNode: the proxy extension
     for summary in summaries:
         assert summary.filter_pattern == contract.violation_filter_pattern(summary.logical_id, SEAL_SHOWN)
         assert summary.metric == "ProtectLambda/Violations {FunctionName=$.function_name}"
@@ -27,9 +29,10 @@ def test_summary_of_the_example(example_assembly: cx_api.CloudAssembly) -> None:
         assert "sqs:AlertsQueue" in summary.alarm_targets[0]
         assert len(summary.layers) == 1 and summary.dashboards
         # the test apps are built without a bytecode interpreter (tests/conftest.py)
-        assert summary.layers[0].endswith("(no bytecode: see the warning)")
+        assert summary.layers[0].endswith("(proxy extension)" if summary.proxied else "(no bytecode: see the warning)")
     text = render(summaries)
     assert text.count(contract.WRAPPER_HANDLER) == 2 and "MISSING" not in text
+    assert text.count("behind the proxy extension") == 1
 
 
 def test_report_command(example_assembly: cx_api.CloudAssembly, tmp_path: Path) -> None:
