@@ -41,6 +41,10 @@ class Deployed:
     orders_dlq_url: str
     json_function: str
     json_log_group: str
+    #: OrdersApiNode: the same API on Node.js, behind the proxy extension.
+    node_function: str
+    node_log_group: str
+    node_alarm: str
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +139,9 @@ def deployed(aws_clients: dict[str, Any], bootstrapped: None,
             orders_dlq_url=physical_id(resources, "OrdersDeadLetterQueue", "AWS::SQS::Queue"),
             json_function=physical_id(resources, "JsonLogsApi", "AWS::Lambda::Function"),
             json_log_group=physical_id(resources, "JsonLogsApiLogGroup", "AWS::Logs::LogGroup"),
+            node_function=physical_id(resources, "OrdersApiNode", "AWS::Lambda::Function"),
+            node_log_group=physical_id(resources, "OrdersApiNodeLogGroup", "AWS::Logs::LogGroup"),
+            node_alarm=physical_id(resources, "OrdersApiNode/Protection/ViolationsAlarm", "AWS::CloudWatch::Alarm"),
         )
     finally:
         _teardown(aws_clients, stack, outdir, log_groups)

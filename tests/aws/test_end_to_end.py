@@ -190,3 +190,35 @@ def test_a_blocked_queue_message_ends_in_the_dead_letter_queue_after_max_receive
     records = poll(lambda: _log_lines(aws_clients, deployed.worker_log_group, query, started),
                    timeout=LOG_WAIT_S, interval=10, what="the worker's Violation records")
     assert len(records) == 3  # one per delivery: maxReceiveCount, then the dead-letter queue
+
+
+def test_the_node_function_is_guarded_by_the_proxy_extension(aws_clients: dict[str, Any], deployed: Deployed) -> None:
+    """OrdersApiNode (Node.js 24, the proxy extension layer on the managed runtime): the attack never reaches
+    the handler, the leak is withheld, the extension's sealed records reach the function's log group, match
+    its metric filter and drive its alarm."""
+    started = datetime.now(timezone.utc) - timedelta(minutes=1)
+    clean = _invoke(aws_clients, deployed.node_function, "api-lookup.json")
+    assert clean["statusCode"] == 200 and json.loads(clean["body"])["id"] == "1001"
+    blocked = _invoke(aws_clients, deployed.node_function, "api-sqli.json")
+    assert blocked["statusCode"] == 403 and json.loads(blocked["body"])["message"] == "Forbidden"
+    withheld = _invoke(aws_clients, deployed.node_function, "api-export-card.json")
+    assert withheld["statusCode"] == 500 and "4111" not in json.dumps(withheld)
+    query = f'{{ $.{contract.FIELD_EVENT} = "{contract.VIOLATION_MARKER}" }}'
+    lines = poll(lambda: (found if (found := _log_lines(aws_clients, deployed.node_log_group, query, started))
+                          and len(found) >= 2 else None),
+                 timeout=LOG_WAIT_S, interval=10, what="the proxy's Violation records in CloudWatch Logs")
+    records = [json.loads(line) for line in lines]
+    assert {r[contract.FIELD_DIRECTION] for r in records} == {contract.DIRECTION_INBOUND, contract.DIRECTION_OUTBOUND}
+    seal = _seal(aws_clients, deployed)
+    assert all(r[contract.FIELD_SEAL] == seal and r[contract.FIELD_FUNCTION_NAME] == deployed.node_function
+               for r in records)
+    [metric_filter] = aws_clients["logs"].describe_metric_filters(logGroupName=deployed.node_log_group)["metricFilters"]
+    tested = aws_clients["logs"].test_metric_filter(filterPattern=metric_filter["filterPattern"], logEventMessages=lines)
+    assert len(tested["matches"]) == len(lines)
+    cloudwatch = aws_clients["cloudwatch"]
+
+    def alarm_state() -> str | None:
+        [alarm] = cloudwatch.describe_alarms(AlarmNames=[deployed.node_alarm])["MetricAlarms"]
+        return "ALARM" if alarm["StateValue"] == "ALARM" else None
+
+    poll(alarm_state, timeout=ALARM_WAIT_S, interval=20, what=f"alarm {deployed.node_alarm} in ALARM")

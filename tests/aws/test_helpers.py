@@ -121,7 +121,10 @@ def test_deploy_app_synthesizes_the_example_under_the_given_name(tmp_path: Path)
                                 ("OrdersApi/Protection/ViolationsAlarm", "AWS::CloudWatch::Alarm"),
                                 ("ProtectLambdaAlerts", "AWS::SNS::Topic"), ("AlertsQueue", "AWS::SQS::Queue"),
                                 ("OrdersQueue", "AWS::SQS::Queue"), ("OrdersDeadLetterQueue", "AWS::SQS::Queue"),
-                                ("JsonLogsApi", "AWS::Lambda::Function"), ("JsonLogsApiLogGroup", "AWS::Logs::LogGroup")]:
+                                ("JsonLogsApi", "AWS::Lambda::Function"), ("JsonLogsApiLogGroup", "AWS::Logs::LogGroup"),
+                                ("OrdersApiNode", "AWS::Lambda::Function"),
+                                ("OrdersApiNodeLogGroup", "AWS::Logs::LogGroup"),
+                                ("OrdersApiNode/Protection/ViolationsAlarm", "AWS::CloudWatch::Alarm")]:
         assert physical_id(resources, path, resource_type)
     with pytest.raises(SystemExit, match=STACK_NAME_CONTEXT):
         deploy_app.main(context={}, outdir=str(tmp_path / "none"))
