@@ -458,6 +458,25 @@ type Engine struct {
 	cache map[string]cached
 }
 
+// CompileAll compiles every rule's pattern now (they are otherwise compiled on their first
+// triggered use): RuleEngine.compile_all, for initialisations ahead of traffic.
+func (e *Engine) CompileAll() {
+	groups := []*group{e.inbound, e.after, e.outbound}
+	for _, t := range e.transformed {
+		groups = append(groups, t.group)
+	}
+	for _, g := range groups {
+		if g == nil {
+			continue
+		}
+		for _, c := range g.compiled {
+			if c.rule.Pattern != "" {
+				c.regex.Rx()
+			}
+		}
+	}
+}
+
 // New is RuleEngine(rules): detect maps a detector name to its Detect (every detector a rule
 // names must be given).
 func New(rules []*Rule, detect map[string]Detector) (*Engine, error) {

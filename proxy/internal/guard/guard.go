@@ -102,6 +102,9 @@ func checkOverrides(name string, overrides map[string]string) error {
 	return nil
 }
 
+// CompileAll compiles every rule now (Python: build_guard with a prewarmed initialisation).
+func (g *Guard) CompileAll() { g.engine.CompileAll() }
+
 // New builds a Guard (the built-in rules; custom rules and exclusions are not ported yet).
 func New(o Options) (*Guard, error) {
 	if o.Mode == "" {

@@ -82,8 +82,17 @@ func FromEnvironment(getenv func(string) string, out io.Writer) *Inspector {
 		config.FailPolicy = ReadFailPolicy(getenv)
 		config.Seal = strings.TrimSpace(getenv(contract.PySEAL_ENV))
 	}
-	return New(config, err, out, getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	in := New(config, err, out, getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	if in.guard != nil && prewarmed[getenv("AWS_LAMBDA_INITIALIZATION_TYPE")] {
+		// provisioned concurrency and SnapStart run the init ahead of traffic: compile every rule
+		// there instead of on first use during a request (inspection.build_guard)
+		in.guard.CompileAll()
+	}
+	return in
 }
+
+// prewarmed are inspection.PREWARMED_INITIALIZATIONS.
+var prewarmed = map[string]bool{"provisioned-concurrency": true, "snap-start": true}
 
 // SetClock replaces the clock of the records' timestamps (seconds since the epoch), for tests.
 func (in *Inspector) SetClock(now func() float64) { in.reporter.now = now }

@@ -34,7 +34,9 @@ func (r *Reporter) emit(record records.Record) {
 	line := records.FormatRecord(record) + "\n"
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, _ = io.WriteString(r.out, line) // one write per record: lines never interleave
+	if r.out != nil {
+		_, _ = io.WriteString(r.out, line) // one write per record: lines never interleave
+	}
 }
 
 // Python: Reporter.report

@@ -135,3 +135,17 @@ func TestSameAsPythonWrapper(t *testing.T) {
 		t.Fatalf("%d differences from the Python wrapper", bad)
 	}
 }
+
+func TestPrewarmedInitialisationCompilesEveryRule(t *testing.T) {
+	env := map[string]string{"AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"}
+	out := &strings.Builder{}
+	in := FromEnvironment(func(name string) string { return env[name] }, out)
+	if in.guard == nil {
+		t.Fatal("no guard")
+	}
+	defer func() { t.Log(out.String()) }()
+	v := in.Event(&runtimeproxy.Invocation{RequestID: "r", Event: []byte(`{"q": "<script>alert(1)</script>"}`)})
+	if !v.Block || v.Failure == nil || v.Failure.Type != "GuardBlockedError" {
+		t.Fatalf("not blocked after a prewarmed init: %+v", v)
+	}
+}
