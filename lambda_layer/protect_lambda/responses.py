@@ -417,7 +417,8 @@ def merge_batch_failures(result: object, failures: list[dict[str, Any]]) -> obje
     """The handler's ``result`` with the guard's ``failures`` added to its ``batchItemFailures``.
 
     The handler's own entries are kept as they are (first), the guard's are added
-    unless an entry with the same identifier is already there. With no failures
+    unless an entry with the same identifier is already there (an identifier holding a
+    list or an object names no record: it never counts as the same). With no failures
     of the guard, ``result`` is returned as is (the same object). A result that is
     not a mapping (e.g. ``None``) carries no failures of its own and is replaced.
 
@@ -431,10 +432,27 @@ def merge_batch_failures(result: object, failures: list[dict[str, Any]]) -> obje
     merged: dict[str, Any] = dict(result) if isinstance(result, Mapping) else {}
     own = merged.get("batchItemFailures")
     entries: list[Any] = list(own) if isinstance(own, list) else []
-    present = {identifier_key(entry.get("itemIdentifier")) for entry in entries if isinstance(entry, Mapping)}
-    entries.extend(entry for entry in failures if identifier_key(entry["itemIdentifier"]) not in present)
+    present = {_hashable_key(entry.get("itemIdentifier")) for entry in entries if isinstance(entry, Mapping)}
+    present.discard(_UNHASHABLE)
+    entries.extend(entry for entry in failures
+                   if (key := _hashable_key(entry["itemIdentifier"])) is _UNHASHABLE or key not in present)
     merged["batchItemFailures"] = entries
     return merged
+
+
+#: The key of an identifier that cannot be hashed (a list or an object inside a Kafka identifier).
+_UNHASHABLE: Final = object()
+
+
+def _hashable_key(identifier: object) -> object:
+    """:func:`identifier_key`, or :data:`_UNHASHABLE` for an identifier that names no record (a handler's
+    Kafka identifier with a list or object inside): it never stands for another entry."""
+    key = identifier_key(identifier)
+    try:
+        hash(key)
+    except TypeError:
+        return _UNHASHABLE
+    return key
 
 
 def fallback_source(event: object) -> str:

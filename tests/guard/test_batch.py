@@ -263,6 +263,16 @@ def test_merge_keeps_malformed_handler_entries_and_dedupes() -> None:
     }
 
 
+def test_merge_with_a_kafka_identifier_holding_a_list_keeps_every_entry() -> None:
+    """A handler's Kafka entry whose partition or offset is a list or an object names no record: the
+    merge keeps it and adds the guard's entries (it raised TypeError, failing the invocation)."""
+    own = [{"itemIdentifier": {"partition": ["t"], "offset": {"a": 1}}}, {"itemIdentifier": {"partition": "t-0", "offset": 3}}]
+    guard = [{"itemIdentifier": {"partition": "t-0", "offset": 3}}, {"itemIdentifier": {"partition": "t-0", "offset": [4]}},
+             {"itemIdentifier": {"partition": "t-0", "offset": 5}}]
+    merged = responses.merge_batch_failures({"batchItemFailures": own}, guard)
+    assert merged == {"batchItemFailures": [*own, guard[1], guard[2]]}
+
+
 @pytest.mark.parametrize("result", [None, "done", 3, ["x"]])
 def test_merge_replaces_results_without_failures(result: Any) -> None:
     assert responses.merge_batch_failures(result, [{"itemIdentifier": "a"}]) == {

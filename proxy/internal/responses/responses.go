@@ -532,8 +532,9 @@ func BatchResponse(failures []*pyjson.Value) *pyjson.Value {
 // Python: merge_batch_failures
 //
 // MergeBatchFailures is the handler's result with the guard's failures added to its
-// batchItemFailures (result itself when there are none); a *TypeError where Python raises one
-// (an entry of the handler whose itemIdentifier holds a list or a dict as partition or offset).
+// batchItemFailures (result itself when there are none). An identifier that cannot be hashed (a
+// list or a dict as a Kafka identifier's partition or offset) names no record: it never counts
+// as the same as another (Python: _hashable_key). The error is always nil (kept for the callers).
 func MergeBatchFailures(result *pyjson.Value, failures []*pyjson.Value) (*pyjson.Value, error) {
 	if len(failures) == 0 {
 		return result, nil
@@ -549,19 +550,14 @@ func MergeBatchFailures(result *pyjson.Value, failures []*pyjson.Value) (*pyjson
 	present := map[Key]bool{}
 	for _, entry := range entries {
 		if entry.IsMapping() {
-			key, err := IdentifierKey(entry.Get("itemIdentifier"))
-			if err != nil {
-				return nil, err
+			if key, err := IdentifierKey(entry.Get("itemIdentifier")); err == nil {
+				present[key] = true
 			}
-			present[key] = true
 		}
 	}
 	for _, entry := range failures {
 		key, err := IdentifierKey(entry.Get("itemIdentifier"))
-		if err != nil {
-			return nil, err
-		}
-		if !present[key] {
+		if err != nil || !present[key] {
 			entries = append(entries, entry)
 		}
 	}
