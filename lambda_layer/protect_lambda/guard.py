@@ -371,7 +371,7 @@ _SYMBOL: Final = r"['\"();=<>|&`$\\{}\[\]*#%^~!@+]"
 #: quote. Text that is prose around such spans is documentation, a changelog or a ticket. A span
 #: with a quote counts as code: it may close the query's string (````x' or 'a'='a' --````); so
 #: does one that starts the value, where a number or expression is injected (````1 or 1=1````).
-_CODE_SPAN: Final = r"(?<=[\w.,:;)!?] )(?::[a-z][\w.+-]{0,30}:)?(?:``[^`\n'\"]{1,200}``|`[^`\n'\"]{1,200}`)"
+_CODE_SPAN: Final = r"(?<=[\w.,:;)!?] )(?::[a-z][\w.+-]{0,30}(?::[a-z][\w.+-]{0,30})?:)?(?:``[^`\n'\"]{1,200}``|`[^`\n'\"]{1,200}`)"
 
 
 def looks_like_prose(text: str) -> bool:

