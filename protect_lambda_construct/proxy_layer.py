@@ -16,7 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -57,7 +59,25 @@ def proxy_files(architecture: lambda_.Architecture) -> tuple[Path, Path]:
         raise ProtectionError(
             f"runtime: the proxy extension that guards non-Python functions is not built ({binary}); "
             "run `make proxy` in the protect-lambda checkout (the wheel carries it prebuilt)")
+    stale = _stale_in_checkout()
+    if stale:
+        raise ProtectionError(f"runtime: {stale}")
     return binary, wrapper
+
+
+@functools.lru_cache(maxsize=1)
+def _stale_in_checkout() -> str:
+    """In a protect-lambda checkout (proxy/build.py beside the package), why the built binaries are not
+    those of its sources ("" when they are, and in an installed wheel, which has no sources)."""
+    build = PROXY_BIN_DIR.parent.parent / "proxy" / "build.py"
+    if not build.is_file():
+        return ""
+    spec = importlib.util.spec_from_file_location("protect_lambda_proxy_build", build)
+    if spec is None or spec.loader is None:
+        return ""
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.stale(PROXY_BIN_DIR))
 
 
 def staged_proxy_dir(architecture: lambda_.Architecture) -> Path:

@@ -41,5 +41,16 @@ def find_binary() -> Path:
         return path
     path = bundled_dir() / f"linux-{machine_arch()}" / BINARY
     if path.is_file():
+        build = bundled_dir().parent.parent / "proxy" / "build.py"
+        if build.is_file():  # a checkout: the binary must be of its sources
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("protect_lambda_proxy_build", build)
+            if spec is not None and spec.loader is not None:
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                why = str(module.stale(bundled_dir()))
+                if why:
+                    raise FileNotFoundError(why)
         return path
     raise FileNotFoundError(f"the proxy binary is not built ({path}): run `make proxy`, or set {ENV}")

@@ -132,7 +132,49 @@ def build(out: Path, arches: tuple[str, ...] = ARCHES, version: str | None = Non
     wrapper = out.resolve() / WRAPPER.name
     shutil.copyfile(WRAPPER, wrapper)
     wrapper.chmod(0o755)
+    if source == HERE:
+        (out.resolve() / SOURCE_FILE).write_text(source_digest() + "\n")
     return built
+
+
+#: The file under ``OUT`` that names the sources a build was made from (see :func:`source_digest`).
+SOURCE_FILE = "SOURCE"
+
+
+def source_files(root: Path = HERE.parent) -> list[Path]:
+    """What the binaries are built from: the Go sources and module files, the generators, the
+    wrapper, and the Python guard they are generated from (rules included)."""
+    proxy, guard = root / "proxy", root / "lambda_layer" / "protect_lambda"
+    files = [p for p in proxy.rglob("*") if p.is_file() and (
+        p.suffix == ".go" and not p.name.endswith("_gen.go") or p.name in ("go.mod", "go.sum", "wrapper")
+        or p.suffix == ".py") and "engine/rules" not in p.as_posix()]
+    files += [p for p in guard.rglob("*") if p.is_file() and p.suffix in (".py", ".json")]
+    return sorted(files)
+
+
+def source_digest(root: Path = HERE.parent) -> str:
+    """sha256 over the names and contents of :func:`source_files`: a build whose ``SOURCE`` differs
+    was made from other sources (``make proxy`` builds it again)."""
+    digest = hashlib.sha256()
+    for path in source_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def stale(out: Path) -> str:
+    """Why the build under ``out`` is not one of this checkout's sources ("" when it is).
+
+    Example:
+        >>> stale(DEFAULT_OUT)  # doctest: +SKIP
+        ''
+    """
+    recorded = out / SOURCE_FILE
+    built = recorded.read_text().strip() if recorded.is_file() else ""
+    if built != source_digest():
+        return (f"the proxy binaries in {out} were built from other sources than this checkout's "
+                "(the guard or the proxy changed since): run `make proxy`")
+    return ""
 
 
 def guard_version() -> str:

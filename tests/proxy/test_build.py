@@ -93,3 +93,17 @@ def test_the_wheel_carries_the_binaries_a_synth_stages(proxy_binaries: dict[str,
         wrapper = archive.getinfo("protect_lambda_construct/proxy_bin/wrapper")
         assert archive.read(wrapper) == (PROXY_SOURCE / "layer" / "wrapper").read_bytes()
         assert wrapper.external_attr >> 16 & 0o111
+
+
+def test_a_build_of_other_sources_is_stale(tmp_path: Path) -> None:
+    """The constructs and `scan --engine proxy` refuse binaries built from other sources than the
+    checkout's (a guard changed without `make proxy`): the build records what it was built from."""
+    build = proxy_build
+    assert "run `make proxy`" in build.stale(tmp_path)  # type: ignore[attr-defined]  # never built there
+    (tmp_path / build.SOURCE_FILE).write_text("0" * 64 + "\n")  # type: ignore[attr-defined]
+    assert "other sources" in build.stale(tmp_path)  # type: ignore[attr-defined]
+    (tmp_path / build.SOURCE_FILE).write_text(build.source_digest() + "\n")  # type: ignore[attr-defined]
+    assert build.stale(tmp_path) == ""  # type: ignore[attr-defined]
+    names = {p.name for p in build.source_files()}  # type: ignore[attr-defined]
+    assert {"guard.py", "contract.py", "main.go", "go.mod", "wrapper", "generate.py"} <= names
+    assert not any(name.endswith("_gen.go") for name in names)

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/engine"
@@ -65,7 +66,8 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("listening on 127.0.0.1:%s: %w", port, err)
 	}
-	server := &http.Server{Handler: runtimeproxy.New(api, inspector.FromEnvironment(os.Getenv, os.Stdout))}
+	guard := inspector.FromEnvironment(os.Getenv, os.Stdout)
+	server := &http.Server{Handler: runtimeproxy.New(api, guard)}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 
@@ -75,6 +77,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	guard.CompileInBackground() // overlaps the runtime's initialisation
+
 	events := make(chan error, 1)
 	go func() {
 		for {
@@ -104,6 +108,7 @@ func scan(args []string) int {
 	flags := flag.NewFlagSet("scan", flag.ContinueOnError)
 	mode := flags.String("mode", "block", "block or monitor")
 	sensitivity := flags.Int("sensitivity", 1, "sensitivity level 1-4")
+	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile (go tool pprof) of the scan to this file")
 	rulesFile := flags.String("rules", "", "custom rules (validated, with their translations: protect-lambda scan --engine proxy writes it)")
 	if err := flags.Parse(args); err != nil || flags.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: protect-lambda-proxy scan [--mode block|monitor] [--sensitivity 1-4] FILE.jsonl")
@@ -126,6 +131,19 @@ func scan(args []string) int {
 			return 2
 		}
 		defer in.Close()
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "protect-lambda-proxy scan:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "protect-lambda-proxy scan:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if err := g.Scan(in, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "protect-lambda-proxy scan:", err)

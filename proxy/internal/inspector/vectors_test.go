@@ -149,3 +149,15 @@ func TestPrewarmedInitialisationCompilesEveryRule(t *testing.T) {
 		t.Fatalf("not blocked after a prewarmed init: %+v", v)
 	}
 }
+
+// The background compilation and inspections run at the same time (go test -race).
+func TestBackgroundCompilationRacesNothing(t *testing.T) {
+	in := FromEnvironment(func(string) string { return "" }, &strings.Builder{})
+	in.CompileInBackground()
+	for i := 0; i < 20; i++ {
+		v := in.Event(&runtimeproxy.Invocation{RequestID: "r", Event: []byte(`{"q": "1' OR '1'='1' --", "u": "http://169.254.169.254/"}`)})
+		if !v.Block {
+			t.Fatal("not blocked")
+		}
+	}
+}
