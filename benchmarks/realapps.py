@@ -36,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from protect_lambda_tools.local_template import protected_functions  # noqa: E402
 #: Requirements this project's environment provides (its pinned versions are used).
 PROVIDED = {"aws-cdk-lib", "constructs", "jsii", "boto3", "botocore", "pytest", "types-setuptools",
             "types-boto3", "cattrs", "setuptools"}
@@ -242,9 +245,8 @@ def report_app(app: Path, work: Path) -> AppReport:
         return report
     report.resources_added = (sum(len(t.get("Resources", {})) for t in after.values())
                               - sum(len(t.get("Resources", {})) for t in before.values()))
-    report.protected_count = sum(1 for t in after.values() for r in t.get("Resources", {}).values()
-                                 if r.get("Type") == "AWS::Lambda::Function"
-                                 and r.get("Properties", {}).get("Handler") == "protect_lambda.wrapper.handler")
+    # the guard wrapper (Python) or the proxy extension (other runtimes)
+    report.protected_count = sum(len(protected_functions(t)) for t in after.values())
     for path, kind, data in _messages(report.protected.outdir):
         text = str(data)
         if kind == "aws:cdk:warning" and "protect-lambda" in text:
