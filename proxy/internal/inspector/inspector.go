@@ -147,14 +147,6 @@ func errorType(err error) string {
 
 type syntaxError struct{ error }
 
-// message is str() of the Python exception.
-func message(err error) string {
-	if e, ok := err.(*responses.TypeError); ok {
-		return e.Msg
-	}
-	return err.Error()
-}
-
 // safely runs f, turning a panic into a *failed error (the guard must never take the
 // proxy down with it).
 func safely(f func() error) (err error) {
@@ -255,8 +247,7 @@ func (in *Inspector) Response(inv *runtimeproxy.Invocation, body []byte) runtime
 	defer in.mu.Unlock()
 	call := in.call(inv)
 	result := responseValue(body)
-	var answer *pyjson.Value
-	changed := false
+	var answer *pyjson.Value // nil: the runtime's own bytes go on, untouched
 	failure := safely(func() error {
 		out, err := in.guard.InspectResponse(result, st.handlerEvent, true)
 		if err != nil {
@@ -266,14 +257,12 @@ func (in *Inspector) Response(inv *runtimeproxy.Invocation, body []byte) runtime
 		if out.Blocked {
 			answer, err = responses.Withhold(out, st.source, st.event, []rune(call.RequestID), result, st.plan.Held,
 				in.config.AuthorizerResponse)
-			changed = true
 			return err
 		}
 		if len(st.plan.Held) > 0 {
-			answer, err = st.plan.WithHeldFailures(result, st.source)
-			changed = true
+			answer = st.plan.WithHeldFailures(result, st.source)
 		}
-		return err
+		return nil
 	})
 	if r, ok := failure.(*responses.Refusal); ok {
 		return refusal(r, call.RequestID)
@@ -282,18 +271,13 @@ func (in *Inspector) Response(inv *runtimeproxy.Invocation, body []byte) runtime
 		if in.reporter.GuardFailed(failure, contract.PyDIRECTION_OUTBOUND, st.source, call, true) {
 			return in.refuse(failure, contract.PyDIRECTION_OUTBOUND, st.source, st.event, call.RequestID)
 		}
-		// still report the records held back inbound
-		if len(st.plan.Held) == 0 {
-			return runtimeproxy.Verdict{}
+		answer = nil // fail open: the handler's result, still with the records held back inbound
+		if len(st.plan.Held) > 0 {
+			answer = st.plan.WithHeldFailures(result, st.source)
 		}
-		merged, err := st.plan.WithHeldFailures(result, st.source)
-		if err != nil { // Python raises it from the wrapper: the invocation fails
-			return runtimeproxy.Verdict{Block: true, Failure: invocationError(errorType(err), message(err), call.RequestID)}
-		}
-		answer, changed = merged, true
 	}
-	if !changed {
-		return runtimeproxy.Verdict{} // the runtime's own bytes, untouched
+	if answer == nil {
+		return runtimeproxy.Verdict{}
 	}
 	return runtimeproxy.Verdict{Block: true, Answer: []byte(pyjson.Dumps(answer))}
 }

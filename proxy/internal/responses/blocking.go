@@ -77,10 +77,10 @@ func (p *InboundPlan) RaiseBlocked(source string) *Refusal {
 // Python: InboundPlan.with_held_failures
 //
 // WithHeldFailures is the handler's result with the records held back added to its batch item
-// failures (a *TypeError where Python raises one).
-func (p *InboundPlan) WithHeldFailures(result *pyjson.Value, source string) (*pyjson.Value, error) {
+// failures.
+func (p *InboundPlan) WithHeldFailures(result *pyjson.Value, source string) *pyjson.Value {
 	if len(p.Held) == 0 {
-		return result, nil
+		return result
 	}
 	return MergeBatchFailures(result, BatchFailures(source, p.Records, p.Held))
 }

@@ -534,10 +534,10 @@ func BatchResponse(failures []*pyjson.Value) *pyjson.Value {
 // MergeBatchFailures is the handler's result with the guard's failures added to its
 // batchItemFailures (result itself when there are none). An identifier that cannot be hashed (a
 // list or a dict as a Kafka identifier's partition or offset) names no record: it never counts
-// as the same as another (Python: _hashable_key). The error is always nil (kept for the callers).
-func MergeBatchFailures(result *pyjson.Value, failures []*pyjson.Value) (*pyjson.Value, error) {
+// as the same as another (Python: _hashable_key).
+func MergeBatchFailures(result *pyjson.Value, failures []*pyjson.Value) *pyjson.Value {
 	if len(failures) == 0 {
-		return result, nil
+		return result
 	}
 	merged := &pyjson.Value{Kind: pyjson.Object}
 	if result.IsMapping() {
@@ -562,7 +562,7 @@ func MergeBatchFailures(result *pyjson.Value, failures []*pyjson.Value) (*pyjson
 		}
 	}
 	setItem(merged, []rune("batchItemFailures"), List(entries))
-	return merged, nil
+	return merged
 }
 
 // Python: fallback_source

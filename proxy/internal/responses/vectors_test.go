@@ -227,7 +227,7 @@ func TestSameAsPythonResponses(t *testing.T) {
 				report(i, "raise_blocked "+style, raise, pyRaise)
 			}
 			for n, r := range results {
-				report(i, fmt.Sprintf("with_held_failures %s result %d", style, n), show(got(p.WithHeldFailures(r, source))), show(want.WithHeld[n]))
+				report(i, fmt.Sprintf("with_held_failures %s result %d", style, n), show(got(p.WithHeldFailures(r, source), nil)), show(want.WithHeld[n]))
 			}
 			if style == contract.PyAUTHORIZER_AUTO {
 				heldAuto = p.Held
@@ -302,7 +302,7 @@ func TestSameAsPythonResponses(t *testing.T) {
 			}
 			failures := append(BatchFailures(src, records, inRange), BatchFailuresAll(src, records)...)
 			for rn, r := range results {
-				report(i, fmt.Sprintf("merge_batch_failures %s result %d", src, rn), show(got(MergeBatchFailures(r, failures))), show(want.Merge[rn]))
+				report(i, fmt.Sprintf("merge_batch_failures %s result %d", src, rn), show(got(MergeBatchFailures(r, failures), nil)), show(want.Merge[rn]))
 			}
 		}
 		n = 0
