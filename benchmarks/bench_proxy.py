@@ -22,7 +22,6 @@ import argparse
 import importlib.util
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from protect_lambda_tools import runtime_client
-from protect_lambda_tools.runtime_api import Pending, RuntimeApi
+from protect_lambda_tools.runtime_api import Pending, RuntimeApi, free_port
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:bench"
 EVENT = json.dumps({"version": "2.0", "rawPath": "/items", "headers": {"host": "api.example.com"},
@@ -50,12 +49,6 @@ def _build() -> Path:
     out = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     arch = module._host_arch()
     return Path(module.build(out, (arch,))[arch])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait(api: RuntimeApi, kind: str, timeout: float = 20.0) -> None:
@@ -76,7 +69,7 @@ class Setup:
                "PYTHONPATH": f"{code}{os.pathsep}{runtime_client.runtime_dir()}"}
         command = [sys.executable, "-S", "-m", "awslambdaric", "app.handler"]
         if binary is not None:
-            port = str(_free_port())
+            port = str(free_port())
             env["PROTECT_LAMBDA_PROXY_PORT"] = port
             self.extension = subprocess.Popen([str(binary)], env={**env}, stdout=subprocess.DEVNULL,
                                               stderr=subprocess.DEVNULL)
@@ -118,7 +111,7 @@ def startup(binary: Path, runs: int) -> dict[str, float]:
         try:
             started = time.perf_counter()
             process = subprocess.Popen([str(binary)], env={"AWS_LAMBDA_RUNTIME_API": api.address,
-                                                           "PROTECT_LAMBDA_PROXY_PORT": str(_free_port())},
+                                                           "PROTECT_LAMBDA_PROXY_PORT": str(free_port())},
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _wait(api, "extension_next")
             times.append(time.perf_counter() - started)

@@ -41,10 +41,6 @@ exec "${{PROTECT_LAMBDA_WRAPPER:-/opt/protect-lambda/wrapper}}" \\
 """
 
 
-def _is_os_only(runtime: lambda_.Runtime) -> bool:
-    return runtime.name.startswith("provided")
-
-
 def _staged_code(function: lambda_.Function) -> Path | None:
     """The staged folder of the function's ``Code.from_asset`` directory, if it is one."""
     asset = function.node.try_find_child("Code")
@@ -107,5 +103,6 @@ def apply_shim(scope: Construct, function: lambda_.Function) -> None:
 
 
 def needs_shim(runtime: lambda_.Runtime) -> bool:
-    """Whether functions of ``runtime`` get the proxy through the bootstrap shim."""
-    return _is_os_only(runtime)
+    """Whether functions of ``runtime`` get the proxy through the bootstrap shim: an OS-only runtime
+    (``provided.*``), which runs no AWS_LAMBDA_EXEC_WRAPPER."""
+    return runtime.name.startswith("provided")

@@ -169,12 +169,13 @@ def ineligibility(function: lambda_.Function, *, layers_needed: int = 1,
     if present + layers_needed > MAX_LAYERS:
         return (f"layers: the function has {present} layers and the guard needs {layers_needed} more; "
                 f"Lambda allows {MAX_LAYERS}. Merge two of its layers into one to make room")
-    if proxied and needs_shim(function.runtime):
+    shimmed = proxied and needs_shim(function.runtime)
+    if shimmed:
         shim = shim_reason(function)
         if shim is not None:
             return shim
     own = environment_of(cfn)
-    if proxied and needs_shim(function.runtime):
+    if shimmed:
         added = {contract.SEAL_ENV: "x" * SEAL_BYTES, **(guard_environment or {})}
     elif proxied:
         wrapper = own.get(EXEC_WRAPPER_ENV)

@@ -31,6 +31,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 from protect_lambda import contract
 
+from .bootstrap_shim import needs_shim
 from .options import ProtectionError
 
 #: Where the wheel (and ``make proxy`` in a checkout) puts the prebuilt binaries and the wrapper.
@@ -155,4 +156,4 @@ def uses_proxy(runtime: lambda_.Runtime) -> bool:
     """Whether functions of ``runtime`` are guarded by the proxy: a managed non-Python runtime (through
     AWS_LAMBDA_EXEC_WRAPPER) or an OS-only one (through the bootstrap shim)."""
     family = runtime.family
-    return (family is not None and family.name in PROXY_FAMILIES) or runtime.name.startswith("provided")
+    return (family is not None and family.name in PROXY_FAMILIES) or needs_shim(runtime)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import socket
 import subprocess
 import threading
 import time
@@ -29,7 +28,8 @@ from typing import IO, Any
 from protect_lambda import contract
 from protect_lambda_tools import lambda_logs
 from protect_lambda_tools.local_invoke import FunctionSpec, Invocation, LocalInvokeError, LogEvent, log_stream_name
-from protect_lambda_tools.runtime_api import Pending, RuntimeApi
+from protect_lambda_tools.proxy_binary import machine_arch
+from protect_lambda_tools.runtime_api import Pending, RuntimeApi, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Where ``make demo`` / ``make test`` build the Node.js runtime client, and the project's Node.
@@ -47,12 +47,6 @@ def proxy_layer_dir(spec: FunctionSpec) -> Path:
             return layer
     raise LocalInvokeError(f"{spec.name}: none of its layers holds extensions/protect-lambda-proxy; "
                            "is it a Node.js function protected by protect-lambda?")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _read_lines(stream: IO[bytes], into: queue.Queue[tuple[int, str]]) -> None:
@@ -84,7 +78,7 @@ def invoke_proxied(spec: FunctionSpec, events: Sequence[Any], *, node_ric: Path 
         raise LocalInvokeError(f"AWS's Node.js runtime client is not installed at {ric} (make demo builds it)")
     api = RuntimeApi(spec.function_arn)
     lines: queue.Queue[tuple[int, str]] = queue.Queue()
-    port = _free_port()
+    port = free_port()
     env = spec.lambda_environment(log_stream=log_stream_name())
     env.update({"AWS_LAMBDA_RUNTIME_API": api.address, "PROTECT_LAMBDA_PROXY_PORT": str(port),
                 "PATH": f"{NODE_BIN}{os.pathsep}{env.get('PATH', '')}", "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}"})
@@ -134,17 +128,16 @@ def invoke_proxied(spec: FunctionSpec, events: Sequence[Any], *, node_ric: Path 
             process.wait()
 
 
-#: ELF e_machine of each architecture, as Go and platform.machine() name them.
-_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64"}
+#: ELF e_machine of each architecture, as Go names them.
+_MACHINES = {0x3E: "amd64", 0xB7: "arm64"}
 
 
 def _check_machine(binary: Path) -> None:
     """LocalInvokeError when the layer's binary is for another architecture than this machine's."""
-    import platform
-
-    header = binary.read_bytes()[:20]
+    with binary.open("rb") as handle:
+        header = handle.read(20)
     machine = _MACHINES.get(int.from_bytes(header[18:20], "little"), "unknown")
-    here = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower(), platform.machine().lower())
+    here = machine_arch() or "an architecture the proxy is not built for"
     if machine != here:
         raise LocalInvokeError(f"the function's proxy layer is built for {machine} and this machine is {here}: "
                                "run it where the architectures match (or synthesize the function for this one)")

@@ -6,7 +6,6 @@ import importlib.util
 import json
 import os
 import queue
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from protect_lambda_tools.runtime_api import Message, Pending, RuntimeApi
+from protect_lambda_tools.runtime_api import Message, Pending, RuntimeApi, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY_SOURCE = ROOT / "proxy"
@@ -44,12 +43,6 @@ def proxy_binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def proxy_binary(proxy_binaries: dict[str, Path]) -> Path:
     """The binary for this machine."""
     return proxy_binaries[proxy_build._host_arch()]  # type: ignore[attr-defined]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(api: RuntimeApi, kind: str, timeout: float = 10.0) -> Message:

@@ -24,7 +24,7 @@ from protect_lambda_tools.runtime_api import RuntimeApi
 from tests.detection import events as E
 
 from .conftest import FUNCTION_ARN, WRAPPER, Extension, Runtime, free_port, queue_event
-from .test_node_client import NODE_BIN, RIC, pytestmark  # noqa: F401 - skipped without the Node client
+from .test_node_client import NODE_BIN, RIC, node_code, pytestmark  # noqa: F401 - skipped without the Node client
 
 SEAL = "0f5e8a3c-1d2b-4e6f-9a7b-c8d9e0f1a2b3"
 HANDLERS = textwrap.dedent('''
@@ -50,10 +50,7 @@ HANDLERS = textwrap.dedent('''
 
 @pytest.fixture
 def code(tmp_path: Path) -> Path:
-    folder = tmp_path / "code"
-    folder.mkdir()
-    (folder / "index.mjs").write_text(HANDLERS)
-    return folder
+    return node_code(tmp_path, HANDLERS)
 
 
 class Session:

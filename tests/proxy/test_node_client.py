@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, TRACE, direct_and_proxied
+from protect_lambda_tools.proxy_invoke import DEFAULT_NODE_RIC, NODE_BIN
 
-RIC = Path(os.environ.get("PROTECT_LAMBDA_NODE_RIC", ROOT / ".node-ric" / "node_modules" / ".bin" / "aws-lambda-ric"))
-NODE_BIN = ROOT / "node_modules" / ".bin"  # the project's pinned Node 22
+from .conftest import TRACE, direct_and_proxied
+
+RIC = Path(os.environ.get("PROTECT_LAMBDA_NODE_RIC", DEFAULT_NODE_RIC))
 pytestmark = pytest.mark.skipif(not RIC.exists() or shutil.which("node", path=str(NODE_BIN)) is None,
                                 reason=f"the Node.js runtime client is not installed at {RIC} (make test installs it)")
 
@@ -45,12 +46,17 @@ HANDLERS = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture
-def code(tmp_path: Path) -> Path:
+def node_code(tmp_path: Path, handlers: str) -> Path:
+    """A function's code folder holding ``handlers`` as index.mjs."""
     folder = tmp_path / "code"
     folder.mkdir()
-    (folder / "index.mjs").write_text(HANDLERS)
+    (folder / "index.mjs").write_text(handlers)
     return folder
+
+
+@pytest.fixture
+def code(tmp_path: Path) -> Path:
+    return node_code(tmp_path, HANDLERS)
 
 
 def _run(binary: Path, workdir: Path, code: Path, handler: str, events: list[object], final: str):
