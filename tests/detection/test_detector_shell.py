@@ -124,6 +124,9 @@ def kinds(raw: str) -> set[str]:
         ("\r\nrcpt to: <root@localhost>", "mail-command"),
         ("x\r\nhelo attacker.example\r\n", "mail-command"),
         ("\r\nb07 select inbox", "mail-command"),
+        # a separator glued to the next word is shell even after a sentence
+        ("this is the best product that we have ever bought, it was great a;id;", "command-after-separator"),
+        ("thanks for the quick reply, it works now|id", "command-after-separator"),
     ],
 )
 def test_attack_structures(raw: str, kind: str) -> None:
@@ -254,6 +257,7 @@ BENIGN = [
     "<b>bold</b> & <i>italic</i> > plain",
     "price: $5; tax: $1",
     "red;$5 each",
+    "we went to the office to renew them; id cards were checked at the door",  # a sentence's ;
     "hello\r\ndata\r\nworld",
     "Steps:\r\n1 select the file\r\n2 copy it",
     # reStructuredText in changelogs and docs: roles and inline literals quote code

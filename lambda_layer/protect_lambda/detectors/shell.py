@@ -518,7 +518,9 @@ def lex(text: str) -> list[Word | Op]:
             if tok[0] == "`":
                 words = 2  # a markdown code fence: what follows is quoted code
         elif kind == "op" or kind == "nl":
-            items.append(Op("sep" if kind == "op" else "nl", tok, s, e, min(words, 2)))
+            # a separator glued to the next word (great;id) is shell, not a sentence's punctuation
+            glued = kind == "op" and text[e : e + 1] not in ("", " ", "\t", "\n", "\r")
+            items.append(Op("sep" if kind == "op" else "nl", tok, s, e, min(words, 1 if glued else 2)))
         elif kind == "sub":
             if tok == "`" and tick >= 0:
                 op = items[tick]

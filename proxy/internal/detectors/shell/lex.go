@@ -383,7 +383,11 @@ func lex(text []rune) []item {
 			if kind == "op" {
 				k = "sep"
 			}
-			items = append(items, &op{k, tok, s, e, min(words, 2)})
+			limit := 2
+			if kind == "op" && e < len(text) && !(text[e] == ' ' || text[e] == '\t' || text[e] == '\n' || text[e] == '\r') {
+				limit = 1 // glued to the next word (great;id): shell, not a sentence's punctuation
+			}
+			items = append(items, &op{k, tok, s, e, min(words, limit)})
 		case "sub":
 			if eq(tok, "`") && tick >= 0 {
 				o := asOp(items[tick])
