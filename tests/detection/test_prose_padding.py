@@ -1,0 +1,51 @@
+"""benchmarks/prose_padding.py: the measurement of attacks wrapped in sentences.
+
+These pin what the tool reports on a few cases written here, with the real guard: a separator
+glued to its command stays an attack after a sentence; one followed by a blank is judged as a
+sentence's punctuation (the trade-off docs/detection.md reports).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from protect_lambda import Guard
+
+TOOL = Path(__file__).resolve().parents[2] / "benchmarks" / "prose_padding.py"
+
+
+def _tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("prose_padding", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _case(category: str, value: str, label: str = "attack") -> dict[str, Any]:
+    return {"category": category, "label": label, "direction": "inbound",
+            "event": {"queryStringParameters": {"q": value}}}
+
+
+def test_each_variant_is_inspected_and_counted() -> None:
+    tool = _tool()
+    cases = [
+        _case("cmdi", "a;id;"),                 # glued: still an attack after a sentence
+        _case("cmdi", "; sleep 10"),            # a blank after ';': read as punctuation after prose
+        _case("benign", "hello", "benign"),     # not an attack: not counted
+        {"category": "cmdi", "label": "attack", "event": {"body": "x|id"}},  # no single parameter
+    ]
+    table = tool.measure(cases, Guard())
+    assert list(table) == ["cmdi"]
+    assert table["cmdi"] == {"as is": [2, 2], "sentence before": [1, 2], "sentence after": [2, 2]}
+
+
+def test_the_padded_values_keep_the_payload() -> None:
+    as_is, before, after = _tool().padded("1' or '1'='1")
+    assert as_is == "1' or '1'='1"
+    assert before.endswith(" 1' or '1'='1") and after.startswith("1' or '1'='1 ")
