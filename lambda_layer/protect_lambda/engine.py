@@ -596,13 +596,23 @@ CACHE_MAX_ENTRIES: Final = 4096
 DETECTOR_MAX_CHARS: Final = 64 * 1024
 
 
-def _detect_bounded(detect: Callable[[str], list[tuple[str, int, int]]], text: str) -> list[tuple[str, int, int]]:
-    """``detect(text)``, on the head and the tail of ``text`` when it is longer than :data:`DETECTOR_MAX_CHARS`."""
+_NO_KINDS: Final[frozenset[str]] = frozenset()
+#: A detector: the structures of a normalised text as (kind, start, end); it may stop reading once
+#: it found one of the kinds in its second argument (they decide the value on their own).
+Detect = Callable[[str, frozenset[str]], list[tuple[str, int, int]]]
+
+
+def _detect_bounded(detect: Detect, text: str, stop: frozenset[str]) -> list[tuple[str, int, int]]:
+    """``detect(text, stop)``, on the head and the tail of ``text`` when it is longer than
+    :data:`DETECTOR_MAX_CHARS` (not the tail when the head holds a kind of ``stop``)."""
     if len(text) <= DETECTOR_MAX_CHARS:
-        return detect(text)
+        return detect(text, stop)
     half = DETECTOR_MAX_CHARS // 2
     offset = len(text) - half
-    return [*detect(text[:half]), *((kind, start + offset, end + offset) for kind, start, end in detect(text[offset:]))]
+    head = detect(text[:half], stop)
+    if stop and any(kind in stop for kind, _, _ in head):
+        return head
+    return [*head, *((kind, start + offset, end + offset) for kind, start, end in detect(text[offset:], stop))]
 
 
 def _first_per_rule(found: list[Match]) -> list[Match]:
@@ -639,7 +649,9 @@ class RuleEngine:
         for rule in self.rules:
             if rule.detector is not None and rule.direction == contract.DIRECTION_INBOUND:
                 self._detectors.setdefault(rule.detector, {})[rule.kind or ""] = rule
-        self._detect: list[tuple[Callable[[str], list[tuple[str, int, int]]], dict[str, Rule]]] = []
+        self._detect: list[tuple[Detect, dict[str, Rule]]] = []
+        #: (detector index, decisive rules) -> the detector's kinds those rules stand for
+        self._stops: dict[tuple[int, frozenset[str]], frozenset[str]] = {}
         self._orders: dict[str | None, tuple[int, ...]] = {}
         detected = frozenset(r.category for kinds in self._detectors.values() for r in kinds.values())
         patterned = [r for r in self.rules if r.detector is None]
@@ -696,7 +708,9 @@ class RuleEngine:
         ``decisive`` names rules whose match decides the value on its own (the
         guard's blocking rules): once a stage (the patterns, then each detector)
         found one, the later stages are skipped, since they could only add
-        findings to a value already blocked.
+        findings to a value already blocked; a detector itself stops reading at
+        the first structure of a decisive rule's kind (the findings then name
+        what decided the value, not every structure it holds).
         """
         short = len(value) <= CACHE_MAX_VALUE_CHARS
         if short:
@@ -722,7 +736,7 @@ class RuleEngine:
             self._cache[(direction, value, decisive)] = (list(found), complete)
         return found
 
-    def _detector_functions(self) -> list[tuple[Callable[[str], list[tuple[str, int, int]]], dict[str, Rule]]]:
+    def _detector_functions(self) -> list[tuple[Detect, dict[str, Rule]]]:
         """The detectors the rules name, imported on first use (cold start)."""
         if len(self._detect) != len(self._detectors):
             import importlib
@@ -759,7 +773,11 @@ class RuleEngine:
                 detect, kinds = detectors[index]
                 decided = False
                 hits = per[index]
-                for kind, start, end in _detect_bounded(detect, text):
+                stop = self._stops.get((index, decisive)) if decisive else _NO_KINDS
+                if stop is None:
+                    stop = self._stops[(index, decisive)] = frozenset(
+                        kind for kind, rule in kinds.items() if rule.id in decisive)
+                for kind, start, end in _detect_bounded(detect, text, stop):
                     rule = kinds.get(kind)
                     if rule is not None:
                         hits.append(Match(rule, text, start, end))

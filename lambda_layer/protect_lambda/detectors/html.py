@@ -409,8 +409,10 @@ _AFTER_EXPRESSION: Final = frozenset(";/>.)+-`<,&|?]}'\"#*=!")
 # --- detector -------------------------------------------------------------------------------
 
 
-def detect(text: str) -> list[Span]:
-    """Return the XSS structures that ``text`` (a normalised value) forms.
+def detect(text: str, stop: frozenset[str] = frozenset()) -> list[Span]:
+    """Return the XSS structures that ``text`` (a normalised value) forms; reading ends after the
+    context in which a kind of ``stop`` was found (it decides the value: the guard's engine passes
+    the kinds of its blocking rules).
 
     Example:
         >>> detect('" onmouseover="alert(1)')
@@ -421,7 +423,8 @@ def detect(text: str) -> list[Span]:
     if not text or (_PREFILTER.search(text) is None and _JS_START.match(text) is None):
         return []
     found: list[Span] = []
-    _scan(text, found)
+    if _scan(text, found, stop):
+        return _dedupe(found)
     decoded = _decode_tricks(text)
     if decoded != text:
         inner: list[Span] = []
@@ -432,25 +435,43 @@ def detect(text: str) -> list[Span]:
     return _dedupe(found)
 
 
-def _scan(text: str, out: list[Span]) -> None:
-    """Read ``text`` in every context and append what is found to ``out``."""
+def _scan(text: str, out: list[Span], stop: frozenset[str] = frozenset()) -> bool:
+    """Read ``text`` in every context and append what is found to ``out``; return True as soon as
+    a context found a kind of ``stop`` (the contexts after it are not read)."""
     tags: list[tuple[int, int]] = []  # (start, end) of the tags read at the top level
     if "<" in text:
         _scan_markup(text, 0, len(text), 0, out, tags)
         if text.strip() == "<":
             out.append(("probe", 0, len(text)))
+        if stop and _stopped(out, 0, stop):
+            return True
     if "'" in text or '"' in text or "`" in text:
+        done = len(out)
         _scan_quote_breakouts(text, tags, out)
+        if stop and _stopped(out, done, stop):
+            return True
     if "=" in text:
+        done = len(out)
         _scan_value_start(text, out)
         _scan_handler_text(text, tags, out)
+        if stop and _stopped(out, done, stop):
+            return True
     if ":" in text:
+        done = len(out)
         _scan_text_schemes(text, out)
+        if stop and _stopped(out, done, stop):
+            return True
     if "(" in text or ":" in text:
         out.extend(("style-script", m.start(), m.end()) for m in _CSS_TEXT.finditer(text))
     _scan_js(text, out)
     if "{{" in text:
         _scan_templates(text, out)
+    return False
+
+
+def _stopped(found: list[Span], since: int, stop: frozenset[str]) -> bool:
+    """Whether a span of ``found`` from index ``since`` on is of a kind in ``stop``."""
+    return any(found[i][0] in stop for i in range(since, len(found)))
 
 
 def _dedupe(found: list[Span]) -> list[Span]:

@@ -183,8 +183,10 @@ def _system_path(value: str) -> str:
     return "system-file" if _SYSTEM_FILE.search("/".join(segments).rstrip()) else "system-path"
 
 
-def detect(text: str) -> list[tuple[str, int, int]]:
-    """The path-traversal structures of a normalised value (see the module docstring).
+def detect(text: str, stop: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
+    """The path-traversal structures of a normalised value (see the module docstring). Reading
+    already ends at the first climb above the root or sensitive file, so ``stop`` (the kinds that
+    decide the value, passed by the guard's engine) changes nothing here.
 
     Example:
         >>> [kind for kind, _, _ in detect("/etc/passwd")]

@@ -1235,8 +1235,10 @@ def _rst_blank(m: re.Match[str]) -> str:
     return "  " + m.group()[2:-2] + "  "
 
 
-def detect(text: str) -> list[Span]:
-    """Command-injection structures in the normalised ``text``, as ``(kind, start, end)``.
+def detect(text: str, stop: frozenset[str] = frozenset()) -> list[Span]:
+    """Command-injection structures in the normalised ``text``, as ``(kind, start, end)``; a command
+    of a kind in ``stop`` (it decides the value) spares the look for file names behind shell
+    tricks and for the other structures.
 
     Example:
         >>> detect("x|id")
@@ -1263,6 +1265,8 @@ def detect(text: str) -> list[Span]:
         text = _GNU_QUOTE.rx.sub(r"'\1'", text)  # same length: the spans still fit
     items = lex(text)
     _commands(items, out)
+    if stop and any(kind in stop for kind, _, _ in out):
+        return sorted(set(out), key=lambda s: (s[1], s[2], s[0]))[:MAX_SPANS]
     for w in items:  # /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
         if (isinstance(w, Word) and w.flags & (OBF | GLOB | BRACE | VAR) and "/" in w.text
                 and not w.text.startswith(("/dev/tcp", "/dev/udp")) and _sensitive(w)):

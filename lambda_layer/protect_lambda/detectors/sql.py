@@ -827,8 +827,10 @@ _NEEDED: Final = ("'", '"', ";", "union", "or", "and", "||", "&&", "sleep", "ben
 _NEEDED_RX: Final = compile_rx("|".join(re.escape(n) for n in _NEEDED))
 
 
-def detect(text: str) -> list[tuple[str, int, int]]:
-    """The SQL-injection structures of a normalised value (see the module docstring).
+def detect(text: str, stop: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
+    """The SQL-injection structures of a normalised value (see the module docstring); reading ends
+    at the first structure of a kind in ``stop`` (it decides the value: the guard's engine passes
+    the kinds of its blocking rules).
 
     Example:
         >>> detect("-1 union select 1,2,version()")[0][0]
@@ -842,10 +844,11 @@ def detect(text: str) -> list[tuple[str, int, int]]:
             probe = _probe(tokens(text))
             return [(probe, 0, len(text))] if probe else []
         return []
-    found = _structures(text)
+    found = _structures(text, stop)
     if "+" in text and " " not in text:  # + may be a URL-encoded space the application decodes (1+or+1=1)
         seen = {kind for kind, _, _ in found}
-        found.extend(hit for hit in _structures(text.replace("+", " ")) if hit[0] not in seen)
+        if not (stop and not stop.isdisjoint(seen)):
+            found.extend(hit for hit in _structures(text.replace("+", " "), stop) if hit[0] not in seen)
     return found
 
 
@@ -853,7 +856,7 @@ def detect(text: str) -> list[tuple[str, int, int]]:
 _GNU_QUOTE: Final = compile_rx(r"(?<!`)`([^`'\n]{1,80})'")
 
 
-def _structures(text: str) -> list[tuple[str, int, int]]:
+def _structures(text: str, stop: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
     if "`" in text:
         text = _GNU_QUOTE.sub(r"`\1`", text)  # same length: the spans still fit the value
     found: list[tuple[str, int, int]] = []
@@ -861,6 +864,8 @@ def _structures(text: str) -> list[tuple[str, int, int]]:
         hit = _from_start(text, start, quoted)
         if hit is not None:
             found.append(hit)
+            if hit[0] in stop:
+                return found
     seen = {kind for kind, _, _ in found}
     found.extend(hit for hit in _anywhere(text) if hit[0] not in seen)
     return found

@@ -408,8 +408,9 @@ func (g *group) scan(text []rune) []Match {
 
 // --- the engine ---
 
-// Detector is one detector's Detect.
-type Detector func([]rune) []detectors.Span
+// Detector is one detector's Detect: the structures of a normalised text; it may stop reading once
+// it found a kind of its second argument (they decide the value on their own).
+type Detector func([]rune, map[string]bool) []detectors.Span
 
 // LeadDetector is lead_detector: the detector most likely to decide a normalised value.
 func LeadDetector(text []rune) string {
@@ -647,14 +648,18 @@ func firstPerRule(found []Match) []Match {
 	return kept
 }
 
-func detectBounded(detect Detector, text []rune) []detectors.Span {
+// Python: _detect_bounded
+func detectBounded(detect Detector, text []rune, stop map[string]bool) []detectors.Span {
 	if len(text) <= pyDETECTOR_MAX_CHARS {
-		return detect(text)
+		return detect(text, stop)
 	}
 	half := pyDETECTOR_MAX_CHARS / 2
 	offset := len(text) - half
-	out := append([]detectors.Span(nil), detect(text[:half])...)
-	for _, s := range detect(text[offset:]) {
+	out := append([]detectors.Span(nil), detect(text[:half], stop)...)
+	if detectors.Stopped(out, 0, stop) {
+		return out
+	}
+	for _, s := range detect(text[offset:], stop) {
 		out = append(out, detectors.Span{Kind: s.Kind, Start: s.Start + offset, End: s.End + offset})
 	}
 	return out
@@ -679,7 +684,16 @@ func (e *Engine) scanInbound(text []rune, decisive map[string]bool) ([]Match, bo
 		for _, index := range order {
 			d := e.detectors[index]
 			decided := false
-			for _, s := range detectBounded(d.detect, text) {
+			var stop map[string]bool // the kinds of d that decide the value
+			for kind, rule := range d.kinds {
+				if decisive[rule.ID] {
+					if stop == nil {
+						stop = map[string]bool{}
+					}
+					stop[kind] = true
+				}
+			}
+			for _, s := range detectBounded(d.detect, text, stop) {
 				if rule, ok := d.kinds[s.Kind]; ok {
 					per[index] = append(per[index], Match{rule, text, s.Start, s.End})
 					decided = decided || decisive[rule.ID]

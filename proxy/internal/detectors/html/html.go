@@ -29,16 +29,18 @@ type attribute struct {
 // Detect returns the XSS structures that text (a normalised value) forms.
 //
 // Python: detect
-func Detect(text []rune) []detectors.Span {
+func Detect(text []rune, stop map[string]bool) []detectors.Span {
 	if len(text) == 0 || (py_PREFILTER.Rx().Search(text, 0) == nil && py_JS_START.Rx().MatchAt(text, 0) == nil) {
 		return []detectors.Span{}
 	}
 	var found []Span
-	scan(text, &found)
+	if scan(text, &found, stop) {
+		return dedupe(found)
+	}
 	decoded := decodeTricks(text)
 	if !pystr.Equal(decoded, text) {
 		var inner []Span
-		scan(decoded, &inner)
+		scan(decoded, &inner, stop)
 		if len(inner) == 0 && py_TAG_OPEN.Rx().Search(decoded, 0) != nil &&
 			!containsRune(replace(text, "<![cdata[", ""), '<') {
 			inner = append(inner, Span{Kind: "markup", Start: 0, End: 0}) // markup written in a charset trick
@@ -50,24 +52,39 @@ func Detect(text []rune) []detectors.Span {
 	return dedupe(found)
 }
 
-// Python: _scan
-func scan(text []rune, out *[]Span) {
+// Python: _scan (true: a context found a kind of stop, and the contexts after it were not read)
+func scan(text []rune, out *[]Span, stop map[string]bool) bool {
 	var tags []tagSpan // (start, end) of the tags read at the top level
 	if containsRune(text, '<') {
 		scanMarkup(text, 0, len(text), 0, out, &tags)
 		if string(pystr.Strip(text)) == "<" {
 			*out = append(*out, Span{Kind: "probe", Start: 0, End: len(text)})
 		}
+		if detectors.Stopped(*out, 0, stop) {
+			return true
+		}
 	}
 	if containsRune(text, '\'') || containsRune(text, '"') || containsRune(text, '`') {
+		done := len(*out)
 		scanQuoteBreakouts(text, tags, out)
+		if detectors.Stopped(*out, done, stop) {
+			return true
+		}
 	}
 	if containsRune(text, '=') {
+		done := len(*out)
 		scanValueStart(text, out)
 		scanHandlerText(text, tags, out)
+		if detectors.Stopped(*out, done, stop) {
+			return true
+		}
 	}
 	if containsRune(text, ':') {
+		done := len(*out)
 		scanTextSchemes(text, out)
+		if detectors.Stopped(*out, done, stop) {
+			return true
+		}
 	}
 	if containsRune(text, '(') || containsRune(text, ':') {
 		py_CSS_TEXT.Rx().FindIter(text, func(m *pyre.Match) bool {
@@ -79,6 +96,7 @@ func scan(text []rune, out *[]Span) {
 	if contains(text, "{{") {
 		scanTemplates(text, out)
 	}
+	return false
 }
 
 // Python: _dedupe

@@ -13,7 +13,7 @@ func timed(text []rune) time.Duration {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	before := threadCPU()
-	Detect(text)
+	Detect(text, nil)
 	return threadCPU() - before
 }
 

@@ -163,7 +163,7 @@ func systemPath(value []rune) string {
 // Detect is Python's detect(): the path-traversal structures of a normalised value.
 //
 // Python: detect
-func Detect(text []rune) []detectors.Span {
+func Detect(text []rune, _ map[string]bool) []detectors.Span {
 	if !pystr.Contains(text, runeSlash) && !pystr.Contains(text, runeBackslash) {
 		return nil
 	}

@@ -13,7 +13,7 @@ import (
 func timed(text []rune) time.Duration {
 	runtime.GC()
 	start := time.Now()
-	Detect(text)
+	Detect(text, nil)
 	return time.Since(start)
 }
 

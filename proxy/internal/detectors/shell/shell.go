@@ -184,7 +184,7 @@ func rstBlank(m *pyre.Match) []rune {
 // Detect returns the command-injection structures in the normalised text, as Python's
 // detect() does.
 // Python: detect
-func Detect(text []rune) []detectors.Span {
+func Detect(text []rune, stop map[string]bool) []detectors.Span {
 	if len(text) < 2 {
 		return nil
 	}
@@ -215,6 +215,9 @@ func Detect(text []rune) []detectors.Span {
 	}
 	items := lex(text)
 	sc.commands(items, &out)
+	if detectors.Stopped(out, 0, stop) {
+		return sortSpans(out)
+	}
 	for _, it := range items { // /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
 		w := asWord(it)
 		if w != nil && w.flags&(pyOBF|pyGLOB|pyBRACE|pyVAR) != 0 && hasRune(w.text, '/') &&
@@ -224,6 +227,14 @@ func Detect(text []rune) []detectors.Span {
 	}
 	sc.structures(text, &out)
 	if len(out) > 1 {
+		out = sortSpans(out)
+	}
+	return out
+}
+
+// sortSpans is sorted(set(out), key=(start, end, kind))[:MAX_SPANS].
+func sortSpans(out []detectors.Span) []detectors.Span {
+	{
 		seen := map[detectors.Span]bool{}
 		uniq := out[:0:0]
 		for _, s := range out {
@@ -242,7 +253,6 @@ func Detect(text []rune) []detectors.Span {
 			}
 			return x.Kind < y.Kind
 		})
-		out = uniq[:min(len(uniq), pyMAX_SPANS)]
+		return uniq[:min(len(uniq), pyMAX_SPANS)]
 	}
-	return out
 }

@@ -22,7 +22,7 @@ func repeat(unit string, n int) []rune {
 func timed(text []rune) time.Duration {
 	runtime.GC()
 	begin := threadClock()
-	Detect(text)
+	Detect(text, nil)
 	return threadClock() - begin
 }
 

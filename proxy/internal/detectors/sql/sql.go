@@ -397,7 +397,7 @@ func (s *state) anywhere(text []rune) []detectors.Span {
 
 // Detect is the SQL-injection structures of a normalised value.
 // Python: detect
-func Detect(text []rune) []detectors.Span {
+func Detect(text []rune, stop map[string]bool) []detectors.Span {
 	s := newState()
 	if py_NEEDED_RX.Rx().Search(text, 0) == nil && pystr.Count(text, []rune("(")) < 2 &&
 		!pystr.Contains(text, []rune("0x")) { // f(g(x)), 0x41: calls
@@ -409,14 +409,15 @@ func Detect(text []rune) []detectors.Span {
 		}
 		return nil
 	}
-	found := s.structures(text)
-	if pystr.Contains(text, []rune("+")) && !pystr.Contains(text, []rune(" ")) {
+	found := s.structures(text, stop)
+	if pystr.Contains(text, []rune("+")) && !pystr.Contains(text, []rune(" ")) &&
+		!detectors.Stopped(found, 0, stop) {
 		// + may be a URL-encoded space the application decodes (1+or+1=1)
 		seen := map[string]bool{}
 		for _, hit := range found {
 			seen[hit.Kind] = true
 		}
-		for _, hit := range s.structures(pystr.Replace(text, []rune("+"), []rune(" "))) {
+		for _, hit := range s.structures(pystr.Replace(text, []rune("+"), []rune(" ")), stop) {
 			if !seen[hit.Kind] {
 				found = append(found, hit)
 			}
@@ -426,7 +427,7 @@ func Detect(text []rune) []detectors.Span {
 }
 
 // Python: _structures
-func (s *state) structures(text []rune) []detectors.Span {
+func (s *state) structures(text []rune, stop map[string]bool) []detectors.Span {
 	if pystr.Contains(text, []rune("`")) {
 		// _GNU_QUOTE.sub(r"`\1`", text); same length: the spans still fit the value
 		text = py_GNU_QUOTE.Rx().Sub(text, func(m *pyre.Match) []rune {
@@ -439,6 +440,9 @@ func (s *state) structures(text []rune) []detectors.Span {
 	for _, st := range starts(text) {
 		if hit, ok := s.fromStart(text, st.at, st.quoted); ok {
 			found = append(found, hit)
+			if stop[hit.Kind] {
+				return found
+			}
 		}
 	}
 	seen := map[string]bool{}
