@@ -127,6 +127,9 @@ def kinds(raw: str) -> set[str]:
         # a separator glued to the next word is shell even after a sentence
         ("this is the best product that we have ever bought, it was great a;id;", "command-after-separator"),
         ("thanks for the quick reply, it works now|id", "command-after-separator"),
+        # a pipe or && is no sentence's punctuation: a probe after one counts after prose too
+        ("this is the best product that we have ever bought, it was great | id", "command-after-separator"),
+        ("thanks for the quick reply, it works now && sleep 5", "command-after-separator"),
     ],
 )
 def test_attack_structures(raw: str, kind: str) -> None:
@@ -258,6 +261,9 @@ BENIGN = [
     "price: $5; tax: $1",
     "red;$5 each",
     "we went to the office to renew them; id cards were checked at the door",  # a sentence's ;
+    # a script quoted in prose: a shell or a build tool after || or | stays prose
+    "the step will run git diff --exit-code || bash -c 'echo the tree changed' on each push",
+    "to install it we fetched the script and piped it | sh as the readme says",
     "hello\r\ndata\r\nworld",
     "Steps:\r\n1 select the file\r\n2 copy it",
     # reStructuredText in changelogs and docs: roles and inline literals quote code

@@ -778,6 +778,8 @@ _PROSE = 2  # after a separator or in $( ) that follows prose or a script
 _SUBST = 3  # inside $( ), <( ), >( ) or backticks
 _INLINE = 4  # a cmdlet standing anywhere
 _MARKDOWN = 5  # a markdown code span or a SQL identifier in backticks
+#: Separators prose does not write (a sentence's ";" and "&" are punctuation and "and").
+_PIPES: Final = frozenset(("|", "||", "&&"))
 _ENDS: Final = frozenset(("sep", "nl", "close", "rp", "ungroup", "group", "sub", "lp"))
 
 
@@ -901,6 +903,33 @@ def _commands(items: list[Word | Op], out: list[Span]) -> None:
             cmdline = True
 
 
+#: Words looked at before a separator by :func:`_script_before`.
+SCRIPT_LOOKBACK: Final = 8
+
+
+def _script_before(items: list[Word | Op], i: int) -> bool:
+    """Whether a build tool, a shell or a download tool is among the last words before the
+    separator ahead of ``items[i]``: a script quoted in prose (``run make test || cat test.log``).
+
+    Example:
+        >>> t = lex("run make test || cat test.log"); _script_before(t, 4)
+        True
+    """
+    j = i - 1
+    while j >= 0 and isinstance(items[j], Op):
+        j -= 1
+    for _ in range(SCRIPT_LOOKBACK):
+        if j < 0:
+            break
+        w = items[j]
+        if not isinstance(w, Word):
+            break
+        if w.text in BUILD or w.text in SHELLS or w.text in TOOLS:
+            return True
+        j -= 1
+    return False
+
+
 def _command(
     items: list[Word | Op],
     i: int,
@@ -1008,6 +1037,9 @@ def _command(
     else:
         cls = "E"
     eff = ctx
+    if ctx == _PROSE and sep in _PIPES and cls != "T" and name not in SHELLS and name not in BUILD \
+            and not _script_before(items, i):
+        eff = _SEP  # "... it was great | id": a sentence has no pipe; a script's "| sh", "make || cat" stay prose
     if obf and ctx in (_START, _PROSE, _MARKDOWN) or by_path and ctx == _START:
         eff = _SEP  # /usr/bin/id, 'i'fconfig: nobody writes these in prose
     if alone and k == i and word.flags & QUO and cls in ("R", "r"):

@@ -174,6 +174,28 @@ func (sc *scan) commands(items []item, out *[]detectors.Span) {
 }
 
 // Python: _command
+// scriptBefore is whether a build tool, a shell or a download tool is among the last words before
+// the separator ahead of items[i]: a script quoted in prose (run make test || cat test.log).
+// Python: _script_before
+func scriptBefore(items []item, i int) bool {
+	j := i - 1
+	for j >= 0 && asOp(items[j]) != nil {
+		j--
+	}
+	for n := 0; n < pySCRIPT_LOOKBACK && j >= 0; n++ {
+		w := asWord(items[j])
+		if w == nil {
+			break
+		}
+		t := string(w.text)
+		if pyBUILD[t] || pySHELLS[t] || pyTOOLS[t] {
+			return true
+		}
+		j--
+	}
+	return false
+}
+
 func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alone bool, out *[]detectors.Span) (int, bool) {
 	first := asWord(items[i])
 	// assignments, empty variables and prefixes (sudo, time, nohup, env) before the command
@@ -298,6 +320,10 @@ func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alo
 		cls = 'E'
 	}
 	eff := ctx
+	if ctx == py_PROSE && py_PIPES[string(sep)] && cls != 'T' && !pySHELLS[name] && !pyBUILD[name] &&
+		!scriptBefore(items, i) {
+		eff = py_SEP // "... it was great | id": a sentence has no pipe; a script's "| sh", "make || cat" stay prose
+	}
 	if obf && (ctx == py_START || ctx == py_PROSE || ctx == py_MARKDOWN) || byPath && ctx == py_START {
 		eff = py_SEP // /usr/bin/id, 'i'fconfig: nobody writes these in prose
 	}
