@@ -395,7 +395,9 @@ def rule_example_texts() -> list[str]:
     texts = []
     for positives, negatives in EXAMPLES.values():
         texts += [*positives, *negatives]
-    return texts
+    # each also after and before a sentence: the detectors weigh what follows prose apart
+    before, after = "this is the best product that we have ever bought, it was great ", " as we said"
+    return texts + [before + t for t in texts] + [t + after for t in texts]
 
 
 def adversarial_texts() -> list[str]:

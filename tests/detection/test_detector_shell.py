@@ -130,6 +130,9 @@ def kinds(raw: str) -> set[str]:
         # a pipe or && is no sentence's punctuation: a probe after one counts after prose too
         ("this is the best product that we have ever bought, it was great | id", "command-after-separator"),
         ("thanks for the quick reply, it works now && sleep 5", "command-after-separator"),
+        # after ; or & in prose: a command with only command-like arguments, ending the value
+        ("this is the best product that we have ever bought, it was great; sleep 10", "command-after-separator"),
+        ("this is the best product that we have ever bought, it was great & ls -l /tmp", "command-after-separator"),
     ],
 )
 def test_attack_structures(raw: str, kind: str) -> None:
@@ -261,6 +264,9 @@ BENIGN = [
     "price: $5; tax: $1",
     "red;$5 each",
     "we went to the office to renew them; id cards were checked at the door",  # a sentence's ;
+    "it was a very long day at the fair for all of us; sleep 10 hours",  # an argument that is a word
+    "we had the best time at the lake with the kids; sleep 10 and then home",  # the sentence goes on
+    "after the game we drove out to the coast & sleep there",  # & as "and", a word after the command
     # a script quoted in prose: a shell or a build tool after || or | stays prose
     "the step will run git diff --exit-code || bash -c 'echo the tree changed' on each push",
     "to install it we fetched the script and piped it | sh as the readme says",

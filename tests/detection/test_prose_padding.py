@@ -1,8 +1,8 @@
 """benchmarks/prose_padding.py: the measurement of attacks wrapped in sentences.
 
 These pin what the tool reports on a few cases written here, with the real guard: a separator
-glued to its command stays an attack after a sentence; one followed by a blank is judged as a
-sentence's punctuation (the trade-off docs/detection.md reports).
+glued to its command stays an attack after a sentence; a ";" followed by a blank and a bare
+command word is judged as a sentence's punctuation (the trade-off docs/detection.md reports).
 """
 
 from __future__ import annotations
@@ -36,13 +36,13 @@ def test_each_variant_is_inspected_and_counted() -> None:
     tool = _tool()
     cases = [
         _case("cmdi", "a;id;"),                 # glued: still an attack after a sentence
-        _case("cmdi", "; sleep 10"),            # a blank after ';': read as punctuation after prose
+        _case("cmdi", "; pwd"),                 # a bare word after "; ": punctuation in prose, either side
         _case("benign", "hello", "benign"),     # not an attack: not counted
         {"category": "cmdi", "label": "attack", "event": {"body": "x|id"}},  # no single parameter
     ]
     table = tool.measure(cases, Guard())
     assert list(table) == ["cmdi"]
-    assert table["cmdi"] == {"as is": [2, 2], "sentence before": [1, 2], "sentence after": [2, 2]}
+    assert table["cmdi"] == {"as is": [2, 2], "sentence before": [1, 2], "sentence after": [1, 2]}
 
 
 def test_the_padded_values_keep_the_payload() -> None:

@@ -988,7 +988,7 @@ def _command(
     # the arguments, up to the end of the simple command (bounded look-ahead)
     j = k + 1
     nargs = redirs = flags = level = 0
-    prose = False
+    prose = weak = False
     last_end = word.end
     while j < n and j - k <= 24:
         a = items[j]
@@ -1012,9 +1012,13 @@ def _command(
         if t[:1] == "-" and t[1:2].isalpha() or t[:1] == "/" and len(t) <= 3:
             flags += 1  # -c, --norc, cmd.exe's /c
         if found is not None:
-            level = max(level, _arg_level(a, found[0]))
+            arg = _arg_level(a, found[0])
+            level = max(level, arg)
+            weak = weak or arg == 0
         last_end = a.end
         j += 1
+    # the command ends the value or its line: nothing of the sentence goes on after it
+    ends = j >= n or isinstance(items[j], Op) and items[j].kind in ("sep", "nl")
     while j < n and isinstance(items[j], Word):  # a very long command: skip the rest
         j += 1
     if found is None:
@@ -1040,6 +1044,9 @@ def _command(
     if ctx == _PROSE and sep in _PIPES and cls != "T" and name not in SHELLS and name not in BUILD \
             and not _script_before(items, i):
         eff = _SEP  # "... it was great | id": a sentence has no pipe; a script's "| sh", "make || cat" stay prose
+    elif ctx == _PROSE and sep in (";", "&") and nargs and not weak and level >= 2 and ends \
+            and not _script_before(items, i):
+        eff = _SEP  # "... it was great; sleep 10", "& ls -l /tmp": only command-like arguments, to the end
     if obf and ctx in (_START, _PROSE, _MARKDOWN) or by_path and ctx == _START:
         eff = _SEP  # /usr/bin/id, 'i'fconfig: nobody writes these in prose
     if alone and k == i and word.flags & QUO and cls in ("R", "r"):

@@ -253,7 +253,7 @@ func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alo
 	// the arguments, up to the end of the simple command (bounded look-ahead)
 	j := k + 1
 	nargs, redirs, flags, level := 0, 0, 0, 0
-	prose := false
+	prose, weak := false, false
 	lastEnd := w.end
 	for j < n && j-k <= 24 {
 		if a := asOp(items[j]); a != nil {
@@ -284,10 +284,19 @@ func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alo
 			flags++ // -c, --norc, cmd.exe's /c
 		}
 		if found {
-			level = max(level, sc.argLevel(a, name))
+			arg := sc.argLevel(a, name)
+			level = max(level, arg)
+			weak = weak || arg == 0
 		}
 		lastEnd = a.end
 		j++
+	}
+	// the command ends the value or its line: nothing of the sentence goes on after it
+	ends := j >= n
+	if !ends {
+		if o := asOp(items[j]); o != nil && (o.kind == "sep" || o.kind == "nl") {
+			ends = true
+		}
 	}
 	for j < n && asWord(items[j]) != nil { // a very long command: skip the rest
 		j++
@@ -323,6 +332,9 @@ func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alo
 	if ctx == py_PROSE && py_PIPES[string(sep)] && cls != 'T' && !pySHELLS[name] && !pyBUILD[name] &&
 		!scriptBefore(items, i) {
 		eff = py_SEP // "... it was great | id": a sentence has no pipe; a script's "| sh", "make || cat" stay prose
+	} else if ctx == py_PROSE && (eq(sep, ";") || eq(sep, "&")) && nargs > 0 && !weak && level >= 2 && ends &&
+		!scriptBefore(items, i) {
+		eff = py_SEP // "... it was great; sleep 10", "& ls -l /tmp": only command-like arguments, to the end
 	}
 	if obf && (ctx == py_START || ctx == py_PROSE || ctx == py_MARKDOWN) || byPath && ctx == py_START {
 		eff = py_SEP // /usr/bin/id, 'i'fconfig: nobody writes these in prose
