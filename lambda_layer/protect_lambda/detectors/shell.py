@@ -1018,7 +1018,8 @@ def _command(
         last_end = a.end
         j += 1
     # the command ends the value or its line: nothing of the sentence goes on after it
-    ends = j >= n or isinstance(items[j], Op) and items[j].kind in ("sep", "nl")
+    after = items[j] if j < n else None
+    ends = after is None or isinstance(after, Op) and after.kind in ("sep", "nl")
     while j < n and isinstance(items[j], Word):  # a very long command: skip the rest
         j += 1
     if found is None:
