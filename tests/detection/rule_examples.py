@@ -44,7 +44,8 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
                  ["schema information", "wait for it"]),
     # SQL injection decided on tokens (detector "sql")
     "sqli-101": (["1' or '1'='1", "1 or 1=1--", "\") or (\"a\"=\"a", "x' and sleep(5)#", " or 1=1#"],
-                 ["either none, true or false", "do you mean 'bananas' or 'banana'?", "\"foo\" and \"bar\""]),
+                 ["either none, true or false", "do you mean 'bananas' or 'banana'?", "\"foo\" and \"bar\"",
+                  "a join with no discriminator, resulting in an additional \"and null\" clause."]),
     "sqli-102": (["-1 union select 1,2,version()", "x' union all select null,null--", "1 union(select 2)",
                   "1dunion select 2", "-1funion select column_name from t", "\\n/0.e3union select 2"],
                  ["the union of two sets", "union station select tours", "the 3d union of shapes",

@@ -400,7 +400,12 @@ def _ends_sql(toks: list[_Tok], i: int, quoted: str) -> bool:
     if t.kind == "cmt" or t.text in (")", ";") or (t.kind == "word" and t.text in CONTINUATIONS):
         return True
     return bool(quoted) and t.kind == "str" and t.text[:1] == quoted and t.text[-1:] != quoted \
-        and len(toks) == i + 1
+        and len(toks) == i + 1 and not _PROSE_TAIL.search(t.text)
+
+
+#: A dangling string the query's quote would complete that holds a blank then a word: the value
+#: goes on in prose (resulting in an additional "and null" clause.), not into a string operand.
+_PROSE_TAIL: Final = compile_rx(r"\s[^\W\d_]{2,}")
 
 
 def _judge(toks: list[_Tok], quoted: str) -> tuple[str, int] | None:

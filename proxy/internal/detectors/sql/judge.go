@@ -255,7 +255,8 @@ func endsSQL(toks []*tok, i int, quoted string) bool {
 	if t.kind == "cmt" || t.text == ")" || t.text == ";" || (t.kind == "word" && pyCONTINUATIONS[t.text]) {
 		return true
 	}
-	return quoted != "" && t.kind == "str" && head1(t) == quoted && tail1(t) != quoted && len(toks) == i+1
+	return quoted != "" && t.kind == "str" && head1(t) == quoted && tail1(t) != quoted && len(toks) == i+1 &&
+		py_PROSE_TAIL.Rx().Search(t.runes, 0) == nil
 }
 
 // tautologyOrExpression is Python's `"tautology" if logical or comparison else "expression"`.
