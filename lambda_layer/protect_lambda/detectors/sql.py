@@ -511,6 +511,8 @@ def _union_select(toks: list[_Tok], i: int) -> bool:
     if j >= len(toks):
         return True
     nxt = toks[j]
+    if nxt.text == "(" and j + 1 < len(toks) and toks[j + 1].text == ")":
+        return False  # select(): an API's method named in prose; SQL has no empty ( )
     # a select list: constants, null, *, calls, columns followed by , or from, a variable
     if nxt.kind in ("num", "str", "var") or nxt.text in ("*", "null", "distinct", "all", "(") or (
             nxt.kind == "word" and j + 1 < len(toks) and toks[j + 1].text == "("):

@@ -434,6 +434,9 @@ func unionSelect(toks []*tok, i int) bool {
 		return true
 	}
 	nxt := toks[j]
+	if nxt.text == "(" && j+1 < len(toks) && toks[j+1].text == ")" {
+		return false // select(): an API's method named in prose; SQL has no empty ( )
+	}
 	// a select list: constants, null, *, calls, columns followed by , or from, a variable
 	if nxt.kind == "num" || nxt.kind == "str" || nxt.kind == "var" || oneOf(nxt.text, "*", "null", "distinct", "all", "(") ||
 		(nxt.kind == "word" && j+1 < len(toks) && toks[j+1].text == "(") {
