@@ -3,8 +3,9 @@
 The guard damps keyword patterns in prose and the shell detector wants a sensitive argument
 after a separator that follows prose (both to keep false positives on tickets, changelogs and
 chat low). This measures what that costs: every inbound attack of CASES.jsonl whose event has a
-single query parameter is inspected three times, as it is, with a sentence before it and with a
-sentence after it, and detection per category is reported for each.
+single query parameter is inspected four times: as it is, with a sentence before it, with a
+sentence after it, and in double quotes inside a sentence (documentation quotes code that way);
+detection per category is reported for each.
 
 Usage:
     PYTHONPATH=lambda_layer:. python benchmarks/prose_padding.py ../shared/eval/cases.jsonl
@@ -24,17 +25,18 @@ from protect_lambda_tools.evaluation import read_cases
 #: The sentences put around each payload (the attacker chooses them; these are ordinary ones).
 BEFORE = "this is the best product that we have ever bought, it was great "
 AFTER = " please see the release notes for the change we made in this version of the library today"
-VARIANTS = ("as is", "sentence before", "sentence after")
+QUOTED = ('we tried this on the new version, "', '" and it was fine for us')
+VARIANTS = ("as is", "sentence before", "sentence after", "quoted in a sentence")
 
 
-def padded(value: str) -> tuple[str, str, str]:
-    """The value as is, after :data:`BEFORE` and before :data:`AFTER`.
+def padded(value: str) -> tuple[str, str, str, str]:
+    """The value as is, after :data:`BEFORE`, before :data:`AFTER`, and between :data:`QUOTED`.
 
     Example:
         >>> padded("x")[1].endswith("great x")
         True
     """
-    return value, BEFORE + value, value + AFTER
+    return value, BEFORE + value, value + AFTER, QUOTED[0] + value + QUOTED[1]
 
 
 def measure(cases: list[dict[str, Any]], guard: Guard) -> dict[str, dict[str, list[int]]]:
@@ -70,11 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(table, sys.stdout, indent=2, sort_keys=True)
         print()
         return 0
-    print(f"{'category':<16}{'cases':>7}" + "".join(f"{v:>18}" for v in VARIANTS))
+    print(f"{'category':<16}{'cases':>7}" + "".join(f"{v:>22}" for v in VARIANTS))
     for category in sorted(table):
         row = table[category]
         total = row[VARIANTS[0]][1]
-        print(f"{category:<16}{total:>7}" + "".join(f"{100 * b / n:>17.1f}%" for b, n in row.values()))
+        print(f"{category:<16}{total:>7}" + "".join(f"{100 * b / n:>21.1f}%" for b, n in row.values()))
     return 0
 
 

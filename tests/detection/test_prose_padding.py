@@ -42,10 +42,12 @@ def test_each_variant_is_inspected_and_counted() -> None:
     ]
     table = tool.measure(cases, Guard())
     assert list(table) == ["cmdi"]
-    assert table["cmdi"] == {"as is": [2, 2], "sentence before": [1, 2], "sentence after": [1, 2]}
+    assert table["cmdi"] == {"as is": [2, 2], "sentence before": [1, 2], "sentence after": [1, 2],
+                             "quoted in a sentence": [1, 2]}
 
 
 def test_the_padded_values_keep_the_payload() -> None:
-    as_is, before, after = _tool().padded("1' or '1'='1")
+    as_is, before, after, quoted = _tool().padded("1' or '1'='1")
     assert as_is == "1' or '1'='1"
     assert before.endswith(" 1' or '1'='1") and after.startswith("1' or '1'='1 ")
+    assert "\"1' or '1'='1\"" in quoted

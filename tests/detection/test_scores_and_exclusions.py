@@ -169,6 +169,7 @@ PROSE_TAIL = " please see the release notes for the change we made in this versi
     "``x' or 'a'='a' -- ``" + PROSE_TAIL,   # a quote in the span can close the query's string
     "`x' or 'a'='a' -- `" + PROSE_TAIL,
     "``1 or 1=1``" + PROSE_TAIL,            # a span that starts the value is where a number goes
+    'see "x\' or \'a\'=\'a\' --"' + PROSE_TAIL,  # a double-quoted span holding a quote is code too
 ])
 def test_payloads_in_code_spans_are_not_damped_as_prose(value: str) -> None:
     assert Guard().inspect_event(_event(q=value)).blocked
