@@ -19,7 +19,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from protect_lambda_tools import runtime_client
 from protect_lambda_tools.runtime_api import Pending, RuntimeApi, free_port
+from protect_lambda_tools.source_files import load_file
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:bench"
 EVENT = json.dumps({"version": "2.0", "rawPath": "/items", "headers": {"host": "api.example.com"},
@@ -42,10 +42,7 @@ EVENT = json.dumps({"version": "2.0", "rawPath": "/items", "headers": {"host": "
 
 
 def _build() -> Path:
-    spec = importlib.util.spec_from_file_location("proxy_build", ROOT / "proxy" / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_file("proxy_build", ROOT / "proxy" / "build.py")
     out = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     arch = module._host_arch()
     return Path(module.build(out, (arch,))[arch])

@@ -43,14 +43,10 @@ def find_binary() -> Path:
     if path.is_file():
         build = bundled_dir().parent.parent / "proxy" / "build.py"
         if build.is_file():  # a checkout: the binary must be of its sources
-            import importlib.util
+            from protect_lambda_tools.source_files import load_file
 
-            spec = importlib.util.spec_from_file_location("protect_lambda_proxy_build", build)
-            if spec is not None and spec.loader is not None:
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                why = str(module.stale(bundled_dir()))
-                if why:
-                    raise FileNotFoundError(why)
+            why = str(load_file("protect_lambda_proxy_build", build).stale(bundled_dir()))
+            if why:
+                raise FileNotFoundError(why)
         return path
     raise FileNotFoundError(f"the proxy binary is not built ({path}): run `make proxy`, or set {ENV}")

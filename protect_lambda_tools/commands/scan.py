@@ -87,17 +87,15 @@ def proxy_rules(path: str) -> list[dict[str, Any]]:
     :meth:`Rule.from_dict`, every field explicit, each pattern with its regexp2 translation
     (``protect_lambda_construct/regex_translation.py``, loaded from its file:
     it is standard library only, and the tools do not depend on the constructs' CDK); ValueError names a rule whose pattern the proxy cannot run."""
-    import importlib.util
     from pathlib import Path
 
     from protect_lambda.engine import Rule, rule_flags
+    from protect_lambda_tools.source_files import load_file
 
     source = Path(__file__).resolve().parents[2] / "protect_lambda_construct" / "regex_translation.py"
-    spec = importlib.util.spec_from_file_location("regex_translation", source)
-    if spec is None or spec.loader is None or not source.is_file():
+    if not source.is_file():
         raise ValueError(f"--engine proxy with --rules needs the proxy's sources ({source})")
-    pyregex = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pyregex)
+    pyregex = load_file("regex_translation", source)
     out = []
     for item in load_rules_file(path):
         rule = Rule.from_dict(item)

@@ -7,24 +7,18 @@ command word is judged as a sentence's punctuation (the trade-off docs/detection
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from protect_lambda import Guard
+from protect_lambda_tools.source_files import load_file
 
 TOOL = Path(__file__).resolve().parents[2] / "benchmarks" / "prose_padding.py"
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("prose_padding", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_file("prose_padding", TOOL)
 
 
 def _case(category: str, value: str, label: str = "attack") -> dict[str, Any]:

@@ -8,23 +8,18 @@ the layer without bytecode (sources only) is the reference it must beat.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from protect_lambda_tools.source_files import load_file
+
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_cold_start.py"
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_cold_start", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_file("bench_cold_start", BENCH)
 
 
 @pytest.mark.benchmark

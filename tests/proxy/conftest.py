@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import queue
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from protect_lambda_tools.runtime_api import Message, Pending, RuntimeApi, free_port
+from protect_lambda_tools.source_files import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY_SOURCE = ROOT / "proxy"
@@ -22,15 +22,7 @@ WRAPPER = PROXY_SOURCE / "layer" / "wrapper"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:proxied"
 
 
-def _load_build() -> object:
-    spec = importlib.util.spec_from_file_location("proxy_build", PROXY_SOURCE / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-proxy_build = _load_build()
+proxy_build: object = load_file("proxy_build", PROXY_SOURCE / "build.py")
 
 
 @pytest.fixture(scope="session")
