@@ -1,26 +1,17 @@
 package adapters
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pyjson"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 // The adapters section of proxy/gen/generate.py --vectors (PYRE_VECTORS): events of every source
 // and handler responses, with what Python's collect_event_budget / collect_response list.
 func TestSameAsPythonAdapters(t *testing.T) {
-	path := os.Getenv("PYRE_VECTORS")
-	if path == "" {
-		t.Skip("PYRE_VECTORS is not set (tests/proxy/test_build.py sets it)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v struct {
 		Adapters []struct {
 			Kind              string  `json:"kind"`
@@ -34,9 +25,7 @@ func TestSameAsPythonAdapters(t *testing.T) {
 			SkippedLocation   []rune  `json:"skipped_location"`
 		} `json:"adapters"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "PYRE_VECTORS", "tests/proxy/test_build.py sets it", &v)
 	runes := func(x any) []rune {
 		items := x.([]any)
 		out := make([]rune, len(items))

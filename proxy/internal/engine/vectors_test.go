@@ -3,7 +3,6 @@ package engine_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors/sql"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/engine"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 // ported lists the Go detectors; an engine configuration of the vectors runs when every
@@ -25,23 +25,13 @@ var ported = map[string]engine.Detector{
 // on every text, inbound and outbound, with and without the guard's decisive rules, for engines
 // built from the rule files without some detectors' rules.
 func TestSameAsPythonEngine(t *testing.T) {
-	path := os.Getenv("ENGINE_VECTORS")
-	if path == "" {
-		t.Skip("ENGINE_VECTORS is not set (tests/proxy/test_build.py sets it)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v struct {
 		Texts    [][]rune                       `json:"texts"`
 		Decisive []string                       `json:"decisive"`
 		LeftOut  map[string][]string            `json:"left_out"`
 		Configs  map[string][][]json.RawMessage `json:"configs"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "ENGINE_VECTORS", "tests/proxy/test_build.py sets it", &v)
 	all, err := engine.LoadBuiltinRules()
 	if err != nil {
 		t.Fatal(err)

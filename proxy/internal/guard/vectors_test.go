@@ -1,26 +1,17 @@
 package guard
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pyjson"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 // The guard vectors of proxy/gen/generate.py --guard-vectors (GUARD_VECTORS): Guard(config)
 // .inspect_event for configurations with overrides, sensitivity, monitor mode and exclusions,
 // as scan lines.
 func TestSameAsPythonGuard(t *testing.T) {
-	path := os.Getenv("GUARD_VECTORS")
-	if path == "" {
-		t.Skip("GUARD_VECTORS is not set (tests/proxy/test_build.py sets it)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v struct {
 		Events  []string `json:"events"`
 		Configs []struct {
@@ -36,9 +27,7 @@ func TestSameAsPythonGuard(t *testing.T) {
 			Lines []string `json:"lines"`
 		} `json:"configs"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "GUARD_VECTORS", "tests/proxy/test_build.py sets it", &v)
 	bad := 0
 	for n, c := range v.Configs {
 		o := Options{Mode: c.Config.Mode, Sensitivity: c.Config.Sensitivity, RuleOverrides: c.Config.RuleOverrides,

@@ -2,12 +2,12 @@ package inspector
 
 import (
 	"encoding/json"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pyjson"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 	"github.com/protect-lambda/protect-lambda/proxy/runtimeproxy"
 )
 
@@ -79,14 +79,6 @@ func unwhere(lines []string) []string {
 // The invocation vectors of proxy/gen/vectors_invocations.py (INVOCATION_VECTORS): the Python
 // wrapper's ProtectedHandler on events of every source under seven configurations.
 func TestSameAsPythonWrapper(t *testing.T) {
-	path := os.Getenv("INVOCATION_VECTORS")
-	if path == "" {
-		t.Skip("INVOCATION_VECTORS is not set (tests/proxy/test_build.py sets it)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v struct {
 		FunctionName string              `json:"function_name"`
 		Now          float64             `json:"now"`
@@ -98,9 +90,7 @@ func TestSameAsPythonWrapper(t *testing.T) {
 			Outcomes  []outcome `json:"outcomes"`
 		} `json:"invocations"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "INVOCATION_VECTORS", "tests/proxy/test_build.py sets it", &v)
 	inspectors := make([]*Inspector, len(v.Configs))
 	for i, env := range v.Configs {
 		env["AWS_LAMBDA_FUNCTION_NAME"] = v.FunctionName

@@ -2,24 +2,16 @@ package normalize
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 // The normalize section of proxy/gen/generate.py --vectors (PYRE_VECTORS): what Python's
 // normalize.py (and unicodedata's NFKC) make of texts that exercise every decoding.
 func TestSameAsPythonNormalize(t *testing.T) {
-	path := os.Getenv("PYRE_VECTORS")
-	if path == "" {
-		t.Skip("PYRE_VECTORS is not set (tests/proxy/test_build.py sets it)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v struct {
 		Normalize []struct {
 			Text      []rune          `json:"text"`
@@ -31,9 +23,7 @@ func TestSameAsPythonNormalize(t *testing.T) {
 			NFKC      []rune          `json:"nfkc"`
 		} `json:"normalize"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "PYRE_VECTORS", "tests/proxy/test_build.py sets it", &v)
 	bad := 0
 	report := func(what string, text, got, want []rune) {
 		if pystr.Equal(got, want) || (len(got) == 0 && len(want) == 0) {

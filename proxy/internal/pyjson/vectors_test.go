@@ -2,9 +2,10 @@ package pyjson
 
 import (
 	"encoding/json"
-	"os"
 	"reflect"
 	"testing"
+
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 func tagged(v *Value) any {
@@ -44,14 +45,6 @@ func tagged(v *Value) any {
 // The json section of proxy/gen/generate.py --vectors (PYRE_VECTORS): json.loads on generated
 // documents (both escape styles, lone surrogates, repeated keys) and on malformed ones.
 func TestSameAsPythonJSON(t *testing.T) {
-	path := os.Getenv("PYRE_VECTORS")
-	if path == "" {
-		t.Skip("PYRE_VECTORS is not set (tests/proxy/test_build.py sets it)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v struct {
 		JSON []struct {
 			Doc   []byte `json:"-"`
@@ -59,9 +52,7 @@ func TestSameAsPythonJSON(t *testing.T) {
 			Value any    `json:"value"`
 		} `json:"json"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "PYRE_VECTORS", "tests/proxy/test_build.py sets it", &v)
 	bad := 0
 	for _, c := range v.JSON {
 		doc := make([]byte, len(c.Raw))

@@ -1,9 +1,9 @@
 package pyre
 
 import (
-	"encoding/json"
-	"os"
 	"testing"
+
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 // The differential vectors of proxy/gen/generate.py --vectors: every pattern of the Python guard,
@@ -46,18 +46,8 @@ func equal(a, b [][2]int) bool {
 }
 
 func TestSameMatchesAsPython(t *testing.T) {
-	path := os.Getenv("PYRE_VECTORS")
-	if path == "" {
-		t.Skip("PYRE_VECTORS is not set (tests/proxy/test_build.py sets it)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectors
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "PYRE_VECTORS", "tests/proxy/test_build.py sets it", &v)
 	texts := make([][]rune, len(v.Texts))
 	for i, cps := range v.Texts {
 		texts[i] = make([]rune, len(cps))

@@ -1,22 +1,14 @@
 package pystr
 
 import (
-	"encoding/json"
-	"os"
 	"testing"
+
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 // The str section of proxy/gen/generate.py --vectors (PYRE_VECTORS): what Python's str methods
 // make of every text of the differential set.
 func TestSameAsPythonStr(t *testing.T) {
-	path := os.Getenv("PYRE_VECTORS")
-	if path == "" {
-		t.Skip("PYRE_VECTORS is not set (tests/proxy/test_build.py sets it)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v struct {
 		Texts [][]rune `json:"texts"`
 		Str   []struct {
@@ -30,9 +22,7 @@ func TestSameAsPythonStr(t *testing.T) {
 			IsSpace  []bool   `json:"isspace"`
 		} `json:"str"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "PYRE_VECTORS", "tests/proxy/test_build.py sets it", &v)
 	bad := 0
 	check := func(what string, text []rune, got, want []rune) {
 		if !Equal(got, want) && !(len(got) == 0 && len(want) == 0) {

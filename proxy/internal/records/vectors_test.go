@@ -1,7 +1,6 @@
 package records
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"github.com/protect-lambda/protect-lambda/proxy/internal/engine"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/guard"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pyjson"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 type vFinding struct {
@@ -187,18 +187,8 @@ func compareLines(d *diffs, what string, got, want []string) int {
 }
 
 func TestSameAsPythonRecords(t *testing.T) {
-	path := os.Getenv("RECORDS_VECTORS")
-	if path == "" {
-		t.Skip("RECORDS_VECTORS is not set (write it with proxy/gen/vectors_records.py OUT.json)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectors
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "RECORDS_VECTORS", "write it with proxy/gen/vectors_records.py OUT.json", &v)
 	d := &diffs{t: t}
 
 	// The patterns.
@@ -289,9 +279,11 @@ func TestSameAsPythonRecords(t *testing.T) {
 		if c.Limits != nil {
 			o.Limits = &adapters.Limits{MaxDepth: c.Limits[0], MaxFields: c.Limits[1], MaxValueChars: c.Limits[2]}
 		}
-		if guards[i], err = guard.New(o); err != nil {
+		g, err := guard.New(o)
+		if err != nil {
 			t.Fatal(err)
 		}
+		guards[i] = g
 	}
 	lines, pyDiffs, goDiffs, findingDiffs := 0, 0, 0, 0
 	byConfig, missing, extra := map[int]int{}, map[string]int{}, map[string]int{}

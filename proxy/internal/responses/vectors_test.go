@@ -1,15 +1,14 @@
 package responses
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/adapters"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/contract"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/guard"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pyjson"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/vectortest"
 )
 
 type outcome struct {
@@ -129,21 +128,11 @@ func intList(items []int) *pyjson.Value {
 // The differential test against Python (proxy/gen/vectors_responses.py writes RESPONSES_VECTORS):
 // each event inspected by the Go guard, and every answer computed from that verdict.
 func TestSameAsPythonResponses(t *testing.T) {
-	path := os.Getenv("RESPONSES_VECTORS")
-	if path == "" {
-		t.Skip("RESPONSES_VECTORS is not set (write it with proxy/gen/vectors_responses.py)")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var file struct {
 		Styles  []string `json:"styles"`
 		Vectors []vector `json:"vectors"`
 	}
-	if err := json.Unmarshal(data, &file); err != nil {
-		t.Fatal(err)
-	}
+	vectortest.Load(t, "RESPONSES_VECTORS", "write it with proxy/gen/vectors_responses.py", &file)
 	if fmt.Sprint(file.Styles) != fmt.Sprint(contract.PyAUTHORIZER_RESPONSES) {
 		t.Fatalf("styles %v, contract %v", file.Styles, contract.PyAUTHORIZER_RESPONSES)
 	}
