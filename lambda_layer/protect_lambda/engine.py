@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 from protect_lambda import contract
 from protect_lambda._record import FrozenRecord, _set
+from protect_lambda.detectors import stopped
 from protect_lambda.normalize import base64_text, log4j_resolve, normalize, shell_squash
 from protect_lambda.regex_cache import compile_pattern
 
@@ -610,7 +611,7 @@ def _detect_bounded(detect: Detect, text: str, stop: frozenset[str]) -> list[tup
     half = DETECTOR_MAX_CHARS // 2
     offset = len(text) - half
     head = detect(text[:half], stop)
-    if stop and any(kind in stop for kind, _, _ in head):
+    if stopped(head, stop):
         return head
     return [*head, *((kind, start + offset, end + offset) for kind, start, end in detect(text[offset:], stop))]
 

@@ -4,7 +4,10 @@ A detector reads one inbound value **as the guard normalised it** (decoded, NFKC
 case-folded: :func:`protect_lambda.normalize.normalize`) and returns what it
 found as ``(kind, start, end)`` spans of that text, empty for a benign value::
 
-    detect(text: str) -> list[tuple[str, int, int]]
+    detect(text: str, stop: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]
+
+``stop`` names kinds that decide the value on their own (the guard's engine passes the kinds of
+its blocking rules): a detector may stop reading once it found one (:func:`stopped`).
 
 The ``kind`` names the structure the value forms (a tautology, a command after a
 separator, a script-capable tag...); the rules in ``rules/*.json`` map each
@@ -32,6 +35,16 @@ from protect_lambda.regex_cache import compile_pattern
 #: the rules' (:mod:`protect_lambda.bytecode`), so a cold start replays them instead of
 #: running ``re``'s parser.
 PATTERNS: list[tuple[str, int]] = []
+
+
+def stopped(found: list[tuple[str, int, int]], stop: frozenset[str], since: int = 0) -> bool:
+    """Whether a span of ``found`` from index ``since`` on is of a kind in ``stop``.
+
+    Example:
+        >>> stopped([("markup", 0, 5), ("script-url", 6, 9)], frozenset({"script-url"}), since=1)
+        True
+    """
+    return bool(stop) and any(found[i][0] in stop for i in range(since, len(found)))
 
 
 def compile_rx(pattern: str, flags: int = 0) -> re.Pattern[str]:

@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import re
 
-from protect_lambda.detectors import compile_rx
+from protect_lambda.detectors import compile_rx, stopped
 from bisect import bisect_left
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
@@ -443,23 +443,23 @@ def _scan(text: str, out: list[Span], stop: frozenset[str] = frozenset()) -> boo
         _scan_markup(text, 0, len(text), 0, out, tags)
         if text.strip() == "<":
             out.append(("probe", 0, len(text)))
-        if stop and _stopped(out, 0, stop):
+        if stopped(out, stop):
             return True
     if "'" in text or '"' in text or "`" in text:
         done = len(out)
         _scan_quote_breakouts(text, tags, out)
-        if stop and _stopped(out, done, stop):
+        if stopped(out, stop, done):
             return True
     if "=" in text:
         done = len(out)
         _scan_value_start(text, out)
         _scan_handler_text(text, tags, out)
-        if stop and _stopped(out, done, stop):
+        if stopped(out, stop, done):
             return True
     if ":" in text:
         done = len(out)
         _scan_text_schemes(text, out)
-        if stop and _stopped(out, done, stop):
+        if stopped(out, stop, done):
             return True
     if "(" in text or ":" in text:
         out.extend(("style-script", m.start(), m.end()) for m in _CSS_TEXT.finditer(text))
@@ -467,11 +467,6 @@ def _scan(text: str, out: list[Span], stop: frozenset[str] = frozenset()) -> boo
     if "{{" in text:
         _scan_templates(text, out)
     return False
-
-
-def _stopped(found: list[Span], since: int, stop: frozenset[str]) -> bool:
-    """Whether a span of ``found`` from index ``since`` on is of a kind in ``stop``."""
-    return any(found[i][0] in stop for i in range(since, len(found)))
 
 
 def _dedupe(found: list[Span]) -> list[Span]:

@@ -74,7 +74,7 @@ from __future__ import annotations
 
 import re
 
-from protect_lambda.detectors import PATTERNS, compile_rx
+from protect_lambda.detectors import PATTERNS, compile_rx, stopped
 from protect_lambda.regex_cache import compile_pattern
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
@@ -1305,13 +1305,12 @@ def detect(text: str, stop: frozenset[str] = frozenset()) -> list[Span]:
         text = _GNU_QUOTE.rx.sub(r"'\1'", text)  # same length: the spans still fit
     items = lex(text)
     _commands(items, out)
-    if stop and any(kind in stop for kind, _, _ in out):
-        return sorted(set(out), key=lambda s: (s[1], s[2], s[0]))[:MAX_SPANS]
-    for w in items:  # /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
-        if (isinstance(w, Word) and w.flags & (OBF | GLOB | BRACE | VAR) and "/" in w.text
-                and not w.text.startswith(("/dev/tcp", "/dev/udp")) and _sensitive(w)):
-            out.append(("evasion", w.start, w.end))
-    _structures(text, out)
+    if not stopped(out, stop):  # a deciding command spares the rest
+        for w in items:  # /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
+            if (isinstance(w, Word) and w.flags & (OBF | GLOB | BRACE | VAR) and "/" in w.text
+                    and not w.text.startswith(("/dev/tcp", "/dev/udp")) and _sensitive(w)):
+                out.append(("evasion", w.start, w.end))
+        _structures(text, out)
     if len(out) > 1:
         out = sorted(set(out), key=lambda s: (s[1], s[2], s[0]))[:MAX_SPANS]
     return out

@@ -215,26 +215,17 @@ func Detect(text []rune, stop map[string]bool) []detectors.Span {
 	}
 	items := lex(text)
 	sc.commands(items, &out)
-	if detectors.Stopped(out, 0, stop) {
-		return sortSpans(out)
-	}
-	for _, it := range items { // /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
-		w := asWord(it)
-		if w != nil && w.flags&(pyOBF|pyGLOB|pyBRACE|pyVAR) != 0 && hasRune(w.text, '/') &&
-			!prefix(w.text, "/dev/tcp") && !prefix(w.text, "/dev/udp") && sc.sensitive(w) {
-			out = append(out, detectors.Span{Kind: "evasion", Start: w.start, End: w.end})
+	if !detectors.Stopped(out, 0, stop) { // a deciding command spares the rest
+		for _, it := range items { // /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
+			w := asWord(it)
+			if w != nil && w.flags&(pyOBF|pyGLOB|pyBRACE|pyVAR) != 0 && hasRune(w.text, '/') &&
+				!prefix(w.text, "/dev/tcp") && !prefix(w.text, "/dev/udp") && sc.sensitive(w) {
+				out = append(out, detectors.Span{Kind: "evasion", Start: w.start, End: w.end})
+			}
 		}
+		sc.structures(text, &out)
 	}
-	sc.structures(text, &out)
 	if len(out) > 1 {
-		out = sortSpans(out)
-	}
-	return out
-}
-
-// sortSpans is sorted(set(out), key=(start, end, kind))[:MAX_SPANS].
-func sortSpans(out []detectors.Span) []detectors.Span {
-	{
 		seen := map[detectors.Span]bool{}
 		uniq := out[:0:0]
 		for _, s := range out {
@@ -253,6 +244,7 @@ func sortSpans(out []detectors.Span) []detectors.Span {
 			}
 			return x.Kind < y.Kind
 		})
-		return uniq[:min(len(uniq), pyMAX_SPANS)]
+		out = uniq[:min(len(uniq), pyMAX_SPANS)]
 	}
+	return out
 }
