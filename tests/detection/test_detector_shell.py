@@ -357,6 +357,50 @@ def test_glob_lookups_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) <= shell.GLOB_SEARCHES
 
 
+def test_the_glob_alphabet_check_changes_no_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A glob with a literal character no candidate holds skips the regex compile: on globs made
+    from candidates (wildcards put in, characters swapped) and from traffic (URLs with ``?``,
+    ``[bot]`` names), every lookup returns what compiling and searching returns."""
+    import random
+
+    shell._glob_find("/b?n/c?t", True)  # builds the candidate lists
+    rng = random.Random(7)
+    names = shell._CANDIDATES[1].split("\n")
+    paths = shell._CANDIDATES[0].split("\n")
+    patterns = ["https://api.github.com/users/renovate[bot]/gists", "/login?a=", "kms:put*", "[15033]",
+                "/???/c?t", "/e??/pa[s]swd", "c[!a]t", "wh?ami", "w*", "/u*r/b?n/*", "[a-c]at", "x[a--b]y"]
+    for word in rng.sample(names, 60) + rng.sample(paths, 60):
+        chars = list(word)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(chars))
+            chars[at] = rng.choice(["?", "*", "[" + chars[at] + "]", "[!x]", ":", "=", "@", chars[at].upper(), "é"])
+        patterns.append("".join(chars))
+
+    def by_regex(pattern: str, absolute: bool) -> str | None:
+        rx = shell._glob_regex(pattern)
+        m = rx.search(shell._CANDIDATES[0 if absolute else 1]) if rx is not None else None
+        return m.group() if m else None
+
+    checked = 0
+    for pattern in patterns:
+        for absolute in (True, False):
+            if sum(c.isalnum() for c in pattern) < (1 if absolute else 2) or len(pattern) > 64:
+                continue
+            shell._GLOB_HITS.clear()
+            shell._GLOB_BUDGET[0] = 1
+            assert shell._glob_find(pattern, absolute) == by_regex(pattern, absolute), (pattern, absolute)
+            checked += 1
+    assert checked > 200
+    # and the check does spare compiles: a URL holds ':' which no command or sensitive path does
+    compiled: list[str] = []
+    real = shell._glob_regex
+    monkeypatch.setattr(shell, "_glob_regex", lambda p: compiled.append(p) or real(p))
+    shell._GLOB_HITS.clear()
+    shell._GLOB_BUDGET[0] = 1
+    assert shell._glob_find("https://avatars.example.com/u/2?", True) is None
+    assert compiled == []
+
+
 def test_brace_expansion_is_bounded() -> None:
     words = [w for w in shell.lex("{" + "a," * 50_000 + "}") if isinstance(w, shell.Word)]
     assert len(words) == 1  # too big to expand: one literal word
