@@ -434,6 +434,9 @@ def _header_map(event: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _walk_headers(event: Mapping[str, Any], budget: Budget) -> None:
+    # API Gateway's REST events hold every header twice (headers, multiValueHeaders): a value
+    # already added under the same name is not added again (a value only one map holds still is)
+    seen: set[tuple[str, str]] = set()
     for name in ("headers", "multiValueHeaders"):
         headers = event.get(name)
         if not isinstance(headers, _MAPPING):
@@ -446,6 +449,10 @@ def _walk_headers(event: Mapping[str, Any], budget: Budget) -> None:
             values = value if isinstance(value, list) else [value]
             for v in values:
                 if not isinstance(v, str) or not v:
+                    continue
+                if name == "headers":
+                    seen.add((lname, v))
+                elif (lname, v) in seen:
                     continue
                 if lname == "cookie":
                     _walk_cookies(v.split(";"), budget)

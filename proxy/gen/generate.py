@@ -578,9 +578,11 @@ def adapter_events(seed: int = 13) -> list[tuple[str, Any, tuple[int, int, int] 
                        "headers": {**headers(), "content-type": ctype}, "cookies": ["c=" + w(), w()],
                        "requestContext": {"http": {"method": "POST"}, "domainName": rnd.choice(["x.lambda-url.y", "api"])},
                        "body": b, "isBase64Encoded": b64, "pathParameters": {"id": w()}}
-        elif shape == 1:
-            ev = {"httpMethod": "GET", "path": w(), "resource": "/x", "headers": {**headers(), "content-type": ctype},
-                  "multiValueHeaders": {"X-Multi": [w(), w()], "Cookie": [f"k={w()}"]},
+        elif shape == 1:  # REST: multiValueHeaders repeats some headers (a value added once) and adds others
+            path, hd = w(), {**headers(), "content-type": ctype}
+            ev = {"httpMethod": "GET", "path": path, "resource": "/x", "headers": hd,
+                  "multiValueHeaders": {**{k: [v, w()] for k, v in list(hd.items())[:2]},
+                                        "X-Multi": [w(), w()], "Cookie": [f"k={w()}"]},
                   "queryStringParameters": {"q": w(), w(): "v"}, "multiValueQueryStringParameters": rnd.choice([None, {"q": [w(), w()]}]),
                   "requestContext": {"stage": "prod", "resourcePath": "/x"}, "body": b, "isBase64Encoded": b64}
         elif shape == 2:

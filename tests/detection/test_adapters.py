@@ -108,6 +108,16 @@ def test_alb_multi_values_are_all_scanned() -> None:
     assert not any(loc == "headers.x-amzn-trace-id" for loc, _ in locs)
 
 
+def test_rest_headers_held_in_both_maps_are_scanned_once() -> None:
+    event = events.apigw_rest(query="q1")
+    event["headers"] = {"User-Agent": "curl/8.0", "X-Only-Single": "a"}
+    event["multiValueHeaders"] = {"User-Agent": ["curl/8.0"], "X-Only-Multi": ["b"],
+                                  "x-only-single": ["a", "a second value"]}
+    locs = [(f.location, f.value) for f in collect_event(event)[1] if f.location.startswith("headers.")]
+    assert sorted(locs) == [("headers.user-agent", "curl/8.0"), ("headers.x-only-multi", "b"),
+                            ("headers.x-only-single", "a"), ("headers.x-only-single", "a second value")]
+
+
 def test_sqs_records_have_indices_and_json_bodies_are_walked() -> None:
     fields = collect_event(events.sqs("plain", json.dumps({"text": "inner"})))[1]
     assert [(f.location, f.value, f.record_index) for f in fields] == [

@@ -139,6 +139,9 @@ func headerMap(event *pyjson.Value) map[string][]rune {
 
 // Python: _walk_headers
 func walkHeaders(event *pyjson.Value, b *Budget) {
+	// API Gateway's REST events hold every header twice: a value already added under the same
+	// name is not added again (a value only one map holds still is)
+	seen := map[[2]string]bool{}
 	for _, name := range []string{"headers", "multiValueHeaders"} {
 		headers := event.Get(name)
 		if !headers.IsMapping() {
@@ -157,6 +160,12 @@ func walkHeaders(event *pyjson.Value, b *Budget) {
 			}
 			for _, v := range values {
 				if !v.IsStr() || len(v.Str) == 0 {
+					continue
+				}
+				pair := [2]string{string(lname), string(v.Str)}
+				if name == "headers" {
+					seen[pair] = true
+				} else if seen[pair] {
 					continue
 				}
 				if string(lname) == "cookie" {
