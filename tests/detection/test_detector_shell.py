@@ -115,6 +115,7 @@ def kinds(raw: str) -> set[str]:
         ("bash -c 'id'", "command-line"),
         ("curl example.org", "command-line"),
         ("which nc", "command-line"),
+        ("alias ls=rm", "command-line"),
         ("sudo uname -r", "command-line"),
         ("nohup whoami | sh", "command-line"),
         ("printf aWQ=|base64 -d|sh", "command-line"),
@@ -153,6 +154,7 @@ def test_attack_structures(raw: str, kind: str) -> None:
         ";cat${IFS}/etc/passwd",  # $IFS as a blank
         ";cat$IFS$9/etc/passwd",
         ";/???/c?t /e??/passwd",  # globs
+        "x;**whoami**",  # emphasis-like, but of a command
         "/bi[n]/s[h]",
         "/etc/pa[s]swd",
         "{cat,/etc/passwd}",  # brace expansion
@@ -194,6 +196,8 @@ def test_lexer_sees_shell_words() -> None:
 
 BENIGN = [
     # prose and UI strings that mention commands
+    "Alias nisi nihil atque. Alias est dolore aperiam atque ea laborum.",  # a word repeated, no alias x=cmd
+    "*key* specifies a function of one argument that is used to extract a comparison key",  # emphasis, no glob
     "run `npm test` && deploy",
     "echo is a command",
     "sudo make me a sandwich",

@@ -709,6 +709,19 @@ _URL: Final = compile_rx(r"[a-z][a-z0-9+.-]{1,10}://")
 _CLOCK: Final = _Lazy(r"\d{1,2}:\d\d(?:[ap]m)?|now|midnight|noon|teatime")
 
 
+def _emphasis(t: str) -> bool:
+    """Whether a word is markup's emphasis of a word that is no command (``*key*``, ``**note**``),
+    not a glob naming a command (``*whoami*`` stays one).
+
+    Example:
+        >>> _emphasis("*key*"), _emphasis("**note**"), _emphasis("*whoami*"), _emphasis("w*i")
+        (True, True, False, False)
+    """
+    inner = t.strip("*")
+    return t[:1] == "*" and t[-1:] == "*" and inner.replace("-", "").replace("_", "").isalnum() \
+        and inner not in COMMANDS
+
+
 def _command_name(word: Word) -> tuple[str, bool] | None:
     """The command a word names, and whether it named it by path (``/usr/bin/id``: ``id``).
 
@@ -741,7 +754,7 @@ def _command_name(word: Word) -> tuple[str, bool] | None:
         return t, False
     if t.startswith("python") and t[6:].replace(".", "").isdigit():
         return "python3", False
-    if word.flags & GLOB and "/" not in t:
+    if word.flags & GLOB and "/" not in t and not _emphasis(t):
         hit = _glob_find(t, False)
         if hit is not None:
             return hit, False
@@ -774,8 +787,8 @@ def _arg_level(word: Word, cmd: str) -> int:
         return 2
     if cmd in LOOKUPS and t in COMMANDS or t in SUBCOMMANDS.get(cmd, ()):
         return 2  # which gcc, net user
-    if cmd == "at" and _CLOCK.rx.fullmatch(t) or cmd == "alias" and t[t.find("=") + 1 :] in COMMANDS:
-        return 2  # at 2:00, alias ls=rm
+    if cmd == "at" and _CLOCK.rx.fullmatch(t) or cmd == "alias" and "=" in t and t[t.index("=") + 1 :] in COMMANDS:
+        return 2  # at 2:00, alias ls=rm (not "alias ... alias": a word repeated in prose)
     if word.flags & VAR or _FILE.fullmatch(t) or _HOST.fullmatch(t):
         return 1
     return 0

@@ -179,3 +179,10 @@ func key(t []rune) string {
 	}
 	return string(b)
 }
+
+// Python: _emphasis
+func emphasis(t []rune) bool {
+	inner := pystr.StripChars(t, "*")
+	return len(t) > 0 && t[0] == '*' && t[len(t)-1] == '*' &&
+		pystr.AllAlnum(replaceRunes(replaceRunes(inner, "-", ""), "_", "")) && !pyCOMMANDS[string(inner)]
+}

@@ -77,7 +77,7 @@ func (sc *scan) commandName(w *word) (name string, byPath, ok bool) {
 	if prefix(t, "python") && pystr.AllDigit(replaceRunes(t[6:], ".", "")) {
 		return "python3", false, true
 	}
-	if w.flags&pyGLOB != 0 && !hasRune(t, '/') {
+	if w.flags&pyGLOB != 0 && !hasRune(t, '/') && !emphasis(t) {
 		if hit, found := sc.globFind(t, false); found {
 			return string(hit), false, true
 		}
@@ -134,7 +134,7 @@ func (sc *scan) argLevel(w *word, cmd string) int {
 	if pyLOOKUPS[cmd] && pyCOMMANDS[string(t)] || pySUBCOMMANDS[cmd][string(t)] {
 		return 2 // which gcc, net user
 	}
-	if cmd == "at" && py_CLOCK.Rx().FullMatch(t, 0, len(t)) != nil || cmd == "alias" && pyCOMMANDS[string(t[indexRune(t, '=', 0)+1:])] {
+	if cmd == "at" && py_CLOCK.Rx().FullMatch(t, 0, len(t)) != nil || cmd == "alias" && indexRune(t, '=', 0) >= 0 && pyCOMMANDS[string(t[indexRune(t, '=', 0)+1:])] {
 		return 2 // at 2:00, alias ls=rm
 	}
 	if w.flags&pyVAR != 0 || py_FILE.Rx().FullMatch(t, 0, len(t)) != nil || py_HOST.Rx().FullMatch(t, 0, len(t)) != nil {
