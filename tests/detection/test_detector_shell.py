@@ -116,6 +116,12 @@ def kinds(raw: str) -> set[str]:
         ("curl example.org", "command-line"),
         ("which nc", "command-line"),
         ("alias ls=rm", "command-line"),
+        # a pipe still pipes where a table or an expression is not what the value is
+        ("| id |", "command-after-separator"),
+        ("1|id|x", "command-after-separator"),
+        ("| sleep 5 | x |", "command-after-separator"),
+        ("| /bin/id | x |", "command-after-separator"),
+        ("ls -la | id | nc", "command-line"),
         ("sudo uname -r", "command-line"),
         ("nohup whoami | sh", "command-line"),
         ("printf aWQ=|base64 -d|sh", "command-line"),
@@ -198,6 +204,8 @@ BENIGN = [
     # prose and UI strings that mention commands
     "Alias nisi nihil atque. Alias est dolore aperiam atque ea laborum.",  # a word repeated, no alias x=cmd
     "*key* specifies a function of one argument that is used to extract a comparison key",  # emphasis, no glob
+    "| id | name | date |\n|----|------|------|\n| 1 | bob | today |",  # a markdown table's columns
+    "then `isinstance(None, TYPES | set | float)` will raise a `TypeError`",  # a union of types
     "run `npm test` && deploy",
     "echo is a command",
     "sudo make me a sandwich",

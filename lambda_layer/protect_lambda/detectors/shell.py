@@ -884,9 +884,10 @@ def _batch(items: list[Word | Op], i: int, n: int) -> int:
     return -1
 
 
-def _commands(items: list[Word | Op], out: list[Span]) -> None:
+def _commands(items: list[Word | Op], out: list[Span], rows: list[tuple[int, int]] | None = None) -> None:
     """Find the words in command position and keep the commands their context and
-    arguments make an injection of (appended to ``out``)."""
+    arguments make an injection of (appended to ``out``); ``rows``: the spans of the value's
+    markdown table rows (see :func:`_table_rows`)."""
     n = len(items)
     last = -1  # index of the last word
     for x, it in enumerate(items):
@@ -937,7 +938,8 @@ def _commands(items: list[Word | Op], out: list[Span]) -> None:
         expect = False
         found = len(out)
         at_start = ctx == _START and not cmdline
-        i, known = _command(items, i, n, ctx, sep, sep_ctx, last == i, out)
+        cell = bool(rows) and sep == "|" and any(s <= it.start < e for s, e in rows or ())
+        i, known = _command(items, i, n, ctx, sep, sep_ctx, last == i, out, cell)
         if known and ctx == _SEP:
             chained = True
         if known and at_start and len(out) == found:
@@ -971,6 +973,24 @@ def _script_before(items: list[Word | Op], i: int) -> bool:
     return False
 
 
+def _between_words(items: list[Word | Op], i: int, j: int) -> bool:
+    """Whether the command from ``items[i]`` to the operator ``items[j]`` stands between two ``|``
+    set apart by blanks, with a plain word on each side that names no command (``int | set | none``,
+    a union type; not ``1|id|x``).
+
+    Example:
+        >>> t = lex("int | set | none"); _between_words(t, 2, 3), _between_words(lex("ls | id | nc x"), 2, 3)
+        (True, False)
+    """
+    if i < 2 or j + 1 >= len(items):
+        return False
+    sep, before, pipe, after = items[i - 1], items[i - 2], items[j], items[j + 1]
+    return (isinstance(sep, Op) and sep.text == "|" and isinstance(pipe, Op) and pipe.text == "|"
+            and isinstance(before, Word) and isinstance(after, Word) and not before.flags and not after.flags
+            and sep.end < items[i].start and pipe.start > items[j - 1].end
+            and _command_name(before) is None and _command_name(after) is None)
+
+
 def _command(
     items: list[Word | Op],
     i: int,
@@ -980,9 +1000,11 @@ def _command(
     sep_ctx: int,
     alone: bool,
     out: list[Span],
+    cell: bool = False,
 ) -> tuple[int, bool]:
     """Weigh the command at ``items[i]`` in context ``ctx`` after separator ``sep``
-    (``sep_ctx``: see :class:`Op`; ``alone``: no word follows, as in ``127.0.0.1\\nid``).
+    (``sep_ctx``: see :class:`Op`; ``alone``: no word follows, as in ``127.0.0.1\\nid``;
+    ``cell``: the ``|`` before it borders a cell of a markdown table).
 
     Return the index after its arguments and whether it was a known command (not a prefix).
     """
@@ -1112,6 +1134,10 @@ def _command(
         ok = level >= 3 or flags > 0 or redirs > 0
     else:  # the whole value: a command with command-like arguments, not prose
         ok = (level >= 2 or cls == "T" and nargs >= 1) and not prose
+    if cell and bare and not obf and not by_path:
+        ok = False  # | id | name |: a table's column named like a command, which a pipe would not leave bare
+    elif cls in ("R", "r") and bare and not obf and not by_path and sep == "|" and _between_words(items, i, k + 1):
+        ok = False  # int | set | none: an operand; piped on to a plain word, its output shows nowhere
     if not ok:
         return j, name not in PREFIXES
     if obf:
@@ -1270,6 +1296,23 @@ def _structures(text: str, out: list[Span]) -> None:
 
 # --- entry point ----------------------------------------------------------------------
 
+#: A markdown table row: a line that starts and ends with ``|`` and holds two cells or more.
+_TABLE_ROW: Final = _Lazy(r"(?m)^[ \t]*\|[^|\n]*\|[^\n]*\|[ \t\r]*$")
+
+
+def _table_rows(text: str) -> list[tuple[int, int]]:
+    """The spans of the markdown table rows of ``text`` (``| id | name |``): their ``|`` border
+    cells, and a bare word in a cell is a column's name, not a command in a pipeline.
+
+    Example:
+        >>> _table_rows("| id | name |\\n|----|------|"), _table_rows("x | id")
+        ([(0, 13), (14, 27)], [])
+    """
+    if "|" not in text:
+        return []
+    return [m.span() for m in _TABLE_ROW.rx.finditer(text)]
+
+
 #: Spans returned at most (the first ones): one is enough to decide.
 MAX_SPANS: Final = 32
 #: A value holding none of these characters is decided by its first word alone.
@@ -1345,7 +1388,7 @@ def detect(text: str, stop: frozenset[str] = frozenset()) -> list[Span]:
             text = _RST_CODE.rx.sub(_rst_blank, text)
         text = _GNU_QUOTE.rx.sub(r"'\1'", text)  # same length: the spans still fit
     items = lex(text)
-    _commands(items, out)
+    _commands(items, out, _table_rows(text))
     if not stopped(out, stop):  # a deciding command spares the rest
         for w in items:  # /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
             if (isinstance(w, Word) and w.flags & (OBF | GLOB | BRACE | VAR) and "/" in w.text

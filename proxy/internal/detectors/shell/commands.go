@@ -2,6 +2,7 @@ package shell
 
 import (
 	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors"
+	"github.com/protect-lambda/protect-lambda/proxy/internal/pyre"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
 )
 
@@ -95,7 +96,7 @@ func batch(items []item, i, n int) int {
 }
 
 // Python: _commands
-func (sc *scan) commands(items []item, out *[]detectors.Span) {
+func (sc *scan) commands(items []item, out *[]detectors.Span, rows [][2]int) {
 	n := len(items)
 	last := -1
 	for x, it := range items {
@@ -152,7 +153,7 @@ func (sc *scan) commands(items []item, out *[]detectors.Span) {
 		tail := it.text[lastIndexRune(it.text, '=')+1:] // probe="invoke-webrequest http://.."
 		if pyINLINE[string(tail)] && (!expect || ctx < 0 || !pystr.Equal(tail, it.text)) {
 			items[i] = &word{tail, tail, it.end - len(tail), it.end, 0}
-			i, _ = sc.command(items, i, n, py_INLINE, nil, 2, false, out)
+			i, _ = sc.command(items, i, n, py_INLINE, nil, 2, false, out, false)
 			continue
 		}
 		if !expect || ctx < 0 {
@@ -163,7 +164,8 @@ func (sc *scan) commands(items []item, out *[]detectors.Span) {
 		found := len(*out)
 		atStart := ctx == py_START && !cmdline
 		var known bool
-		i, known = sc.command(items, i, n, ctx, sep, sepCtx, last == i, out)
+		cell := len(rows) > 0 && eq(sep, "|") && inRows(rows, it.start)
+		i, known = sc.command(items, i, n, ctx, sep, sepCtx, last == i, out, cell)
 		if known && ctx == py_SEP {
 			chained = true
 		}
@@ -196,7 +198,7 @@ func scriptBefore(items []item, i int) bool {
 	return false
 }
 
-func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alone bool, out *[]detectors.Span) (int, bool) {
+func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alone bool, out *[]detectors.Span, cell bool) (int, bool) {
 	first := asWord(items[i])
 	// assignments, empty variables and prefixes (sudo, time, nohup, env) before the command
 	k := i
@@ -366,6 +368,11 @@ func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alo
 	default: // the whole value: a command with command-like arguments, not prose
 		ok = (level >= 2 || cls == 'T' && nargs >= 1) && !prose
 	}
+	if cell && bare && !obf && !byPath {
+		ok = false // | id | name |: a table's column named like a command, which a pipe would not leave bare
+	} else if (cls == 'R' || cls == 'r') && bare && !obf && !byPath && eq(sep, "|") && sc.betweenWords(items, i, k+1) {
+		ok = false // int | set | none: an operand; piped on to a plain word, its output shows nowhere
+	}
 	if !ok {
 		return j, !pyPREFIXES[name]
 	}
@@ -386,4 +393,46 @@ func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alo
 	}
 	*out = append(*out, detectors.Span{Kind: kind, Start: w.start, End: lastEnd})
 	return j, true
+}
+
+// inRows is whether position at lies in one of the spans.
+func inRows(rows [][2]int, at int) bool {
+	for _, r := range rows {
+		if r[0] <= at && at < r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// Python: _table_rows
+func tableRows(text []rune) [][2]int {
+	if !hasRune(text, '|') {
+		return nil
+	}
+	var rows [][2]int
+	py_TABLE_ROW.Rx().FindIter(text, func(m *pyre.Match) bool {
+		rows = append(rows, [2]int{m.Start(0), m.End(0)})
+		return true
+	})
+	return rows
+}
+
+// Python: _between_words
+func (sc *scan) betweenWords(items []item, i, j int) bool {
+	if i < 2 || j+1 >= len(items) {
+		return false
+	}
+	sep, pipe := asOp(items[i-1]), asOp(items[j])
+	before, after := asWord(items[i-2]), asWord(items[j+1])
+	if sep == nil || pipe == nil || before == nil || after == nil || !eq(sep.text, "|") || !eq(pipe.text, "|") ||
+		before.flags != 0 || after.flags != 0 || asWord(items[i]) == nil || sep.end >= asWord(items[i]).start || pipe.start <= items[j-1].endPos() {
+		return false
+	}
+	_, _, named := sc.commandName(before)
+	if named {
+		return false
+	}
+	_, _, named = sc.commandName(after)
+	return !named
 }

@@ -19,7 +19,7 @@ func (sc *scan) runsCommand(inner []rune, strict bool) bool {
 	if len(items) > 64 {
 		items = items[:64]
 	}
-	sc.commands(items, &sub)
+	sc.commands(items, &sub, nil)
 	if len(sub) > 0 || strict {
 		return len(sub) > 0
 	}
@@ -214,7 +214,7 @@ func Detect(text []rune, stop map[string]bool) []detectors.Span {
 		}, 0) // same length: the spans still fit
 	}
 	items := lex(text)
-	sc.commands(items, &out)
+	sc.commands(items, &out, tableRows(text))
 	if !detectors.Stopped(out, 0, stop) { // a deciding command spares the rest
 		for _, it := range items { // /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
 			w := asWord(it)
