@@ -437,6 +437,8 @@ def _judge(toks: list[_Tok], quoted: str) -> tuple[str, int] | None:
     if t.text == ";":
         return ("stacked", i + 1) if i + 1 < len(toks) and _statement(toks, i + 1) else None
     if t.kind == "word" and t.text in ("having", "where") and i + 1 < len(toks):
+        if toks[i + 1].kind == "op" and toks[i + 1].text not in _UNARY:
+            return None  # where <type> and <subtype>: an operator with no left operand is no condition
         expr = _expression(toks, i + 1)
         if expr.symbolic or expr.sql_call or expr.select:  # "where x is not y" is English
             return "tautology", max(expr.end - 1, i)
@@ -686,8 +688,8 @@ def _as_is(text: str, depth: int = 0) -> tuple[str, int] | None:
         return found
     if len(toks) >= 2 and toks[-1].kind == "cmt" and (toks[0].text in ("(", "-") or toks[0].kind == "num"):
         body = _expression(toks, 0)
-        if body.end == len(toks) - 1 and body.operands and not body.words:
-            return "comment", len(toks) - 1  # ( cos ( 1 or 'b') ) --   /   1 * 1--   /   1/*
+        if body.end == len(toks) - 1 and body.operands and not body.words and (body.sql_call or not body.call):
+            return "comment", len(toks) - 1  # ( cos ( 1 or 'b') ) --   /   1 * 1--   /   1/*  (not - f(x) - g() #)
     return None
 
 

@@ -184,5 +184,5 @@ func key(t []rune) string {
 func emphasis(t []rune) bool {
 	inner := pystr.StripChars(t, "*")
 	return len(t) > 0 && t[0] == '*' && t[len(t)-1] == '*' &&
-		pystr.AllAlnum(replaceRunes(replaceRunes(inner, "-", ""), "_", "")) && !pyCOMMANDS[string(inner)]
+		pystr.AllAlnum(replaceRunes(replaceRunes(inner, "-", ""), "_", ""))
 }

@@ -313,6 +313,9 @@ func judge(toks []*tok, quoted string) (string, int, bool) {
 		return "", 0, false
 	}
 	if t.kind == "word" && (t.text == "having" || t.text == "where") && i+1 < len(toks) {
+		if toks[i+1].kind == "op" && !py_UNARY[toks[i+1].text] {
+			return "", 0, false // where <type> and <subtype>: an operator with no left operand is no condition
+		}
 		e := expression(toks, i+1)
 		if e.symbolic || e.sqlCall || e.selects { // "where x is not y" is English
 			return "tautology", max(e.end-1, i), true

@@ -181,8 +181,8 @@ func (s *state) asIs(text []rune, depth int) (string, int, bool) {
 	}
 	if len(toks) >= 2 && toks[len(toks)-1].kind == "cmt" && (toks[0].text == "(" || toks[0].text == "-" || toks[0].kind == "num") {
 		body := expression(toks, 0)
-		if body.end == len(toks)-1 && body.operands > 0 && body.words == 0 {
-			return "comment", len(toks) - 1, true // ( cos ( 1 or 'b') ) --   /   1 * 1--   /   1/*
+		if body.end == len(toks)-1 && body.operands > 0 && body.words == 0 && (body.sqlCall || !body.call) {
+			return "comment", len(toks) - 1, true // ( cos ( 1 or 'b') ) --   /   1 * 1--   /   1/*  (not - f(x) - g() #)
 		}
 	}
 	return "", 0, false
