@@ -524,6 +524,11 @@ def _union_select(toks: list[_Tok], i: int) -> bool:
     return False
 
 
+#: What may follow ``delete from <table> [alias]`` in SQL.
+_AFTER_DELETE: Final = frozenset({"where", "using", "returning", "limit", "order", "output", "from", "with", "option",
+                                  ";", ")", ","})
+
+
 def _statement(toks: list[_Tok], i: int) -> bool:
     t = toks[i]
     if t.kind != "word" or t.text not in STATEMENTS:
@@ -537,6 +542,8 @@ def _statement(toks: list[_Tok], i: int) -> bool:
     if t.text == "waitfor":
         return i + 1 < len(toks) and toks[i + 1].text in ("delay", "time")
     if t.text in ("exec", "execute"):
+        if i + 2 < len(toks) and toks[i + 1].text == "(" and toks[i + 2].text == ")":
+            return False  # exec() named in prose: SQL has no empty ( )
         return i + 1 < len(toks) and (toks[i + 1].text.startswith(("xp_", "sp_", "master.", "(")) or
                                       toks[i + 1].kind == "var")
     if t.text == "declare":
@@ -547,6 +554,13 @@ def _statement(toks: list[_Tok], i: int) -> bool:
             and "." not in toks[i + 1].text and (toks[i + 2].text == ";" or toks[i + 2].kind == "cmt") \
             and all(x.kind == "cmt" for x in toks[i + 3:]):
         return True  # drop sampletable;--  (not "drop foo.patch; not needed")
+    if t.text == "delete" and i + 2 < len(toks) and toks[i + 1].text == "from" and toks[i + 2].kind == "word":
+        j = i + 3  # delete from <table> [[as] alias], then the end or a clause ("delete from my account all ...": English)
+        if j < len(toks) and toks[j].text == "as":
+            j += 1
+        if j < len(toks) and toks[j].kind == "word" and toks[j].text not in _AFTER_DELETE:
+            j += 1
+        return j >= len(toks) or toks[j].kind == "cmt" or toks[j].text in _AFTER_DELETE
     objects = STATEMENT_OBJECTS.get(t.text)
     if objects is None:
         return False

@@ -473,6 +473,9 @@ func statement(toks []*tok, i int) bool {
 		return i+1 < len(toks) && (toks[i+1].text == "delay" || toks[i+1].text == "time")
 	}
 	if t.text == "exec" || t.text == "execute" {
+		if i+2 < len(toks) && toks[i+1].text == "(" && toks[i+2].text == ")" {
+			return false // exec() named in prose: SQL has no empty ( )
+		}
 		if !(i+1 < len(toks)) {
 			return false
 		}
@@ -490,6 +493,16 @@ func statement(toks []*tok, i int) bool {
 		!strings.Contains(toks[i+1].text, ".") && (toks[i+2].text == ";" || toks[i+2].kind == "cmt") &&
 		allCmt(toks[i+3:]) {
 		return true // drop sampletable;--  (not "drop foo.patch; not needed")
+	}
+	if t.text == "delete" && i+2 < len(toks) && toks[i+1].text == "from" && toks[i+2].kind == "word" {
+		j := i + 3 // delete from <table> [[as] alias], then the end or a clause ("delete from my account all ...": English)
+		if j < len(toks) && toks[j].text == "as" {
+			j++
+		}
+		if j < len(toks) && toks[j].kind == "word" && !py_AFTER_DELETE[toks[j].text] {
+			j++
+		}
+		return j >= len(toks) || toks[j].kind == "cmt" || py_AFTER_DELETE[toks[j].text]
 	}
 	objects, ok := pySTATEMENT_OBJECTS[t.text]
 	if !ok {
