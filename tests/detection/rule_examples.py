@@ -10,8 +10,8 @@ from __future__ import annotations
 
 EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     # --- SQL injection
-    "sqli-001": (["x' OR 'a'='a", "name\") and 1=1 --", "q' || sleep(3)#"],
-                 ["Tom's or Jerry's", "it's and that's all"]),
+    "sqli-001": (["x' OR 'a'='a", "name\") and 1=1 --", "q' || sleep(3)#", "\\`or`1"],
+                 ["Tom's or Jerry's", "it's and that's all", "If either `x` or `y` is complex:"]),
     "sqli-002": (["1 UNION ALL SELECT null,null", "x')/**/union/**/select/**/1", "0 union(select 2)"],
                  ["the union of two sets", "select your plan"]),
     "sqli-003": (["1; DROP TABLE accounts", "x'); delete from users --", "1;exec master..xp_cmdshell 'dir'"],
@@ -24,10 +24,10 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
                  ["rock 'n' roll", "#hashtag"]),
     "sqli-007": (["select * from users", "1 order by 3--", "select name, pass from accounts"],
                  ["please select one", "order by date"]),
-    "sqli-008": (["x'||'", "bob' rlike 'z", "a' xor 1"],
-                 ["students' book", "\"foo\" and \"bar\""]),
+    "sqli-008": (["x'||'", "bob' rlike 'z", "a' xor 1", "a`or`b"],
+                 ["students' book", "\"foo\" and \"bar\"", "Calculate dispersion between `u` and `v` in `G`."]),
     "sqli-009": (["1 and cast(version() as int)", "x'::text", "select openrowset('sqloledb','')"],
-                 ["cast members", "char sheet"]),
+                 ["cast members", "char sheet", "Complex cosine: cos(a+bi) = cos(a)*cosh(b) - sin(a)*sinh(b)*i"]),
     "sqli-010": (["OR a=b", "AND 7=7", "delete from sessions;", "pay=AND 2771=1709)", "x=|| langCode == '",
                   "select(1)", "union (select 2)"],
                  ["or else", "delete", "size=or larger", "q=and so on",

@@ -542,8 +542,8 @@ def _statement(toks: list[_Tok], i: int) -> bool:
     if t.text == "waitfor":
         return i + 1 < len(toks) and toks[i + 1].text in ("delay", "time")
     if t.text in ("exec", "execute"):
-        if i + 2 < len(toks) and toks[i + 1].text == "(" and toks[i + 2].text == ")":
-            return False  # exec() named in prose: SQL has no empty ( )
+        if i + 2 < len(toks) and toks[i + 1].text == "(" and toks[i + 1].start == t.end and toks[i + 2].text == ")":
+            return False  # exec() named in prose: SQL has no empty ( ) (exec/**/() still counts)
         return i + 1 < len(toks) and (toks[i + 1].text.startswith(("xp_", "sp_", "master.", "(")) or
                                       toks[i + 1].kind == "var")
     if t.text == "declare":

@@ -473,8 +473,8 @@ func statement(toks []*tok, i int) bool {
 		return i+1 < len(toks) && (toks[i+1].text == "delay" || toks[i+1].text == "time")
 	}
 	if t.text == "exec" || t.text == "execute" {
-		if i+2 < len(toks) && toks[i+1].text == "(" && toks[i+2].text == ")" {
-			return false // exec() named in prose: SQL has no empty ( )
+		if i+2 < len(toks) && toks[i+1].text == "(" && toks[i+1].start == t.end && toks[i+2].text == ")" {
+			return false // exec() named in prose: SQL has no empty ( ) (exec/**/() still counts)
 		}
 		if !(i+1 < len(toks)) {
 			return false

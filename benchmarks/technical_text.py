@@ -1,0 +1,171 @@
+"""False positives on technical prose: Python's own documentation, sent as a comment field.
+
+Technical text mentions SQL, shells, ``exec()`` and ``eval()``, quotes code and draws tables:
+what the guard must let through in tickets, reviews and chat. This builds benign events from
+material every Python installation carries and nobody on this team wrote (PSF licence):
+
+* ``stdlib-docstrings``: each paragraph (30 to 1 500 characters, doctest blocks dropped) of
+  the docstrings of the standard library's modules, classes and functions;
+* ``pydoc-topics``: each paragraph (20 to 1 500 characters) of ``pydoc_data.topics``, the
+  language reference and library manual sections ``help()`` shows.
+
+Each source is split in two halves by a hash of the module or topic name. The ``read`` half's
+false positives were read on 2026-12-06 to fix their classes; the ``unread`` half is measured
+only, and its figure is the one that predicts unseen technical text (this script prints the
+blocked texts of the read half only). The texts depend on the Python version that runs it
+(figures in docs/detection.md: CPython 3.11.7).
+
+Usage:
+    PYTHONPATH=lambda_layer:. python benchmarks/technical_text.py [--sensitivity N] [--json]
+        [--write DIR] [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+from protect_lambda import Guard
+
+#: Standard-library folders that hold tests, demos or vendored code, not documentation.
+SKIPPED_DIRS = frozenset({"test", "tests", "idlelib", "site-packages", "lib2to3", "__pycache__", "ensurepip",
+                          "turtledemo"})
+HALVES = ("read", "unread")
+
+
+def half(name: str) -> str:
+    """The half a module or topic belongs to (a stable hash of its name).
+
+    Example:
+        >>> half("os"), half("typing")
+        ('unread', 'read')
+    """
+    return HALVES[hashlib.sha256(name.encode()).digest()[0] % 2]
+
+
+def paragraphs(doc: str, min_len: int) -> Iterator[str]:
+    """The prose paragraphs of a docstring, blanks collapsed, doctest blocks dropped.
+
+    Example:
+        >>> list(paragraphs("Return the sum of the values.\\n\\n>>> f(1)\\n1", 10))
+        ['Return the sum of the values.']
+    """
+    for block in re.split(r"\n\s*\n", doc):
+        if ">>>" in block:
+            continue
+        text = re.sub(r"\s+", " ", block).strip()
+        if min_len <= len(text) <= 1500:
+            yield text
+
+
+def stdlib_texts(root: str | None = None) -> Iterator[tuple[str, str]]:
+    """(module, paragraph) for every docstring paragraph of the standard library at ``root``."""
+    root = root or os.path.dirname(os.__file__)
+    for dirpath, dirs, files in os.walk(root):  # dirs pruned and sorted in place: a stable order
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(dirpath, name)
+            module = os.path.relpath(path, root).split(os.sep)[0].removesuffix(".py")
+            try:
+                tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+            except (SyntaxError, UnicodeDecodeError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    doc = ast.get_docstring(node)
+                    if doc:
+                        yield from ((module, p) for p in paragraphs(doc, 30))
+
+
+def topic_texts() -> Iterator[tuple[str, str]]:
+    """(topic, paragraph) for the paragraphs of ``pydoc_data.topics``."""
+    from pydoc_data.topics import topics
+
+    for name, text in sorted(topics.items()):
+        yield from ((name, p) for p in paragraphs(text, 20))
+
+
+def event(text: str) -> dict[str, Any]:
+    """An HTTP API (v2) request posting ``text`` as a JSON comment."""
+    return {"version": "2.0", "routeKey": "POST /feedback", "rawPath": "/feedback", "rawQueryString": "",
+            "headers": {"content-type": "application/json"}, "requestContext": {"http": {"method": "POST"}},
+            "body": json.dumps({"comment": text}), "isBase64Encoded": False}
+
+
+def cases() -> list[dict[str, Any]]:
+    """Every case, once per distinct text, with its source, name and half."""
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for source, texts in (("stdlib-docstrings", stdlib_texts()), ("pydoc-topics", topic_texts())):
+        for name, text in texts:
+            if text in seen:
+                continue
+            seen.add(text)
+            out.append({"id": f"{source}.{name}.{len(out)}", "category": "benign", "label": "benign",
+                        "direction": "inbound", "source": source, "half": half(name), "text": text,
+                        "event": event(text)})
+    return out
+
+
+def measure(all_cases: list[dict[str, Any]], sensitivity: int) -> dict[str, Any]:
+    """Benign requests blocked, per source and half."""
+    guard = Guard(sensitivity=sensitivity)
+    table: dict[str, dict[str, Any]] = {}
+    for case in all_cases:
+        verdict = guard.inspect_event(case["event"])
+        row = table.setdefault(f"{case['source']} {case['half']}", {"cases": 0, "blocked": 0, "texts": []})
+        row["cases"] += 1
+        if verdict.blocked:
+            row["blocked"] += 1
+            if case["half"] == "read":
+                row["texts"].append([case["text"], sorted({f.rule_id for f in verdict.findings})])
+    for key in HALVES:
+        rows = [v for k, v in table.items() if k.endswith(" " + key)]
+        table[f"all {key}"] = {"cases": sum(r["cases"] for r in rows), "blocked": sum(r["blocked"] for r in rows),
+                               "texts": []}
+    for row in table.values():
+        row["rate_percent"] = round(100 * row["blocked"] / row["cases"], 3) if row["cases"] else 0.0
+    return {"python": sys.version.split()[0], "sensitivity": sensitivity, "results": table}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sensitivity", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--write", metavar="DIR", help="also write DIR/technical_text_{read,unread}.jsonl")
+    parser.add_argument("--show", action="store_true", help="print the blocked texts of the read half")
+    args = parser.parse_args(argv)
+    all_cases = cases()
+    if args.write:
+        out = Path(args.write)
+        out.mkdir(parents=True, exist_ok=True)
+        for key in HALVES:
+            with open(out / f"technical_text_{key}.jsonl", "w", encoding="utf-8") as fh:
+                for case in all_cases:
+                    if case["half"] == key:
+                        fh.write(json.dumps({k: case[k] for k in ("id", "category", "label", "direction", "event")})
+                                 + "\n")
+    report = measure(all_cases, args.sensitivity)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    print(f"Python {report['python']}, sensitivity {report['sensitivity']}: benign requests blocked")
+    for key, row in sorted(report["results"].items()):
+        print(f"  {key:28s} {row['blocked']:4d} of {row['cases']:6d}  {row['rate_percent']:.2f}%")
+        if args.show:
+            for text, rules in row["texts"]:
+                print(f"      {rules} {text[:300]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
