@@ -368,10 +368,11 @@ def test_glob_lookups_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) <= shell.GLOB_SEARCHES
 
 
-def test_the_glob_alphabet_check_changes_no_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A glob with a literal character no candidate holds skips the regex compile: on globs made
-    from candidates (wildcards put in, characters swapped) and from traffic (URLs with ``?``,
-    ``[bot]`` names), every lookup returns what compiling and searching returns."""
+def test_the_glob_shortcuts_change_no_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A glob with a literal character no candidate holds skips the regex compile, and one without
+    ``*`` is matched against the candidates of its length: on globs made from candidates
+    (wildcards put in, characters swapped) and from traffic (URLs with ``?``, ``[bot]`` names),
+    every lookup returns what compiling the glob and searching the whole list returns."""
     import random
 
     shell._glob_find("/b?n/c?t", True)  # builds the candidate lists
@@ -386,6 +387,10 @@ def test_the_glob_alphabet_check_changes_no_lookup(monkeypatch: pytest.MonkeyPat
             at = rng.randrange(len(chars))
             chars[at] = rng.choice(["?", "*", "[" + chars[at] + "]", "[!x]", ":", "=", "@", chars[at].upper(), "é"])
         patterns.append("".join(chars))
+        # fixed-length globs: every other character a ?, or a class, as evasions write them
+        patterns.append("".join("?" if k % 2 else c for k, c in enumerate(word)))
+        patterns.append("".join("[" + c + "x]" if k == len(word) // 2 else c for k, c in enumerate(word)))
+        patterns.append("?" + word[1:] + "?")  # one longer than the word: another candidate, or none
 
     def by_regex(pattern: str, absolute: bool) -> str | None:
         rx = shell._glob_regex(pattern)
@@ -401,7 +406,7 @@ def test_the_glob_alphabet_check_changes_no_lookup(monkeypatch: pytest.MonkeyPat
             shell._GLOB_BUDGET[0] = 1
             assert shell._glob_find(pattern, absolute) == by_regex(pattern, absolute), (pattern, absolute)
             checked += 1
-    assert checked > 200
+    assert checked > 500
     # and the check does spare compiles: a URL holds ':' which no command or sensitive path does
     compiled: list[str] = []
     real = shell._glob_regex
