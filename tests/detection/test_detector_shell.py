@@ -203,6 +203,7 @@ BENIGN = [
     # prose and UI strings that mention commands
     "Alias nisi nihil atque. Alias est dolore aperiam atque ea laborum.",  # a word repeated, no alias x=cmd
     "*key* specifies a function of one argument that is used to extract a comparison key",  # emphasis, no glob
+    "**Do not enable debug mode when deploying in production.**",  # an emphasised phrase
     "| id | name | date |\n|----|------|------|\n| 1 | bob | today |",  # a markdown table's columns
     "then `isinstance(None, TYPES | set | float)` will raise a `TypeError`",  # a union of types
     "run `npm test` && deploy",

@@ -749,16 +749,17 @@ _CLOCK: Final = _Lazy(r"\d{1,2}:\d\d(?:[ap]m)?|now|midnight|noon|teatime")
 
 
 def _emphasis(t: str) -> bool:
-    """Whether a word is markup's emphasis (``*key*``, ``**env**``), not a glob naming a command: a
-    relative glob expands to the names of files in the working directory, and ``*env*`` written as
-    an evasion would run no ``env``.
+    """Whether a word is markup's emphasis, or the first word of an emphasised phrase (``*key*``,
+    ``**env**``, ``**Do not ...**``), not a glob naming a command: a relative glob expands to the
+    names of files in the working directory, and ``*env*`` written as an evasion would run no
+    ``env``.
 
     Example:
-        >>> _emphasis("*key*"), _emphasis("**env**"), _emphasis("*hoam?"), _emphasis("w*i")
-        (True, True, False, False)
+        >>> _emphasis("*key*"), _emphasis("**env**"), _emphasis("**do"), _emphasis("*hoam?"), _emphasis("w*i")
+        (True, True, True, False, False)
     """
     inner = t.strip("*")
-    return t[:1] == "*" and t[-1:] == "*" and inner.replace("-", "").replace("_", "").isalnum()
+    return t[:1] == "*" and inner.replace("-", "").replace("_", "").isalnum()
 
 
 def _command_name(word: Word) -> tuple[str, bool] | None:

@@ -183,6 +183,5 @@ func key(t []rune) string {
 // Python: _emphasis
 func emphasis(t []rune) bool {
 	inner := pystr.StripChars(t, "*")
-	return len(t) > 0 && t[0] == '*' && t[len(t)-1] == '*' &&
-		pystr.AllAlnum(replaceRunes(replaceRunes(inner, "-", ""), "_", ""))
+	return len(t) > 0 && t[0] == '*' && pystr.AllAlnum(replaceRunes(replaceRunes(inner, "-", ""), "_", ""))
 }
