@@ -92,7 +92,9 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "cmdi-108": (["system('id')", "passthru('ls')"], ["the system is down", "pass through"]),
     "cmdi-109": (["ls -la /tmp", "uname", "alias ls=rm"],
                  ["list files", "your name", "Alias nisi nihil atque. Alias est dolore aperiam atque ea laborum."]),
-    "cmdi-110": (["if exist c:\\boot.ini type c:\\boot.ini"], ["if it exists, type it"]),
+    "cmdi-110": (["if exist c:\\boot.ini type c:\\boot.ini", "if \"%VAR%\"==%%A do echo true"],
+                 ["if it exists, type it", "If ``af == True`` it yields the array form of the permutations.",
+                  "If factor_index==True, returns a tuple"]),
     "cmdi-111": (["x\r\nrcpt to: <a@b.c>"], ["reply to the mail"]),
     # --- XSS
     "xss-001": (["<script>alert(1)</script>", "<iframe src=//evil>", "< svg/onload=x>"],

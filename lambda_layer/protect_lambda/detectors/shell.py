@@ -864,6 +864,11 @@ _PIPES: Final = frozenset(("|", "||", "&&"))
 _ENDS: Final = frozenset(("sep", "nl", "close", "rp", "ungroup", "group", "sub", "lp"))
 
 
+#: Words that continue a sentence after "if a == b", where cmd.exe would want its command.
+_PROSE_AFTER_IF: Final = frozenset({"it", "the", "a", "an", "this", "that", "we", "you", "they", "then",
+                                    "returns", "return", "is"})
+
+
 def _batch(items: list[Word | Op], i: int, n: int) -> int:
     """End index of a cmd.exe ``IF``/``FOR`` statement starting at ``items[i]``, or -1.
 
@@ -919,8 +924,11 @@ def _batch(items: list[Word | Op], i: int, n: int) -> int:
             r = 0
             while r < len(rest) and rest[r] in ("(", ")"):
                 r += 1
-            # the right operand, then a command or a block
-            return k if len(rest) > r + 1 or rest[r + 1 : r + 2] == ["("] else -1
+            # the right operand, then a command or a block; not a sentence going on ("if x == true
+            # it yields", "if factor_index==true, returns a tuple")
+            if len(rest) <= r + 1 or rest[r + 1] in _PROSE_AFTER_IF:
+                return -1
+            return k
     return -1
 
 

@@ -85,11 +85,12 @@ func batch(items []item, i, n int) int {
 			for r < len(rest) && (eq(rest[r], "(") || eq(rest[r], ")")) {
 				r++
 			}
-			// the right operand, then a command or a block
-			if len(rest) > r+1 || r+1 < len(rest) && eq(rest[r+1], "(") {
-				return k
+			// the right operand, then a command or a block; not a sentence going on ("if x == true
+			// it yields", "if factor_index==true, returns a tuple")
+			if len(rest) <= r+1 || py_PROSE_AFTER_IF[string(rest[r+1])] {
+				return -1
 			}
-			return -1
+			return k
 		}
 	}
 	return -1
@@ -436,3 +437,4 @@ func (sc *scan) betweenWords(items []item, i, j int) bool {
 	_, _, named = sc.commandName(after)
 	return !named
 }
+
