@@ -436,7 +436,9 @@ def _header_map(event: Mapping[str, Any]) -> dict[str, str]:
 def _walk_headers(event: Mapping[str, Any], budget: Budget) -> None:
     # API Gateway's REST events hold every header twice (headers, multiValueHeaders): a value
     # already added under the same name is not added again (a value only one map holds still is)
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str]] | None = (
+        set() if isinstance(event.get("headers"), _MAPPING) and isinstance(event.get("multiValueHeaders"), _MAPPING)
+        else None)
     for name in ("headers", "multiValueHeaders"):
         headers = event.get(name)
         if not isinstance(headers, _MAPPING):
@@ -450,10 +452,11 @@ def _walk_headers(event: Mapping[str, Any], budget: Budget) -> None:
             for v in values:
                 if not isinstance(v, str) or not v:
                     continue
-                if name == "headers":
-                    seen.add((lname, v))
-                elif (lname, v) in seen:
-                    continue
+                if seen is not None:
+                    if name == "headers":
+                        seen.add((lname, v))
+                    elif (lname, v) in seen:
+                        continue
                 if lname == "cookie":
                     _walk_cookies(v.split(";"), budget)
                 else:

@@ -203,9 +203,20 @@ class _Tok:
         return f"{self.kind}:{self.text!r}"
 
 
-#: Token lists of the value being judged (the same window is read from several starts): emptied
-#: by :func:`detect` for every value.
-_MEMO: Final[dict[tuple[str, int, int], list[_Tok]]] = {}
+#: Tokens read so far from each start of the value being judged (the same window is read from
+#: several starts and to several lengths): (value, start) -> [tokens, where reading goes on, or -1
+#: when the window or a comment ended it]. Emptied by :func:`detect` for every value.
+_MEMO: Final[dict[tuple[str, int], "_Read"]] = {}
+
+
+class _Read:
+    """The tokens read from one start, and where reading goes on (-1: the window or a comment ended it)."""
+
+    __slots__ = ("at", "toks")
+
+    def __init__(self, at: int) -> None:
+        self.toks: list[_Tok] = []
+        self.at = at
 
 
 def tokens(text: str, start: int = 0, limit: int = WINDOW_TOKENS) -> list[_Tok]:
@@ -217,23 +228,28 @@ def tokens(text: str, start: int = 0, limit: int = WINDOW_TOKENS) -> list[_Tok]:
         >>> [t.text for t in tokens("1 or 1=1-- x")]
         ['1', 'or', '1', '=', '1', '-- x']
     """
-    key = (text, start, limit)
-    memo = _MEMO.get(key)
-    if memo is not None:
-        return memo
-    found: list[_Tok] = []
-    _MEMO[key] = found  # filled below; callers never change a token list
+    memo = _MEMO.get((text, start))
+    if memo is None:
+        memo = _MEMO[(text, start)] = _Read(start)
+    found = memo.toks
+    if len(found) >= limit or memo.at < 0:
+        return found[:limit] if len(found) > limit else found
     end = min(len(text), start + WINDOW_CHARS)
-    for m in _TOKEN.finditer(text, start, end):
+    at = -1  # unless the limit stops the reading below
+    for m in _TOKEN.finditer(text, memo.at, end):
         group = m.lastindex or 7
         kind = _KINDS[group]
         if group == 1 and found and m.end() < end and text[m.end():m.end() + 1] == "\n" \
                 and text[m.end():end].strip():
             continue  # a line comment with more SQL on the next line: it only hides text
         found.append(_Tok(kind, m.group(group), m.start(group), m.end()))
-        if kind == "cmt" or len(found) >= limit:
+        if kind == "cmt":
             break
-    return found
+        if len(found) >= limit:
+            at = m.end()
+            break
+    memo.at = at
+    return found[:limit] if len(found) > limit else found
 
 
 # --- judging a token list ------------------------------------------------------------------
