@@ -335,6 +335,7 @@ RUNS = [
     ".exec('ls", "%x(", "{${", "echo x > a.php ", "x;id", ";id ", "`id`", "$(id)", "w'h'o",
     "sudo ", "\\033[2a", "c:\\n", "iex(", "$((", "${a#", "/bin/c[a]t ", "{cat,/etc/passwd}",
     "``a ", ":a:`", ":a:`b``", "word ``x",
+    "| a | b |\nx | id\n",  # table rows among pipelines: each command is looked up in the rows
 ]
 
 
@@ -346,6 +347,12 @@ def test_adversarial_runs_finish(unit: str, size: int) -> None:
     assert len(spans) <= shell.MAX_SPANS
     # structural linearity: every token consumes at least one character
     assert len(shell.lex(text)) <= len(text)
+
+
+def test_table_rows_do_not_hide_the_pipelines_after_them() -> None:
+    text = ("| a | b |\n" * 3000 + "x | id\n" * 3000)[:65536]
+    assert shell._table_rows(text)[:1] == [(0, 9)]
+    assert any(kind == "command-after-separator" for kind, _, _ in shell.detect(text))
 
 
 def test_attack_at_the_end_of_a_long_run_is_found() -> None:

@@ -73,6 +73,7 @@ Example:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from protect_lambda.detectors import PATTERNS, compile_rx, stopped
 from protect_lambda.regex_cache import compile_pattern
@@ -986,7 +987,7 @@ def _commands(items: list[Word | Op], out: list[Span], rows: list[tuple[int, int
         expect = False
         found = len(out)
         at_start = ctx == _START and not cmdline
-        cell = bool(rows) and sep == "|" and any(s <= it.start < e for s, e in rows or ())
+        cell = bool(rows) and sep == "|" and _in_rows(rows, it.start)
         i, known = _command(items, i, n, ctx, sep, sep_ctx, last == i, out, cell)
         if known and ctx == _SEP:
             chained = True
@@ -1346,6 +1347,20 @@ def _structures(text: str, out: list[Span]) -> None:
 
 #: A markdown table row: a line that starts and ends with ``|`` and holds two cells or more.
 _TABLE_ROW: Final = _Lazy(r"(?m)^[ \t]*\|[^|\n]*\|[^\n]*\|[ \t\r]*$")
+
+
+def _in_rows(rows: list[tuple[int, int]] | None, at: int) -> bool:
+    """Whether position ``at`` lies in one of ``rows`` (sorted, disjoint spans): a binary search,
+    so a value of many rows and many commands stays linear.
+
+    Example:
+        >>> _in_rows([(0, 5), (9, 12)], 10), _in_rows([(0, 5), (9, 12)], 6)
+        (True, False)
+    """
+    if not rows:
+        return False
+    x = bisect_right(rows, (at, 1 << 62)) - 1  # the last row starting at or before ``at``
+    return x >= 0 and rows[x][0] <= at < rows[x][1]
 
 
 def _table_rows(text: str) -> list[tuple[int, int]]:

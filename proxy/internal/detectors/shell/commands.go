@@ -1,6 +1,8 @@
 package shell
 
 import (
+	"sort"
+
 	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pyre"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
@@ -396,14 +398,11 @@ func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alo
 	return j, true
 }
 
-// inRows is whether position at lies in one of the spans.
+// inRows is whether position at lies in one of the spans (sorted, disjoint): a binary search.
+// Python: _in_rows
 func inRows(rows [][2]int, at int) bool {
-	for _, r := range rows {
-		if r[0] <= at && at < r[1] {
-			return true
-		}
-	}
-	return false
+	x := sort.Search(len(rows), func(i int) bool { return rows[i][0] > at }) - 1
+	return x >= 0 && rows[x][0] <= at && at < rows[x][1]
 }
 
 // Python: _table_rows
