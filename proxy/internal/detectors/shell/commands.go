@@ -371,9 +371,11 @@ func (sc *scan) command(items []item, i, n, ctx int, sep []rune, sepCtx int, alo
 	default: // the whole value: a command with command-like arguments, not prose
 		ok = (level >= 2 || cls == 'T' && nargs >= 1) && !prose
 	}
-	if cell && bare && !obf && !byPath {
-		ok = false // | id | name |: a table's column named like a command, which a pipe would not leave bare
-	} else if (cls == 'R' || cls == 'r') && bare && !obf && !byPath && eq(sep, "|") && sc.betweenWords(items, i, k+1) {
+	if cell && (cls == 'R' || cls == 'r') && bare && !obf && !byPath && i > 0 && items[i-1].endPos() < w.start &&
+		j < n && asOp(items[j]) != nil && asOp(items[j]).start > w.end {
+		ok = false // | id | name |: a table's column named like a recon command (|reboot|x|, |id|| still run)
+	} else if (cls == 'R' || cls == 'r') && bare && !obf && !byPath && eq(sep, "|") && !py_SECRETS_DUMPS[name] &&
+		sc.betweenWords(items, i, k+1) {
 		ok = false // int | set | none: an operand; piped on to a plain word, its output shows nowhere
 	}
 	if !ok {
@@ -425,6 +427,9 @@ func (sc *scan) betweenWords(items []item, i, j int) bool {
 	}
 	sep, pipe := asOp(items[i-1]), asOp(items[j])
 	before, after := asWord(items[i-2]), asWord(items[j+1])
+	if j+2 < len(items) && asWord(items[j+2]) != nil {
+		return false // the plain word stands alone: no arguments
+	}
 	if sep == nil || pipe == nil || before == nil || after == nil || !eq(sep.text, "|") || !eq(pipe.text, "|") ||
 		before.flags != 0 || after.flags != 0 || asWord(items[i]) == nil || sep.end >= asWord(items[i]).start || pipe.start <= items[j-1].endPos() {
 		return false

@@ -502,7 +502,8 @@ func statement(toks []*tok, i int) bool {
 		if j < len(toks) && toks[j].kind == "word" && !py_AFTER_DELETE[toks[j].text] {
 			j++
 		}
-		return j >= len(toks) || toks[j].kind == "cmt" || py_AFTER_DELETE[toks[j].text]
+		return j >= len(toks) || toks[j].kind == "cmt" || toks[j].kind == "str" || py_AFTER_DELETE[toks[j].text] ||
+			toks[j].text == "-" && j+1 < len(toks) && toks[j+1].text == "-" // --x: a comment but in MySQL
 	}
 	objects, ok := pySTATEMENT_OBJECTS[t.text]
 	if !ok {

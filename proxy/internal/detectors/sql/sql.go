@@ -181,7 +181,7 @@ func (s *state) asIs(text []rune, depth int) (string, int, bool) {
 	}
 	if len(toks) >= 2 && toks[len(toks)-1].kind == "cmt" && (toks[0].text == "(" || toks[0].text == "-" || toks[0].kind == "num") {
 		body := expression(toks, 0)
-		if body.end == len(toks)-1 && body.operands > 0 && body.words == 0 && (body.sqlCall || !body.call) {
+		if body.end == len(toks)-1 && body.operands > 0 && body.words == 0 && (body.sqlCall || !body.call || !namesCalls(toks)) {
 			return "comment", len(toks) - 1, true // ( cos ( 1 or 'b') ) --   /   1 * 1--   /   1/*  (not - f(x) - g() #)
 		}
 	}
@@ -455,4 +455,21 @@ func (s *state) structures(text []rune, stop map[string]bool) []detectors.Span {
 		}
 	}
 	return found
+}
+
+// Python: _names_calls
+func namesCalls(toks []*tok) bool {
+	called := false
+	for k, t := range toks {
+		if t.kind == "num" && !called {
+			return false
+		}
+		if t.kind == "word" && k+1 < len(toks) && toks[k+1].text == "(" {
+			if pySQL_FUNCTIONS[t.text] || pyOUT_OF_BAND_FUNCTIONS[t.text] {
+				return false
+			}
+			called = true
+		}
+	}
+	return true
 }
