@@ -10,7 +10,8 @@ from __future__ import annotations
 
 EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     # --- SQL injection
-    "sqli-001": (["x' OR 'a'='a", "name\") and 1=1 --", "q' || sleep(3)#", "\\`or`1"],
+    "sqli-001": (["x' OR 'a'='a", "name\") and 1=1 --", "q' || sleep(3)#", "\\`or`1",
+                  "id`=`id` AND 5678=5679 AND `id`=`id"],
                  ["Tom's or Jerry's", "it's and that's all", "If either `x` or `y` is complex:"]),
     "sqli-002": (["1 UNION ALL SELECT null,null", "x')/**/union/**/select/**/1", "0 union(select 2)"],
                  ["the union of two sets", "select your plan"]),
