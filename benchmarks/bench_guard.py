@@ -288,7 +288,7 @@ def cold_start(runs: int) -> dict[str, Any]:
 
 ADVERSARIAL_UNITS = (
     # pattern rules
-    "' or 1=1 ", "<a href=", "${${", "../", "%25", "select ", "1=1 ", "http://", "cast(",
+    "' or 1=1 ", "<a href=", "${${", "[[", "../", "%25", "select ", "1=1 ", "http://", "cast(",
     "if ", "\\x", "4111 1111 ", "at a.b(", "Exception: ",
     # the SQL lexer: quotes, comments, nesting
     "'", "\"", "/*", "-- ", "((", "' union ", "1e1union ",

@@ -209,7 +209,8 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "nosqli-002": (["this.password.match(/.*/)", "'; return true; var x='", "db.users.find()"],
                    ["this is fine", "return to sender"]),
     # --- SSTI
-    "ssti-001": (["{{7*7}}", "${7*'7'}", "{{config.__class__.__init__.__globals__}}", "[[7*7]]"],
+    "ssti-001": (["{{7*7}}", "${7*'7'}", "{{config.__class__.__init__.__globals__}}", "[[7*7]]",
+                  "[[''.__class__.__mro__[1].__subclasses__()]]"],
                  ["{{ name }}", "${price}", "``Callable[[int, str], float]`` sets ``__args__``"]),
     "ssti-002": (["<#assign ex=\"freemarker.template.utility.Execute\"?new()>", "#set($x=1)", "{php}echo 1;{/php}"],
                  ["#hashtag set", "{ php }"]),
