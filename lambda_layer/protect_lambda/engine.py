@@ -777,7 +777,7 @@ class RuleEngine:
         if found and decisive and not decisive.isdisjoint([m.rule.id for m in found]):
             return found, False
         if self._detectors:
-            detectors = self._detect if len(self._detect) == len(self._detectors) else self._detector_functions()
+            detectors = self._detector_functions()
             stops = self._stops.get(decisive)
             if stops is None:
                 stops = self._stops[decisive] = tuple(
@@ -785,11 +785,10 @@ class RuleEngine:
             order: Sequence[int] | None = self._orders.get(lead_detector(text)) if decisive else None
             if order is None:
                 order = range(len(detectors))
-            long = len(text) > DETECTOR_MAX_CHARS
             per: dict[int, list[Match]] = {}  # detector index -> its matches (most values: none)
             for index in order:
                 detect, kinds = detectors[index]
-                spans = _detect_bounded(detect, text, stops[index]) if long else detect(text, stops[index])
+                spans = _detect_bounded(detect, text, stops[index])
                 if not spans:
                     continue
                 decided = False

@@ -660,11 +660,11 @@ def _glob_lookup(pattern: str, which: int) -> str | None:
                 return None
         if all(kind != "[" for kind, _ in atoms):
             return lines[found[0]]
-        rx = _glob_regex(pattern)
-        m = rx.search("\n".join(lines[i] for i in found)) if rx is not None else None
-        return m.group() if m else None
+        candidates = "\n".join(lines[i] for i in found)
+    else:
+        candidates = _CANDIDATES[which]
     rx = _glob_regex(pattern)
-    m = rx.search(_CANDIDATES[which]) if rx is not None else None
+    m = rx.search(candidates) if rx is not None else None
     return m.group() if m else None
 
 
