@@ -7,9 +7,14 @@ material every Python installation carries and nobody on this team wrote (PSF li
 * ``stdlib-docstrings``: each paragraph (30 to 1 500 characters, doctest blocks dropped) of
   the docstrings of the standard library's modules, classes and functions;
 * ``pydoc-topics``: each paragraph (20 to 1 500 characters) of ``pydoc_data.topics``, the
-  language reference and library manual sections ``help()`` shows.
+  language reference and library manual sections ``help()`` shows;
+* ``debian-descriptions`` (with ``--debian PATH``): each paragraph (30 to 1 500 characters) of
+  Debian's package descriptions, the ``Translation-en`` index of a Debian mirror (plain or
+  ``.xz``; bookworm's: ``dists/bookworm/main/i18n/Translation-en.xz``, 64 000 packages,
+  written by their maintainers; the descriptions are in the packages' Debian copyright).
 
-Each source is split in two halves by a hash of the module or topic name. The ``read`` half's
+Each source is split in two halves by a hash of the module or topic name (for Debian, of a
+description's first paragraph, which related packages share). The ``read`` half's
 false positives were read on 2026-12-06 to fix their classes; the ``unread`` half is measured
 only, and its figure is the one that predicts unseen technical text (this script prints the
 blocked texts of the read half only). The texts depend on the Python version that runs it
@@ -17,7 +22,7 @@ blocked texts of the read half only). The texts depend on the Python version tha
 
 Usage:
     PYTHONPATH=lambda_layer:. python benchmarks/technical_text.py [--sensitivity N] [--json]
-        [--write DIR] [--show]
+        [--write DIR] [--show] [--debian Translation-en.xz]
 """
 
 from __future__ import annotations
@@ -44,8 +49,8 @@ def half(name: str) -> str:
     """The half a module or topic belongs to (a stable hash of its name).
 
     Example:
-        >>> half("os"), half("typing")
-        ('unread', 'read')
+        >>> half("os"), half("subprocess")
+        ('read', 'unread')
     """
     return HALVES[hashlib.sha256(name.encode()).digest()[0] % 2]
 
@@ -94,6 +99,46 @@ def topic_texts() -> Iterator[tuple[str, str]]:
         yield from ((name, p) for p in paragraphs(text, 20))
 
 
+def debian_texts(path: str) -> Iterator[tuple[str, str]]:
+    """(first paragraph, paragraph) for every paragraph of the package descriptions in a Debian
+    ``Translation-en`` file (``.xz`` or plain).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile("w", suffix="-en", delete=False) as fh:
+        ...     _ = fh.write("Package: a\\nDescription-en: A tool\\n It runs the shell for you, and\\n more.\\n .\\n It also runs the shell once again.\\n")
+        >>> [p for _, p in debian_texts(fh.name)]
+        ['It runs the shell for you, and more.', 'It also runs the shell once again.']
+    """
+    import lzma
+
+    opener = lzma.open if path.endswith(".xz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        content = fh.read()
+    for block in content.split("\n\n"):
+        head = re.search(r"^Description-en: .*$", block, re.M)
+        if head is None:
+            continue
+        lines = [line[1:] for line in block[head.end():].split("\n") if line.startswith(" ")]
+        paras = [re.sub(r"\s+", " ", " ".join(p)).strip() for p in _split_dots(lines)]
+        paras = [p for p in paras if p]
+        for p in paras:
+            if 30 <= len(p) <= 1500:
+                yield paras[0], p
+
+
+def _split_dots(lines: list[str]) -> Iterator[list[str]]:
+    """Debian's paragraphs: runs of description lines between lines holding a lone ``.``."""
+    current: list[str] = []
+    for line in lines:
+        if line.strip() == ".":
+            yield current
+            current = []
+        else:
+            current.append(line)
+    yield current
+
+
 def event(text: str) -> dict[str, Any]:
     """An HTTP API (v2) request posting ``text`` as a JSON comment."""
     return {"version": "2.0", "routeKey": "POST /feedback", "rawPath": "/feedback", "rawQueryString": "",
@@ -101,16 +146,21 @@ def event(text: str) -> dict[str, Any]:
             "body": json.dumps({"comment": text}), "isBase64Encoded": False}
 
 
-def cases() -> list[dict[str, Any]]:
+def cases(debian: str | None = None) -> list[dict[str, Any]]:
     """Every case, once per distinct text, with its source, name and half."""
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
-    for source, texts in (("stdlib-docstrings", stdlib_texts()), ("pydoc-topics", topic_texts())):
+    sources: list[tuple[str, Iterator[tuple[str, str]]]] = [
+        ("stdlib-docstrings", stdlib_texts()), ("pydoc-topics", topic_texts())]
+    if debian:
+        sources.append(("debian-descriptions", debian_texts(debian)))
+    for source, texts in sources:
         for name, text in texts:
             if text in seen:
                 continue
             seen.add(text)
-            out.append({"id": f"{source}.{name}.{len(out)}", "category": "benign", "label": "benign",
+            key = name if len(name) <= 60 else hashlib.sha256(name.encode()).hexdigest()[:12]
+            out.append({"id": f"{source}.{key}.{len(out)}", "category": "benign", "label": "benign",
                         "direction": "inbound", "source": source, "half": half(name), "text": text,
                         "event": event(text)})
     return out
@@ -143,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--write", metavar="DIR", help="also write DIR/technical_text_{read,unread}.jsonl")
     parser.add_argument("--show", action="store_true", help="print the blocked texts of the read half")
+    parser.add_argument("--debian", metavar="Translation-en[.xz]", help="also Debian's package descriptions")
     args = parser.parse_args(argv)
-    all_cases = cases()
+    all_cases = cases(args.debian)
     if args.write:
         out = Path(args.write)
         out.mkdir(parents=True, exist_ok=True)

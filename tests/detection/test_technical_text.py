@@ -56,3 +56,29 @@ def test_blocked_texts_are_counted_per_half_and_listed_for_the_read_half_only() 
     assert rows["stdlib-docstrings read"]["texts"][0][0] == "x' or '1'='1"
     assert rows["stdlib-docstrings unread"]["blocked"] == 1 and rows["stdlib-docstrings unread"]["texts"] == []
     assert rows["all read"]["rate_percent"] == 50.0
+
+
+def test_debian_descriptions_are_split_into_paragraphs_and_halved_by_their_first(tmp_path: Path) -> None:
+    pytest.importorskip("pydoc_data", reason="this interpreter ships no pydoc_data (Pyodide)")
+    lzma = pytest.importorskip("lzma")
+    tool = _tool()
+    index = (
+        "Package: shell-a\nDescription-md5: 0\nDescription-en: A shell\n"
+        " A small shell that reads commands from a terminal.\n .\n"
+        " Run it with sudo when it must change system files.\n\n"
+        "Package: shell-a-doc\nDescription-en: A shell (docs)\n"
+        " A small shell that reads commands from a terminal.\n .\n"
+        " This package holds the manual pages of the shell.\n\n"
+        "Package: no-description\nVersion: 1\n"
+    )
+    path = tmp_path / "Translation-en.xz"
+    with lzma.open(path, "wt", encoding="utf-8") as fh:
+        fh.write(index)
+    texts = list(tool.debian_texts(str(path)))
+    first = "A small shell that reads commands from a terminal."
+    assert texts == [(first, first), (first, "Run it with sudo when it must change system files."),
+                     (first, first), (first, "This package holds the manual pages of the shell.")]
+    cases = [c for c in tool.cases(str(path)) if c["source"] == "debian-descriptions"]
+    assert [c["text"] for c in cases] == [first, "Run it with sudo when it must change system files.",
+                                          "This package holds the manual pages of the shell."]
+    assert {c["half"] for c in cases} == {tool.half(first)}  # related packages share a half
