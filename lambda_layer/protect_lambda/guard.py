@@ -312,6 +312,7 @@ class Guard:
                     budget.truncated = DETECTORS_CUT
                     budget.truncated_location = item.location
             prose: bool | None = None
+            first = len(found)
             for m in matches:
                 rule = m.rule
                 action = self._actions[rule.id]
@@ -334,6 +335,8 @@ class Guard:
                     Finding(rule.id, rule.category, direction, rule.severity, location,
                             action, item.record_index, m, score)
                 )
+            if len(found) - first > 1:
+                _count_mention_once(found, first)
         for limit, note, location in (
             (OVERSIZE_RULES[direction], budget.truncated, budget.truncated_location),
             (UNINSPECTED_RULES[direction], budget.skipped, budget.skipped_location),
@@ -397,6 +400,51 @@ def looks_like_prose(text: str) -> bool:
         return False
     letters = sum(map(len, words))
     return len(re.findall(_SYMBOL, text)) * 4 <= len(words) and letters >= 0.6 * (len(text) - text.count(" "))
+
+
+def _count_mention_once(found: list[Finding], first: int) -> None:
+    """In a sentence (:func:`is_sentence`), the path-traversal findings of one value count once, at
+    the highest score among them: the others of ``found[first:]`` get score 0. Patterns and the
+    path detector's weak kind overlap on one mentioned file ("without exposing /etc/shadow
+    file"): one weak signal, not three. A finding that blocks alone (a climb) still does; a
+    value that is a path, not a sentence, is not concerned."""
+    best = -1
+    repeated = False
+    for i in range(first, len(found)):
+        if found[i].category == MENTION_CATEGORY:
+            repeated = repeated or best >= 0
+            if best < 0 or found[i].score > found[best].score:
+                best = i
+    if not repeated or not is_sentence(found[first].match.text):
+        return
+    for i in range(first, len(found)):
+        f = found[i]
+        if f.category == MENTION_CATEGORY and i != best and f.score:
+            found[i] = Finding(f.rule_id, f.category, f.direction, f.severity, f.location, f.action,
+                               f.record_index, f.match, 0)
+
+
+#: The category whose findings a sentence counts once (see :func:`_count_mention_once`).
+MENTION_CATEGORY: Final = "path_traversal"
+#: A word of a sentence: letters, with an opening bracket or quote before and punctuation after.
+_SENTENCE_WORD: Final = r"(?<!\S)[(\"']?[^\W\d_]{2,}[,.;:!?)\"']{0,2}(?!\S)"
+#: Words a sentence has at least.
+SENTENCE_MIN_WORDS: Final = 6
+
+
+def is_sentence(text: str) -> bool:
+    """Whether ``text`` holds at least six blank-separated words of letters (a path, a query or
+    a command line written without blanks between its names has none).
+
+    Example:
+        >>> is_sentence("it reads the /etc/passwd file, as getent does")
+        True
+        >>> is_sentence("/usr/local/pureftpd/etc/pureftpd.pdb")
+        False
+    """
+    import re
+
+    return len(re.findall(_SENTENCE_WORD, text)) >= SENTENCE_MIN_WORDS
 
 
 def total_score(findings: Sequence[Finding]) -> int:

@@ -183,3 +183,26 @@ def test_payloads_in_code_spans_are_not_damped_as_prose(value: str) -> None:
 def test_documentation_quoting_sql_in_markup_is_prose(value: str) -> None:
     assert looks_like_prose(value.lower()) or "'" in value
     assert not Guard().inspect_event(_event(q=value)).blocked
+
+
+@pytest.mark.parametrize("value", [
+    "Notably, this module can authenticate against PAM (without exposing the /etc/shadow file).",
+    "This Go package provides a /etc/fstab parser, and facilities to mount and unmount.",
+    "Append the keys to the current user's ~/.ssh/authorized_keys file, as the tool does.",
+])
+def test_a_sentence_mentioning_a_sensitive_file_is_one_weak_signal(value: str) -> None:
+    guard = Guard(sensitivity=3)  # the level's own rules still see the mention
+    report = Guard(mode="monitor").inspect_event(_event(q=value))
+    assert not guard.inspect_event(_event(q=value)).blocked
+    assert not Guard().inspect_event(_event(q=value)).blocked
+    assert report.findings == []  # below the block score, not reported
+
+
+@pytest.mark.parametrize("value", [
+    "/etc/shadow",                                            # a path, not a sentence
+    "/usr/local/pureftpd/etc/pureftpd.pdb%00",
+    "show me the file please, it is ../../../../etc/shadow",  # a climb blocks alone, sentence or not
+    "we tried this on the new version, ;cat /etc/shadow and it was fine",
+])
+def test_a_path_or_a_climb_to_a_sensitive_file_still_blocks(value: str) -> None:
+    assert Guard().inspect_event(_event(q=value)).blocked

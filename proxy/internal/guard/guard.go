@@ -258,6 +258,7 @@ func (g *Guard) verdict(source string, budget *adapters.Budget, direction string
 			}
 		}
 		prose := 0 // 0 unknown, 1 prose, 2 not
+		first := len(found)
 		for _, m := range matches {
 			rule := m.Rule
 			action := g.actions[rule.ID]
@@ -290,6 +291,9 @@ func (g *Guard) verdict(source string, budget *adapters.Budget, direction string
 			}
 			found = append(found, Finding{rule.ID, rule.Category, direction, rule.Severity, location, action,
 				item.RecordIndex, m, score})
+		}
+		if len(found)-first > 1 {
+			countMentionOnce(found, first)
 		}
 	}
 	limits := []struct {
@@ -330,10 +334,44 @@ func pathSegment(location, text []rune, start int) []rune {
 	return []rune(fmt.Sprintf("%s[%d]", string(location), slashes))
 }
 
+// countMentionOnce is _count_mention_once: in a sentence, the path-traversal findings of one value
+// (found[first:]) count once, at the highest score among them; the others get score 0.
+func countMentionOnce(found []Finding, first int) {
+	best := -1
+	repeated := false
+	for i := first; i < len(found); i++ {
+		if found[i].Category == pyMENTION_CATEGORY {
+			repeated = repeated || best >= 0
+			if best < 0 || found[i].Score > found[best].Score {
+				best = i
+			}
+		}
+	}
+	if !repeated || !IsSentence(found[first].Match.Text) {
+		return
+	}
+	for i := first; i < len(found); i++ {
+		if found[i].Category == pyMENTION_CATEGORY && i != best && found[i].Score != 0 {
+			found[i].Score = 0
+		}
+	}
+}
+
+// IsSentence is is_sentence: at least SENTENCE_MIN_WORDS blank-separated words of letters.
+func IsSentence(text []rune) bool {
+	words := 0
+	sentenceWord.Rx().FindIter(text, func(*pyre.Match) bool {
+		words++
+		return words < pySENTENCE_MIN_WORDS
+	})
+	return words >= pySENTENCE_MIN_WORDS
+}
+
 var (
-	codeSpan = pyre.NewLazy(py_CODE_SPAN, 0)
-	word     = pyre.NewLazy(py_WORD, 0)
-	symbol   = pyre.NewLazy(py_SYMBOL, 0)
+	sentenceWord = pyre.NewLazy(py_SENTENCE_WORD, 0)
+	codeSpan     = pyre.NewLazy(py_CODE_SPAN, 0)
+	word         = pyre.NewLazy(py_WORD, 0)
+	symbol       = pyre.NewLazy(py_SYMBOL, 0)
 )
 
 // LooksLikeProse is looks_like_prose.
