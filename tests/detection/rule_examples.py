@@ -151,7 +151,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     # --- path traversal
     "path-001": (["../../etc/passwd", "..%2f..%2fwin.ini", "..\\..\\boot.ini", "..;.\\.;\\.", "/a/..;/admin"],
                  ["v1.2.3", "wait... what", "so..; then"]),
-    "path-002": (["/etc/shadow", "c:/windows/win.ini", "/proc/self/environ", "/get/proc/interrupts", "proc/1/cmdline"],
+    "path-002": (["Sections: * 5 = File formats and protocols (e.g. wtmp, /etc/passwd, nfs). * 6 = Games", "/etc/shadow", "c:/windows/win.ini", "/proc/self/environ", "/get/proc/interrupts", "proc/1/cmdline"],
                  ["etc. and so on", "my password", "/api/proc/orders", "process/version"]),
     "path-003": (["file:///etc/hosts", "php://filter/resource=index", "phar://x.phar", "file://foo.bar",
                   "file://etc/services", "file://policy.json/../../etc/passwd"],
@@ -159,7 +159,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
                   "pass the policy as file://policy.json."]),
     "path-004": (["/var/log/syslog", "C:\\inetpub\\wwwroot\\", "/usr/local/lib/app.cfg"],
                  ["/items/42", "/users/me"]),
-    "path-005": (["/.git/config", "/app/.env", "/backup/db.sql"],
+    "path-005": (["It moves the files to \"~/.emacs.d/etc/\" by default, as the other packages do.", "/.git/config", "/app/.env", "/backup/db.sql"],
                  ["/.well-known/security.txt", "notes.txt"]),
     "path-006": (["..%c0%af..%c0%afetc%c0%afpasswd", "%uff0e%uff0e\\windows\\system32", "x?boot.ini",
                   "\ufffd\ufffd%qf\ufffd\ufffd%qfboot.ini", "????0x5c????0x5cetc0x5cissue", "\ufffd\ufffd\x1cetc\x1cpasswd"],

@@ -189,6 +189,8 @@ def test_documentation_quoting_sql_in_markup_is_prose(value: str) -> None:
     "Notably, this module can authenticate against PAM (without exposing the /etc/shadow file).",
     "This Go package provides a /etc/fstab parser, and facilities to mount and unmount.",
     "Append the keys to the current user's ~/.ssh/authorized_keys file, as the tool does.",
+    "Sections: * 5 = File formats and protocols (e.g. wtmp, /etc/passwd, nfs). * 6 = Games",  # not prose
+    'It moves the files to "~/.emacs.d/etc/" by default, as the other packages do.',
 ])
 def test_a_sentence_mentioning_a_sensitive_file_is_one_weak_signal(value: str) -> None:
     guard = Guard(sensitivity=3)  # the level's own rules still see the mention

@@ -292,7 +292,7 @@ func (g *Guard) verdict(source string, budget *adapters.Budget, direction string
 			found = append(found, Finding{rule.ID, rule.Category, direction, rule.Severity, location, action,
 				item.RecordIndex, m, score})
 		}
-		if len(found)-first > 1 {
+		if len(found) > first {
 			countMentionOnce(found, first)
 		}
 	}
@@ -334,25 +334,32 @@ func pathSegment(location, text []rune, start int) []rune {
 	return []rune(fmt.Sprintf("%s[%d]", string(location), slashes))
 }
 
-// countMentionOnce is _count_mention_once: in a sentence, the path-traversal findings of one value
-// (found[first:]) count once, at the highest score among them; the others get score 0.
+// countMentionOnce is _count_mention_once: in a sentence, the patterns of MENTION_RULES score at
+// most MENTION_SCORE and the path-traversal findings of one value (found[first:]) count once, at
+// the highest score among them; the others get score 0.
 func countMentionOnce(found []Finding, first int) {
 	best := -1
-	repeated := false
+	capped := false
 	for i := first; i < len(found); i++ {
 		if found[i].Category == pyMENTION_CATEGORY {
-			repeated = repeated || best >= 0
+			capped = capped || best >= 0 || (pyMENTION_RULES[found[i].RuleID] && found[i].Score > pyMENTION_SCORE)
 			if best < 0 || found[i].Score > found[best].Score {
 				best = i
 			}
 		}
 	}
-	if !repeated || !IsSentence(found[first].Match.Text) {
+	if !capped || !IsSentence(found[first].Match.Text) {
 		return
 	}
 	for i := first; i < len(found); i++ {
-		if found[i].Category == pyMENTION_CATEGORY && i != best && found[i].Score != 0 {
+		if found[i].Category != pyMENTION_CATEGORY {
+			continue
+		}
+		switch {
+		case i != best:
 			found[i].Score = 0
+		case pyMENTION_RULES[found[i].RuleID] && found[i].Score > pyMENTION_SCORE:
+			found[i].Score = pyMENTION_SCORE
 		}
 	}
 }
