@@ -177,7 +177,9 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
                  ["/api/v1/logs", "/users/settings.json"]),
     "path-106": (["/usr/local/jetty/lib/x.jar", "/opt/app/bin/run"], ["/items/42", "/dev/sdh"]),
     # XSS decided on HTML tokens (detector "html")
-    "xss-101": (["<script>alert(1)</script>", "<script src=//evil.js></script>"], ["a < b and c > d", "the script"]),
+    "xss-101": (["<script>alert(1)</script>", "<script src=//evil.js></script>", "<script>top.alert(1)"],
+                ["a < b and c > d", "the script", "deliver a template by including it in a <script> tag.",
+                 "RDF can be embedded using simple <script> tags. This is described at <http://example.org/x>."]),
     "xss-102": (["<iframe src=//evil>", "<object data=x.swf>"], ["an iframe is a frame", "<b>bold</b>"]),
     "xss-103": (["<img src=x onerror=alert(1)>", "<body onload='go()'>"], ["<b>bold</b>", "one rror"]),
     "xss-104": (["<a href=javascript:alert(1)>x</a>", "<a href='java\tscript:x'>y</a>"], ["see javascript docs", "<a href=/x>y</a>"]),
