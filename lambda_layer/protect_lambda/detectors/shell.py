@@ -701,6 +701,25 @@ def _glob_find(pattern: str, absolute: bool) -> str | None:
     return hit
 
 
+def _glob_hides_name(path: str) -> bool:
+    """Whether a glob path hides a name: a component mixes letters and wildcards (``pa??wd``,
+    ``c?t``) or is a run of ``?`` (``/???/``, a name of that length). A component that is only
+    ``*`` or a bracket class names every entry of a folder written in full (``/etc/cron.d/*``,
+    ``/proc/[0-9]/fd``): nothing is hidden there.
+
+    Example:
+        >>> [_glob_hides_name(p) for p in ("/e??/pa??wd", "/???/c?t", "/etc/cron.d/*", "/proc/[0-9]/fd/[0-9]")]
+        [True, True, False, False]
+    """
+    for part in path.split("/"):
+        if not any(c in part for c in "?*["):
+            continue
+        bare = _GLOB_CLASS.rx.sub("", part)
+        if bare.strip("*") and (bare.strip("?*") or "?" in bare):
+            return True
+    return False
+
+
 def _sensitive(word: Word) -> bool:
     """Whether a word names a sensitive file or directory (``/etc/passwd``, ``c:\\windows\\``)."""
     t = word.text
@@ -739,6 +758,8 @@ class _Lazy:
         return self._rx
 
 
+#: A bracket class of a glob (``[0-9]``, ``[!a]``).
+_GLOB_CLASS: Final = _Lazy(r"\[!?[^\]/]{1,40}\]")
 _IP: Final = compile_rx(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d{1,5})?")
 _HOST: Final = compile_rx(
     r"[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6}(?::\d{1,5})?(?:/\S{0,200})?"
@@ -1463,7 +1484,8 @@ def detect(text: str, stop: frozenset[str] = frozenset()) -> list[Span]:
     if not stopped(out, stop):  # a deciding command spares the rest
         for w in items:  # /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
             if (isinstance(w, Word) and w.flags & (OBF | GLOB | BRACE | VAR) and "/" in w.text
-                    and not w.text.startswith(("/dev/tcp", "/dev/udp")) and _sensitive(w)):
+                    and not w.text.startswith(("/dev/tcp", "/dev/udp")) and _sensitive(w)
+                    and (w.flags & (OBF | BRACE | VAR) or _glob_hides_name(w.text))):
                 out.append(("evasion", w.start, w.end))
         _structures(text, out)
     if len(out) > 1:

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/protect-lambda/protect-lambda/proxy/internal/pyre"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pystr"
 )
 
@@ -332,4 +333,20 @@ func resetGlobCache() {
 	globMu.Lock()
 	clear(globHits)
 	globMu.Unlock()
+}
+
+// globHidesName is _glob_hides_name: a component mixes letters and wildcards (pa??wd) or is a run
+// of ? (/???/); a component of only * or a bracket class names every entry of a folder written
+// in full (/etc/cron.d/*).
+func globHidesName(path []rune) bool {
+	for _, part := range splitRune(path, '/') {
+		if !hasRune(part, '?') && !hasRune(part, '*') && !hasRune(part, '[') {
+			continue
+		}
+		bare := py_GLOB_CLASS.Rx().Sub(part, func(*pyre.Match) []rune { return nil }, 0)
+		if len(pystr.StripChars(bare, "*")) > 0 && (len(pystr.StripChars(bare, "?*")) > 0 || hasRune(bare, '?')) {
+			return true
+		}
+	}
+	return false
 }

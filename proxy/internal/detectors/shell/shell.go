@@ -219,7 +219,8 @@ func Detect(text []rune, stop map[string]bool) []detectors.Span {
 		for _, it := range items { // /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
 			w := asWord(it)
 			if w != nil && w.flags&(pyOBF|pyGLOB|pyBRACE|pyVAR) != 0 && hasRune(w.text, '/') &&
-				!prefix(w.text, "/dev/tcp") && !prefix(w.text, "/dev/udp") && sc.sensitive(w) {
+				!prefix(w.text, "/dev/tcp") && !prefix(w.text, "/dev/udp") && sc.sensitive(w) &&
+				(w.flags&(pyOBF|pyBRACE|pyVAR) != 0 || globHidesName(w.text)) {
 				out = append(out, detectors.Span{Kind: "evasion", Start: w.start, End: w.end})
 			}
 		}
