@@ -335,7 +335,7 @@ class Guard:
                     Finding(rule.id, rule.category, direction, rule.severity, location,
                             action, item.record_index, m, score)
                 )
-            if len(found) > first:
+            if len(found) > first and self.sensitivity <= MENTION_LEVEL:
                 _count_mention_once(found, first)
         for limit, note, location in (
             (OVERSIZE_RULES[direction], budget.truncated, budget.truncated_location),
@@ -403,38 +403,44 @@ def looks_like_prose(text: str) -> bool:
 
 
 def _count_mention_once(found: list[Finding], first: int) -> None:
-    """In a sentence (:func:`is_sentence`), a file or folder named among words is mentioned, not
-    requested: the patterns that name one (:data:`MENTION_RULES`) score at most
-    :data:`MENTION_SCORE`, and the path-traversal findings of the value (``found[first:]``) count
-    once, at the highest score among them (the others get score 0). Patterns and the path
-    detector's weak kind overlap on one mentioned file ("without exposing /etc/shadow"): one weak
-    signal, not three. A finding that blocks alone (a climb, a stream wrapper) still does; a
-    value that is a path, not a sentence, is not concerned."""
-    best = -1
+    """In a sentence (:func:`is_sentence`), a file, folder or address named among words is
+    mentioned, not requested: the patterns that name one (:data:`MENTION_RULES`) score at most
+    :data:`MENTION_SCORE`, and the findings of a :data:`MENTION_CATEGORIES` category in the value
+    (``found[first:]``) count once, at the highest score among them (the others get score 0).
+    Patterns and the path detector's weak kind overlap on one mentioned file ("without exposing
+    /etc/shadow"), two address patterns on one URL ("visit http://localhost:6060/doc"): one weak
+    signal, not three. A finding that blocks alone (a climb, a stream wrapper, a cloud metadata
+    address) still does; a value that is a path or a URL, not a sentence, is not concerned."""
+    best: dict[str, int] = {}  # category -> index of its highest-scored finding
     capped = False
     for i in range(first, len(found)):
-        if found[i].category == MENTION_CATEGORY:
-            capped = capped or best >= 0 or (found[i].rule_id in MENTION_RULES and found[i].score > MENTION_SCORE)
-            if best < 0 or found[i].score > found[best].score:
-                best = i
+        f = found[i]
+        if f.category in MENTION_CATEGORIES:
+            j = best.get(f.category)
+            capped = capped or j is not None or (f.rule_id in MENTION_RULES and f.score > MENTION_SCORE)
+            if j is None or f.score > found[j].score:
+                best[f.category] = i
     if not capped or not is_sentence(found[first].match.text):
         return
     for i in range(first, len(found)):
         f = found[i]
-        if f.category != MENTION_CATEGORY:
+        if f.category not in best:
             continue
-        score = 0 if i != best else min(f.score, MENTION_SCORE) if f.rule_id in MENTION_RULES else f.score
+        score = 0 if i != best[f.category] else min(f.score, MENTION_SCORE) if f.rule_id in MENTION_RULES else f.score
         if score != f.score:
             found[i] = Finding(f.rule_id, f.category, f.direction, f.severity, f.location, f.action,
                                f.record_index, f.match, score)
 
 
-#: The category whose findings a sentence counts once (see :func:`_count_mention_once`).
-MENTION_CATEGORY: Final = "path_traversal"
-#: The patterns that name a sensitive file or folder: a mention in a sentence scores at most
-#: :data:`MENTION_SCORE` (weak alone).
-MENTION_RULES: Final = frozenset({"path-002", "path-004", "path-005", "path-006"})
+#: The categories whose findings a sentence counts once (see :func:`_count_mention_once`).
+MENTION_CATEGORIES: Final = frozenset({"path_traversal", "ssrf"})
+#: The patterns that name a sensitive file or folder, or an internal address: a mention in a
+#: sentence scores at most :data:`MENTION_SCORE` (weak alone).
+MENTION_RULES: Final = frozenset({"path-002", "path-004", "path-005", "path-006", "ssrf-002", "ssrf-004"})
 MENTION_SCORE: Final = 3
+#: The sensitivity levels up to which a mention is weak: higher levels count every finding in
+#: full (padded payloads, links a function may fetch from a message).
+MENTION_LEVEL: Final = 1
 #: A word of a sentence: letters, with an opening bracket or quote before and punctuation after.
 _SENTENCE_WORD: Final = r"(?<!\S)[(\"']?[^\W\d_]{2,}[,.;:!?)\"']{0,2}(?!\S)"
 #: Words a sentence has at least.

@@ -185,19 +185,22 @@ def test_documentation_quoting_sql_in_markup_is_prose(value: str) -> None:
     assert not Guard().inspect_event(_event(q=value)).blocked
 
 
-@pytest.mark.parametrize("value", [
-    "Notably, this module can authenticate against PAM (without exposing the /etc/shadow file).",
-    "This Go package provides a /etc/fstab parser, and facilities to mount and unmount.",
-    "Append the keys to the current user's ~/.ssh/authorized_keys file, as the tool does.",
-    "Sections: * 5 = File formats and protocols (e.g. wtmp, /etc/passwd, nfs). * 6 = Games",  # not prose
-    'It moves the files to "~/.emacs.d/etc/" by default, as the other packages do.',
+@pytest.mark.parametrize(("value", "level_2_blocks"), [
+    ("Notably, this module can authenticate against PAM (without exposing the /etc/shadow file).", True),
+    ("This Go package provides a /etc/fstab parser, and facilities to mount and unmount.", True),
+    ("Append the keys to the current user's ~/.ssh/authorized_keys file, as the tool does.", True),
+    ("Sections: * 5 = File formats and protocols (e.g. wtmp, /etc/passwd, nfs). * 6 = Games", True),  # not prose
+    ('It moves the files to "~/.emacs.d/etc/" by default, as the other packages do.', False),  # prose: damped
+    ("The service is managed using a web interface available at https://localhost/.", True),
+    ('You can view the documentation by running "godoc --http=:6060", and then visiting '
+     "http://localhost:6060/doc/install.html.", True),
 ])
-def test_a_sentence_mentioning_a_sensitive_file_is_one_weak_signal(value: str) -> None:
-    guard = Guard(sensitivity=3)  # the level's own rules still see the mention
-    report = Guard(mode="monitor").inspect_event(_event(q=value))
-    assert not guard.inspect_event(_event(q=value)).blocked
+def test_a_sentence_mentioning_a_sensitive_file_or_address_is_one_weak_signal_at_level_1(
+        value: str, level_2_blocks: bool) -> None:
     assert not Guard().inspect_event(_event(q=value)).blocked
-    assert report.findings == []  # below the block score, not reported
+    assert Guard(mode="monitor").inspect_event(_event(q=value)).findings == []  # below the block score
+    # higher levels count every finding in full
+    assert Guard(sensitivity=2).inspect_event(_event(q=value)).blocked == level_2_blocks
 
 
 @pytest.mark.parametrize("value", [
@@ -205,6 +208,7 @@ def test_a_sentence_mentioning_a_sensitive_file_is_one_weak_signal(value: str) -
     "/usr/local/pureftpd/etc/pureftpd.pdb%00",
     "show me the file please, it is ../../../../etc/shadow",  # a climb blocks alone, sentence or not
     "we tried this on the new version, ;cat /etc/shadow and it was fine",
+    "it was great, see http://169.254.169.254/latest/meta-data/ for the keys",  # a metadata address
 ])
 def test_a_path_or_a_climb_to_a_sensitive_file_still_blocks(value: str) -> None:
     assert Guard().inspect_event(_event(q=value)).blocked

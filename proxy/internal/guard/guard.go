@@ -292,7 +292,7 @@ func (g *Guard) verdict(source string, budget *adapters.Budget, direction string
 			found = append(found, Finding{rule.ID, rule.Category, direction, rule.Severity, location, action,
 				item.RecordIndex, m, score})
 		}
-		if len(found) > first {
+		if len(found) > first && g.sensitivity <= pyMENTION_LEVEL {
 			countMentionOnce(found, first)
 		}
 	}
@@ -335,28 +335,30 @@ func pathSegment(location, text []rune, start int) []rune {
 }
 
 // countMentionOnce is _count_mention_once: in a sentence, the patterns of MENTION_RULES score at
-// most MENTION_SCORE and the path-traversal findings of one value (found[first:]) count once, at
-// the highest score among them; the others get score 0.
+// most MENTION_SCORE and the findings of a MENTION_CATEGORIES category in one value
+// (found[first:]) count once, at the highest score among them; the others get score 0.
 func countMentionOnce(found []Finding, first int) {
-	best := -1
+	best := map[string]int{}
 	capped := false
 	for i := first; i < len(found); i++ {
-		if found[i].Category == pyMENTION_CATEGORY {
-			capped = capped || best >= 0 || (pyMENTION_RULES[found[i].RuleID] && found[i].Score > pyMENTION_SCORE)
-			if best < 0 || found[i].Score > found[best].Score {
-				best = i
-			}
+		f := found[i]
+		if !pyMENTION_CATEGORIES[f.Category] {
+			continue
+		}
+		j, ok := best[f.Category]
+		capped = capped || ok || (pyMENTION_RULES[f.RuleID] && f.Score > pyMENTION_SCORE)
+		if !ok || f.Score > found[j].Score {
+			best[f.Category] = i
 		}
 	}
 	if !capped || !IsSentence(found[first].Match.Text) {
 		return
 	}
 	for i := first; i < len(found); i++ {
-		if found[i].Category != pyMENTION_CATEGORY {
-			continue
-		}
+		j, ok := best[found[i].Category]
 		switch {
-		case i != best:
+		case !ok:
+		case i != j:
 			found[i].Score = 0
 		case pyMENTION_RULES[found[i].RuleID] && found[i].Score > pyMENTION_SCORE:
 			found[i].Score = pyMENTION_SCORE
