@@ -11,7 +11,11 @@ material every Python installation carries and nobody on this team wrote (PSF li
 * ``debian-descriptions`` (with ``--debian PATH``): each paragraph (30 to 1 500 characters) of
   Debian's package descriptions, the ``Translation-en`` index of a Debian mirror (plain or
   ``.xz``; bookworm's: ``dists/bookworm/main/i18n/Translation-en.xz``, 64 000 packages,
-  written by their maintainers; the descriptions are in the packages' Debian copyright).
+  written by their maintainers; the descriptions are in the packages' Debian copyright);
+* ``changelogs`` (with ``--changelogs DIR``, ``/usr/share/doc`` on Debian): each entry (30 to
+  1 500 characters) of the ``changelog.Debian.gz`` and ``changelog.gz`` files of the installed
+  packages, the Debian maintainers' and upstream authors' notes on what they changed; the
+  texts depend on what the machine has installed (each package under its own licence).
 
 Each source is split in two halves by a hash of the module or topic name (for Debian, of a
 description's first paragraph, which related packages share). The ``read`` half's
@@ -22,7 +26,7 @@ blocked texts of the read half only). The texts depend on the Python version tha
 
 Usage:
     PYTHONPATH=lambda_layer:. python benchmarks/technical_text.py [--sensitivity N] [--json]
-        [--write DIR] [--show] [--debian Translation-en.xz]
+        [--write DIR] [--show] [--debian Translation-en.xz] [--changelogs /usr/share/doc]
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Final, Iterator
 
 from protect_lambda import Guard
 
@@ -139,6 +143,53 @@ def _split_dots(lines: list[str]) -> Iterator[list[str]]:
     yield current
 
 
+#: A changelog line that ends an entry and is no entry itself: a Debian version header, a Debian
+#: signature, a GNU ChangeLog date line.
+_CHANGELOG_BREAK: Final = re.compile(r"^(?:\S+ \([^)]*\) [^;]*; urgency=| -- |\d{4}-\d\d-\d\d\s)")
+#: The start of a new entry: a bullet.
+_CHANGELOG_BULLET: Final = re.compile(r"^\s*[*+-]\s")
+
+
+def changelog_entries(text: str) -> Iterator[str]:
+    """The entries of a changelog (Debian's or GNU's): bullets and blank-separated blocks, with
+    headers, signatures and date lines dropped, blanks collapsed.
+
+    Example:
+        >>> list(changelog_entries("x (1.0-1) unstable; urgency=low\\n\\n  * Fix the build on\\n    musl.\\n"
+        ...                        "  * New upstream.\\n\\n -- A <a@b>  Mon, 1 Jan 2024\\n"))
+        ['Fix the build on musl.', 'New upstream.']
+    """
+    current: list[str] = []
+    for line in text.splitlines():
+        brk = not line.strip() or _CHANGELOG_BREAK.match(line) is not None
+        if brk or _CHANGELOG_BULLET.match(line):
+            if current:
+                yield re.sub(r"\s+", " ", " ".join(current)).strip()
+            current = []
+            if brk:
+                continue
+            line = _CHANGELOG_BULLET.sub("", line, count=1)
+        current.append(line)
+    if current:
+        yield re.sub(r"\s+", " ", " ".join(current)).strip()
+
+
+def changelog_texts(root: str) -> Iterator[tuple[str, str]]:
+    """(package, entry) for the changelogs under ``root`` (``/usr/share/doc``: one folder per package)."""
+    import gzip
+
+    for package in sorted(os.listdir(root)):
+        for name in ("changelog.Debian.gz", "changelog.gz"):
+            path = os.path.join(root, package, name)
+            if not os.path.isfile(path):
+                continue
+            with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
+                content = fh.read()
+            for entry in changelog_entries(content):
+                if 30 <= len(entry) <= 1500:
+                    yield package, entry
+
+
 def event(text: str) -> dict[str, Any]:
     """An HTTP API (v2) request posting ``text`` as a JSON comment."""
     return {"version": "2.0", "routeKey": "POST /feedback", "rawPath": "/feedback", "rawQueryString": "",
@@ -146,7 +197,7 @@ def event(text: str) -> dict[str, Any]:
             "body": json.dumps({"comment": text}), "isBase64Encoded": False}
 
 
-def cases(debian: str | None = None) -> list[dict[str, Any]]:
+def cases(debian: str | None = None, changelogs: str | None = None) -> list[dict[str, Any]]:
     """Every case, once per distinct text, with its source, name and half."""
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
@@ -154,6 +205,8 @@ def cases(debian: str | None = None) -> list[dict[str, Any]]:
         ("stdlib-docstrings", stdlib_texts()), ("pydoc-topics", topic_texts())]
     if debian:
         sources.append(("debian-descriptions", debian_texts(debian)))
+    if changelogs:
+        sources.append(("changelogs", changelog_texts(changelogs)))
     for source, texts in sources:
         for name, text in texts:
             if text in seen:
@@ -194,8 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", metavar="DIR", help="also write DIR/technical_text_{read,unread}.jsonl")
     parser.add_argument("--show", action="store_true", help="print the blocked texts of the read half")
     parser.add_argument("--debian", metavar="Translation-en[.xz]", help="also Debian's package descriptions")
+    parser.add_argument("--changelogs", metavar="DIR", help="also the changelogs of the packages under DIR")
     args = parser.parse_args(argv)
-    all_cases = cases(args.debian)
+    all_cases = cases(args.debian, args.changelogs)
     if args.write:
         out = Path(args.write)
         out.mkdir(parents=True, exist_ok=True)

@@ -436,7 +436,7 @@ def _count_mention_once(found: list[Finding], first: int) -> None:
 MENTION_CATEGORIES: Final = frozenset({"path_traversal", "ssrf"})
 #: The patterns that name a sensitive file or folder, or an internal address: a mention in a
 #: sentence scores at most :data:`MENTION_SCORE` (weak alone).
-MENTION_RULES: Final = frozenset({"path-002", "path-004", "path-005", "path-006", "ssrf-002", "ssrf-004"})
+MENTION_RULES: Final = frozenset({"path-001", "path-002", "path-004", "path-005", "path-006", "ssrf-002", "ssrf-004"})
 MENTION_SCORE: Final = 3
 #: The sensitivity levels up to which a mention is weak: higher levels count every finding in
 #: full (padded payloads, links a function may fetch from a message).

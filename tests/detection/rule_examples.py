@@ -11,8 +11,10 @@ from __future__ import annotations
 EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     # --- SQL injection
     "sqli-001": (["x' OR 'a'='a", "name\") and 1=1 --", "q' || sleep(3)#", "\\`or`1",
-                  "id`=`id` AND 5678=5679 AND `id`=`id"],
-                 ["Tom's or Jerry's", "it's and that's all", "If either `x` or `y` is complex:"]),
+                  "id`=`id` AND 5678=5679 AND `id`=`id", "x' and 'a' is not null", "x' or 'x' in ('x')--"],
+                 ["Tom's or Jerry's", "it's and that's all", "If either `x` or `y` is complex:",
+                  "the differences between 'Text' and 'ShortText' is that 'ShortText' uses UTF-8",
+                  "fix '&&' chain in some tests"]),
     "sqli-002": (["1 UNION ALL SELECT null,null", "x')/**/union/**/select/**/1", "0 union(select 2)"],
                  ["the union of two sets", "select your plan"]),
     "sqli-003": (["1; DROP TABLE accounts", "x'); delete from users --", "1;exec master..xp_cmdshell 'dir'"],
@@ -151,7 +153,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "cmdi-008": (["w'h'o'a'm'i", "c\"a\"t /etc/passwd", "/bi[n]/sh"],
                  ["what's up", "don't \"quote\" me"]),
     # --- path traversal
-    "path-001": (["../../etc/passwd", "..%2f..%2fwin.ini", "..\\..\\boot.ini", "..;.\\.;\\.", "/a/..;/admin"],
+    "path-001": (['Add "../lib" to INCLUDES. Replace #include "../lib/foo" with #include "foo".', "../../etc/passwd", "..%2f..%2fwin.ini", "..\\..\\boot.ini", "..;.\\.;\\.", "/a/..;/admin"],
                  ["v1.2.3", "wait... what", "so..; then"]),
     "path-002": (["Sections: * 5 = File formats and protocols (e.g. wtmp, /etc/passwd, nfs). * 6 = Games", "/etc/shadow", "c:/windows/win.ini", "/proc/self/environ", "/get/proc/interrupts", "proc/1/cmdline"],
                  ["etc. and so on", "my password", "/api/proc/orders", "process/version"]),

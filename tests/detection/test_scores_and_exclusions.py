@@ -192,6 +192,7 @@ def test_documentation_quoting_sql_in_markup_is_prose(value: str) -> None:
     ("Sections: * 5 = File formats and protocols (e.g. wtmp, /etc/passwd, nfs). * 6 = Games", True),  # not prose
     ('It moves the files to "~/.emacs.d/etc/" by default, as the other packages do.', False),  # prose: damped
     ("The service is managed using a web interface available at https://localhost/.", True),
+    ('Add "../lib" to INCLUDES. Replace #include "../lib/foo" with #include "foo".', True),
     ('You can view the documentation by running "godoc --http=:6060", and then visiting '
      "http://localhost:6060/doc/install.html.", True),
 ])
