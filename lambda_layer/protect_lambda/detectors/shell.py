@@ -720,6 +720,27 @@ def _glob_hides_name(path: str) -> bool:
     return False
 
 
+def _hides_name(raw: str, flags: int) -> bool:
+    """Whether the shell tricks of a path as written (``raw``) hide a name. A variable that is
+    a whole component (``/proc/$pid/net``, ``/proc/${pid}``, ``/proc/$$/fd``) or a brace group
+    of plain names after a slash (``/etc/{group,passwd}``) writes every name in full; a glob is
+    judged by :func:`_glob_hides_name`. Any other trick (``/et$@c``, ``/e${x}tc``, quotes,
+    escapes) hides one.
+
+    Example:
+        >>> [_hides_name(r, OBF | VAR) for r in ("/proc/$pid/net", "/e${x}tc/passwd", "/et$@c/passwd")]
+        [False, True, True]
+        >>> _hides_name("/etc/{group,passwd}", BRACE), _hides_name("/e??/pa??wd", GLOB)
+        (False, True)
+    """
+    if flags & ESC:
+        return True
+    plain = _PATH_BRACE.rx.sub("x", _COMPONENT_VAR.rx.sub("x", raw))
+    if any(c in plain for c in "$'\"\\`{}^"):
+        return True
+    return bool(flags & GLOB) and _glob_hides_name(plain)
+
+
 def _sensitive(word: Word) -> bool:
     """Whether a word names a sensitive file or directory (``/etc/passwd``, ``c:\\windows\\``)."""
     t = word.text
@@ -758,6 +779,10 @@ class _Lazy:
         return self._rx
 
 
+#: A variable that is a whole path component: ``/$pid/``, ``/${pid}``, ``/$$/``.
+_COMPONENT_VAR: Final = _Lazy(r"(?<=/)\$(?:\{[a-z_][a-z0-9_]{0,30}\}|[a-z_][a-z0-9_]{0,30}|\$)(?=/|$)")
+#: A brace group of plain names right after a slash: ``/etc/{group,passwd}``.
+_PATH_BRACE: Final = _Lazy(r"(?<=/)\{[\w.-]{1,40},[\w.,-]{1,400}\}")
 #: A bracket class of a glob (``[0-9]``, ``[!a]``).
 _GLOB_CLASS: Final = _Lazy(r"\[!?[^\]/]{1,40}\]")
 _IP: Final = compile_rx(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d{1,5})?")
@@ -1485,7 +1510,7 @@ def detect(text: str, stop: frozenset[str] = frozenset()) -> list[Span]:
         for w in items:  # /e??/pa[s]swd, /et$@c/passwd: a sensitive file behind shell tricks
             if (isinstance(w, Word) and w.flags & (OBF | GLOB | BRACE | VAR) and "/" in w.text
                     and not w.text.startswith(("/dev/tcp", "/dev/udp")) and _sensitive(w)
-                    and (w.flags & (OBF | BRACE | VAR) or _glob_hides_name(w.text))):
+                    and _hides_name(text[w.start : w.end], w.flags)):
                 out.append(("evasion", w.start, w.end))
         _structures(text, out)
     if len(out) > 1:

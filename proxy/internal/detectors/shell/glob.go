@@ -350,3 +350,20 @@ func globHidesName(path []rune) bool {
 	}
 	return false
 }
+
+// hidesName is _hides_name: whether the shell tricks of a path as written (raw) hide a name; a
+// variable that is a whole component and a brace group of plain names after a slash do not.
+func hidesName(raw []rune, flags int) bool {
+	if flags&pyESC != 0 {
+		return true
+	}
+	x := func(*pyre.Match) []rune { return []rune("x") }
+	plain := py_PATH_BRACE.Rx().Sub(py_COMPONENT_VAR.Rx().Sub(raw, x, 0), x, 0)
+	for _, c := range plain {
+		switch c {
+		case '$', '\'', '"', '\\', '`', '{', '}', '^':
+			return true
+		}
+	}
+	return flags&pyGLOB != 0 && globHidesName(plain)
+}

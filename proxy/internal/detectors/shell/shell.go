@@ -220,7 +220,7 @@ func Detect(text []rune, stop map[string]bool) []detectors.Span {
 			w := asWord(it)
 			if w != nil && w.flags&(pyOBF|pyGLOB|pyBRACE|pyVAR) != 0 && hasRune(w.text, '/') &&
 				!prefix(w.text, "/dev/tcp") && !prefix(w.text, "/dev/udp") && sc.sensitive(w) &&
-				(w.flags&(pyOBF|pyBRACE|pyVAR) != 0 || globHidesName(w.text)) {
+				hidesName(text[w.start:w.end], w.flags) {
 				out = append(out, detectors.Span{Kind: "evasion", Start: w.start, End: w.end})
 			}
 		}
