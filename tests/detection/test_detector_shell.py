@@ -342,6 +342,7 @@ RUNS = [
     "sudo ", "\\033[2a", "c:\\n", "iex(", "$((", "${a#", "/bin/c[a]t ", "{cat,/etc/passwd}",
     "``a ", ":a:`", ":a:`b``", "word ``x",
     "| a | b |\nx | id\n",  # table rows among pipelines: each command is looked up in the rows
+    "x(a|", "(a|b", "/proc/$p", "/etc/{a,",  # alternations, whole-component variables, path braces
 ]
 
 

@@ -779,6 +779,13 @@ class _Lazy:
         return self._rx
 
 
+#: A regex's alternation of plain names, glued to a word (``(net|free|open)bsd``,
+#: ``tclwin(get|set)sockopt``): no shell syntax (a word glued to a subshell's brackets is an
+#: error), so its bars are no pipes. ``$(a|b)``, ``<(a|b)`` and ``(a||b)`` are not concerned.
+_ALTERNATION: Final = _Lazy(
+    r"(?<=[a-z0-9_])\((?![^)]{0,200}\|\|)[\w.-]{1,40}\|[\w.|-]{1,200}\)"
+    r"|(?<![$<>a-z0-9_])\((?![^)]{0,200}\|\|)[\w.-]{1,40}\|[\w.|-]{1,200}\)(?=[a-z0-9_])"
+)
 #: A variable that is a whole path component: ``/$pid/``, ``/${pid}``, ``/$$/``.
 _COMPONENT_VAR: Final = _Lazy(r"(?<=/)\$(?:\{[a-z_][a-z0-9_]{0,30}\}|[a-z_][a-z0-9_]{0,30}|\$)(?=/|$)")
 #: A brace group of plain names right after a slash: ``/etc/{group,passwd}``.
@@ -1471,6 +1478,11 @@ def _no_command_position(text: str) -> bool:
     return True
 
 
+def _blank(m: re.Match[str]) -> str:
+    """Blanks as long as ``m`` (spans still fit)."""
+    return " " * (m.end() - m.start())
+
+
 def _rst_blank(m: re.Match[str]) -> str:
     """The literal ``m`` with its backtick pairs as blanks (same length: spans still fit)."""
     return "  " + m.group()[2:-2] + "  "
@@ -1504,6 +1516,8 @@ def detect(text: str, stop: frozenset[str] = frozenset()) -> list[Span]:
         if "``" in text:
             text = _RST_CODE.rx.sub(_rst_blank, text)
         text = _GNU_QUOTE.rx.sub(r"'\1'", text)  # same length: the spans still fit
+    if "|" in text and "(" in text:  # (net|free|open)bsd, tclwin(get|set): a regex's alternation
+        text = _ALTERNATION.rx.sub(_blank, text)
     items = lex(text)
     _commands(items, out, _table_rows(text))
     if not stopped(out, stop):  # a deciding command spares the rest

@@ -6,6 +6,7 @@ package shell
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/detectors"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/pyre"
@@ -212,6 +213,11 @@ func Detect(text []rune, stop map[string]bool) []detectors.Span {
 		text = py_GNU_QUOTE.Rx().Sub(text, func(m *pyre.Match) []rune {
 			return cat([]rune{'\''}, m.Group(1), []rune{'\''})
 		}, 0) // same length: the spans still fit
+	}
+	if hasRune(text, '|') && hasRune(text, '(') { // (net|free|open)bsd: a regex's alternation
+		text = py_ALTERNATION.Rx().Sub(text, func(m *pyre.Match) []rune {
+			return []rune(strings.Repeat(" ", m.End(0)-m.Start(0)))
+		}, 0)
 	}
 	items := lex(text)
 	sc.commands(items, &out, tableRows(text))
