@@ -17,6 +17,8 @@ Scores: each finding carries its rule's score; the findings of a request (or of
 one batch record) are added up, each rule once, and the request is blocked when
 the rules set to block reach :data:`~protect_lambda.contract.BLOCK_SCORE`. Findings
 whose total stays below it are not reported at all (one weak signal is noise).
+At level 1 a file or internal address named in a sentence counts as one weak
+mention (see :func:`_count_mention_once`).
 ``sensitivity`` (1-4) turns on the rules of levels up to it; an explicit ``block``
 override turns a rule on at any level and lets it block alone.
 
