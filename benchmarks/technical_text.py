@@ -202,8 +202,8 @@ HAM_FOLDERS: Final = ("easy-ham-1", "easy-ham-2", "hard-ham-1")
 
 def email_paragraphs(raw: str) -> tuple[str, list[str]]:
     """(thread, paragraphs) of one e-mail: its subject without ``Re:``/``Fwd:``, and the plain
-    text of its body in paragraphs, quoted lines (``>``), the signature (after ``-- ``) and
-    mailing-list footers (after a line of underscores or dashes) dropped.
+    text of its body in paragraphs (their lines as written), quoted lines (``>``), the signature
+    (after ``-- ``) and mailing-list footers (after a line of underscores or dashes) dropped.
 
     Example:
         >>> email_paragraphs("Subject: Re: sudo\\n\\nI ran sudo and it asked for my password.\\n"
@@ -229,7 +229,8 @@ def email_paragraphs(raw: str) -> tuple[str, list[str]]:
                 break
             if not line.lstrip().startswith(">"):
                 kept.append(line)
-        paras += [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", "\n".join(kept))]
+        # lines kept as written (a table, a command per line), trailing blanks dropped
+        paras += [re.sub(r"[ \t]+\n", "\n", p).strip() for p in re.split(r"\n\s*\n", "\n".join(kept))]
     return subject.lower(), [p for p in paras if p]
 
 
