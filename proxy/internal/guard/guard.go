@@ -10,6 +10,7 @@ package guard
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/protect-lambda/protect-lambda/proxy/internal/adapters"
 	"github.com/protect-lambda/protect-lambda/proxy/internal/contract"
@@ -381,11 +382,22 @@ func mentionLess(a, b Finding) bool {
 	return sa < sb || sa == sb && !ka && kb
 }
 
+// commandSyntax is _command_syntax: a command, a path or a variable after a separator, pipe,
+// new line or substitution.
+func commandSyntax(text []rune) bool {
+	found := false
+	separatedWord.Rx().FindIter(text, func(m *pyre.Match) bool {
+		w := m.Group(1)
+		found = shell.IsCommand(w) || strings.ContainsRune("/.$~\\", w[0])
+		return !found
+	})
+	return found
+}
+
 // IsSentence is is_sentence: no shell syntax, a word first, at least SENTENCE_MIN_WORDS
 // blank-separated words of letters.
 func IsSentence(text []rune) bool {
-	if commandSyntax.Rx().Search(text, 0) != nil ||
-		sentenceWord.Rx().MatchAt(pystr.LStrip(text), 0) == nil {
+	if sentenceWord.Rx().MatchAt(pystr.LStrip(text), 0) == nil || commandSyntax(text) {
 		return false
 	}
 	words := 0
@@ -398,7 +410,7 @@ func IsSentence(text []rune) bool {
 
 var (
 	sentenceWord  = pyre.NewLazy(py_SENTENCE_WORD, 0)
-	commandSyntax = pyre.NewLazy(py_COMMAND_SYNTAX, 0)
+	separatedWord = pyre.NewLazy(py_SEPARATED_WORD, 0)
 	codeSpan      = pyre.NewLazy(py_CODE_SPAN, 0)
 	word          = pyre.NewLazy(py_WORD, 0)
 	symbol        = pyre.NewLazy(py_SYMBOL, 0)

@@ -185,3 +185,6 @@ func emphasis(t []rune) bool {
 	inner := pystr.StripChars(t, "*")
 	return len(t) > 0 && t[0] == '*' && pystr.AllAlnum(replaceRunes(replaceRunes(inner, "-", ""), "_", ""))
 }
+
+// IsCommand is `t in COMMANDS`: a command name the detector knows.
+func IsCommand(t []rune) bool { return pyCOMMANDS[string(t)] }
