@@ -740,17 +740,22 @@ def _hides_name(raw: str, flags: int) -> bool:
         return True
     parts = _COMPONENT_VAR.rx.sub("self", raw).split("/")
     wild = [bool(p) and not _GLOB_CLASS.rx.sub("", p).strip("*?") for p in parts]
-    if len(parts) > 2 and wild[-1] and any(f.startswith("/".join(parts[:-1]) + "/") for f in SENSITIVE_FILES):
+    if len(parts) > 2 and wild[-1] and _holds_sensitive_file("/".join(parts[:-1])):
         return True  # /etc/*, /proc/[0-9]: every entry of a sensitive file's folder
     named = "/".join("self" if w else p for p, w in zip(parts, wild))
     for alt in _brace_names(named):  # /proc/$$/environ, /proc/[0-9]*, /etc/{passwd,shadow}
         path = _PATH_BRACE.rx.sub(alt, named)
-        if path.startswith(SENSITIVE_FILES) or any(f.startswith(path + "/") for f in SENSITIVE_FILES):
+        if path.startswith(SENSITIVE_FILES) or _holds_sensitive_file(path):
             return True  # a sensitive file (or the folder of one) all the same
     plain = _PATH_BRACE.rx.sub("x", _COMPONENT_VAR.rx.sub("x", raw))
     if any(c in plain for c in "$'\"\\`{}^"):
         return True
     return bool(flags & GLOB) and _glob_hides_name(plain)
+
+
+def _holds_sensitive_file(folder: str) -> bool:
+    """Whether a sensitive file lies under ``folder`` (``/proc/self``: ``/proc/self/environ``)."""
+    return any(f.startswith(folder + "/") for f in SENSITIVE_FILES)
 
 
 def _brace_names(path: str) -> list[str]:

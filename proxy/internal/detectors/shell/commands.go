@@ -441,4 +441,3 @@ func (sc *scan) betweenWords(items []item, i, j int) bool {
 	_, _, named = sc.commandName(after)
 	return !named
 }
-

@@ -365,41 +365,19 @@ func hidesName(raw []rune, flags int) bool {
 		bare := py_GLOB_CLASS.Rx().Sub(p, func(*pyre.Match) []rune { return nil }, 0)
 		wild[i] = len(p) > 0 && len(pystr.StripChars(bare, "*?")) == 0
 	}
-	if len(parts) > 2 && wild[len(parts)-1] {
-		var folder []rune
-		for i, p := range parts[:len(parts)-1] {
-			if i > 0 {
-				folder = append(folder, '/')
-			}
-			folder = append(folder, p...)
-		}
-		for _, f := range pySENSITIVE_FILES {
-			if strings.HasPrefix(f, string(folder)+"/") {
-				return true // /etc/*, /proc/[0-9]: every entry of a sensitive file's folder
-			}
-		}
+	if len(parts) > 2 && wild[len(parts)-1] && holdsSensitiveFile(joinParts(parts[:len(parts)-1])) {
+		return true // /etc/*, /proc/[0-9]: every entry of a sensitive file's folder
 	}
-	var named []rune
-	for i, p := range parts {
-		if i > 0 {
-			named = append(named, '/')
-		}
+	for i := range parts {
 		if wild[i] {
-			named = append(named, []rune("self")...)
-		} else {
-			named = append(named, p...)
+			parts[i] = []rune("self")
 		}
 	}
+	named := joinParts(parts)
 	for _, alt := range braceNames(named) {
 		path := py_PATH_BRACE.Rx().Sub(named, func(*pyre.Match) []rune { return alt }, 0)
-		if prefixAny(path, pySENSITIVE_FILES) {
-			return true
-		}
-		folder := string(path) + "/"
-		for _, f := range pySENSITIVE_FILES {
-			if strings.HasPrefix(f, folder) {
-				return true
-			}
+		if prefixAny(path, pySENSITIVE_FILES) || holdsSensitiveFile(path) {
+			return true // a sensitive file (or the folder of one) all the same
 		}
 	}
 	x := func(*pyre.Match) []rune { return []rune("x") }
@@ -411,6 +389,29 @@ func hidesName(raw []rune, flags int) bool {
 		}
 	}
 	return flags&pyGLOB != 0 && globHidesName(plain)
+}
+
+// joinParts is "/".join(parts).
+func joinParts(parts [][]rune) []rune {
+	var out []rune
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, '/')
+		}
+		out = append(out, p...)
+	}
+	return out
+}
+
+// holdsSensitiveFile is _holds_sensitive_file: a sensitive file lies under folder.
+func holdsSensitiveFile(folder []rune) bool {
+	prefix := string(folder) + "/"
+	for _, f := range pySENSITIVE_FILES {
+		if strings.HasPrefix(f, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // braceNames is _brace_names: the names of the first brace group of plain names after a slash.
