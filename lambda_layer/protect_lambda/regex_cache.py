@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 
 #: Folder of the recordings (written into the layer at build time; absent from a source checkout).
 CACHE_DIR: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "precompiled")
-#: Version of the file layout below.
-FORMAT: Final = 1
+#: Version of the file layout below (2: the patterns are recorded in their searchable form).
+FORMAT: Final = 2
 
 _loaded: dict[tuple[str, int], tuple[Any, ...]] | None = None
 
@@ -79,7 +79,11 @@ def load(path: str | None = None) -> dict[tuple[str, int], tuple[Any, ...]]:
 
 
 def compile_pattern(pattern: str, flags: int) -> re.Pattern[str]:
-    """``re.compile(pattern, flags)``, from the recording when it holds this pattern."""
+    """``re.compile(pattern, flags)``, from the recording when it holds this pattern.
+
+    The pattern compiled is :func:`protect_lambda.regex_start.searchable`'s form of ``pattern``:
+    the same matches, found faster by ``search``.
+    """
     global _loaded
     if _loaded is None:
         _loaded = load()
@@ -90,7 +94,9 @@ def compile_pattern(pattern: str, flags: int) -> re.Pattern[str]:
             return compiled
         except Exception:  # noqa: BLE001, S110 - a damaged entry: compile it the ordinary way
             pass
-    return re.compile(pattern, flags)
+    from protect_lambda.regex_start import searchable  # not recorded: a parse more, no cold-start concern
+
+    return re.compile(searchable(pattern, flags), flags)
 
 
 def reset() -> None:
@@ -108,6 +114,8 @@ def record(patterns: Iterable[tuple[str, int]]) -> bytes:
     Raises ``ValueError`` if one does not.
     """
     import importlib
+
+    from protect_lambda.regex_start import searchable
 
     try:
         compiler_module = importlib.import_module("re._compiler")  # Python 3.11+
@@ -132,19 +140,21 @@ def record(patterns: Iterable[tuple[str, int]]) -> bytes:
             if (pattern, flags) in entries:
                 continue
             seen.clear()
-            compiler_module.compile(pattern, flags)
+            compiler_module.compile(searchable(pattern, flags), flags)
             if len(seen) != 1:
                 raise ValueError(f"pattern {pattern[:60]!r}: expected one _sre.compile call, saw {len(seen)}")
             entries[(pattern, flags)] = seen[0]
     finally:
         setattr(compiler_module, "_sre", real)  # noqa: B010
     for (pattern, flags), args in entries.items():
-        replayed, compiled = _sre.compile(*args), re.compile(pattern, flags)
+        replayed, compiled = _sre.compile(*args), re.compile(searchable(pattern, flags), flags)
         # Pattern equality compares flags and code only: the group tables are compared too
         if (replayed != compiled or replayed.groups != compiled.groups
                 or replayed.groupindex != compiled.groupindex):
             raise ValueError(f"pattern {pattern[:60]!r}: the replayed pattern differs from re.compile's")
-    return marshal.dumps({"engine": engine_signature(), "built_by": sys.version, "patterns": entries})
+    # marshal version 2 writes no back references, whose use depends on the objects' reference
+    # counts in this process: the bytes depend on the patterns only (a stable layer asset hash)
+    return marshal.dumps({"engine": engine_signature(), "built_by": sys.version, "patterns": entries}, 2)
 
 
 def _plain(value: Any) -> Any:

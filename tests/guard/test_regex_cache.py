@@ -14,6 +14,7 @@ import pytest
 
 from protect_lambda import regex_cache
 from protect_lambda.engine import RuleEngine, load_builtin_rules, rule_flags
+from protect_lambda.regex_start import searchable
 from tests.detection.rule_examples import EXAMPLES
 
 LAYER = Path(__file__).resolve().parents[2] / "lambda_layer"
@@ -48,9 +49,11 @@ def re_compile_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_replayed_patterns_equal_re_compiles(cache_dir: Path, re_compile_calls: list[str]) -> None:
     for pattern, flags in PATTERNS:
         compiled = regex_cache.compile_pattern(pattern, flags)
-        assert compiled.pattern == pattern and compiled.flags & re.IGNORECASE == flags & re.IGNORECASE
+        # what is recorded is the searchable form (regex_start): same matches, faster search
+        assert compiled.pattern == searchable(pattern, flags)
+        assert compiled.flags & re.IGNORECASE == flags & re.IGNORECASE
         re_compile_calls.clear()
-        assert compiled == re.compile(pattern, flags)  # Pattern equality compares the compiled code
+        assert compiled == re.compile(searchable(pattern, flags), flags)  # equality compares the compiled code
     # the engine compiles every built-in rule from the recording (the detectors, imported once per
     # process with their own regexes, are imported first: run alone, this test imports them here)
     RuleEngine(RULES)._detector_functions()
@@ -72,7 +75,7 @@ def test_unrecorded_pattern_is_compiled_by_re(cache_dir: Path, re_compile_calls:
     # the same text with other flags is another pattern
     pattern = next(p for p, f in PATTERNS if f == 0)
     regex_cache.compile_pattern(pattern, int(re.IGNORECASE))
-    assert re_compile_calls[-1] == pattern
+    assert re_compile_calls[-1] == searchable(pattern, int(re.IGNORECASE))
 
 
 @pytest.mark.parametrize("field, value", [
@@ -87,8 +90,8 @@ def test_recording_of_another_engine_is_ignored(cache_dir: Path, field: str, val
     path.write_bytes(marshal.dumps(data))
     assert regex_cache.load() == {}
     pattern, flags = PATTERNS[0]
-    assert regex_cache.compile_pattern(pattern, flags) == re.compile(pattern, flags)
-    assert re_compile_calls[0] == pattern
+    assert regex_cache.compile_pattern(pattern, flags) == re.compile(searchable(pattern, flags), flags)
+    assert re_compile_calls[0] == searchable(pattern, flags)
 
 
 @pytest.mark.parametrize("content", [b"", b"not marshal", marshal.dumps([1, 2]), marshal.dumps({"engine": 1})])
@@ -110,8 +113,8 @@ def test_damaged_entry_falls_back_to_re(cache_dir: Path, re_compile_calls: list[
     data["patterns"][(pattern, flags)] = tuple(entry)
     path.write_bytes(marshal.dumps(data))
     regex_cache.reset()
-    assert regex_cache.compile_pattern(pattern, flags) == re.compile(pattern, flags)
-    assert re_compile_calls[0] == pattern
+    assert regex_cache.compile_pattern(pattern, flags) == re.compile(searchable(pattern, flags), flags)
+    assert re_compile_calls[0] == searchable(pattern, flags)
 
 
 @pytest.mark.skipif(sys.platform == "emscripten", reason="starts a process (Pyodide has none)")
