@@ -86,6 +86,21 @@ def go_patterns() -> list[tuple[str, int, str]]:
     return found
 
 
+_SOURCE_PATTERNS: dict[str, str] = {}
+
+
+def _source_pattern(compiled: Any) -> str:
+    """The pattern a compiled regex (or a shell ``_Lazy``) was written as: the guard compiles
+    ``regex_start.searchable``'s form, a Python speed-up the Go engine is not given."""
+    if not _SOURCE_PATTERNS:
+        from protect_lambda.regex_start import searchable
+
+        for pattern, flags in guard_patterns():
+            _SOURCE_PATTERNS.setdefault(searchable(pattern, flags), pattern)
+    text: str = compiled.pattern
+    return _SOURCE_PATTERNS.get(text, text)
+
+
 def _go_quote(value: str) -> str:
     out = ['"']
     for ch in value:
@@ -255,14 +270,14 @@ def write_module_data(module_name: str, package: str, out: Path, prefix: str = "
         if attr.endswith("_DIR"):  # a path of this checkout: not data, and not reproducible
             continue
         if isinstance(value, re.Pattern) or type(value).__name__ == "_Lazy":
-            pattern = value.pattern
+            pattern = _source_pattern(value)
             flags = int(int(value.flags) & ~int(re.UNICODE)) if isinstance(value, re.Pattern) else 0
             body.append(f"var {prefix}{attr} = pyre.NewLazy({_go_quote(pattern)}, {flags})")
             needs_pyre = True
             continue
         if isinstance(value, tuple) and value and all(isinstance(v, re.Pattern) for v in value):
             body.append(f"var {prefix}{attr} = []*pyre.Lazy{{" + ", ".join(
-                f"pyre.NewLazy({_go_quote(v.pattern)}, {int(int(v.flags) & ~int(re.UNICODE))})" for v in value) + "}")
+                f"pyre.NewLazy({_go_quote(_source_pattern(v))}, {int(int(v.flags) & ~int(re.UNICODE))})" for v in value) + "}")
             needs_pyre = True
             continue
         if callable(value) or type(value).__name__ in ("module", "_Feature"):
@@ -333,7 +348,7 @@ def normalize_patterns() -> list[tuple[str, int]]:
 
     out = []
     for value in vars(normalize).values():
-        if isinstance(value, re.Pattern):
+        if isinstance(value, re.Pattern):  # normalize.py compiles with re.compile: its own text
             out.append((value.pattern, int(int(value.flags) & ~int(re.UNICODE))))
     for name in ("_IIS_U", "_JS_ESCAPE", "_SQL_COMMENT", "_TEXT_HEX", "_LOG4J_LITERAL"):
         out.append((getattr(normalize, name), 0))
