@@ -205,6 +205,18 @@ func RStripChars(s []rune, chars string) []rune {
 	return s[:j]
 }
 
+// Join is sep.join(parts) for a one-character separator.
+func Join(sep rune, parts [][]rune) []rune {
+	var out []rune
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, sep)
+		}
+		out = append(out, p...)
+	}
+	return out
+}
+
 // Fields is s.split(): runs of non-whitespace.
 func Fields(s []rune) [][]rune {
 	var out [][]rune

@@ -55,18 +55,6 @@ func firstSegments(run []rune, limit int) [][]rune {
 	return out
 }
 
-// joinSlash is "/".join(parts).
-func joinSlash(parts [][]rune) []rune {
-	var out []rune
-	for i, p := range parts {
-		if i > 0 {
-			out = append(out, '/')
-		}
-		out = append(out, p...)
-	}
-	return out
-}
-
 // Python: _resolve
 func resolve(run []rune) (int, []rune) {
 	depth := 0
@@ -88,7 +76,7 @@ func resolve(run []rune) (int, []rune) {
 			parts = append(parts, segment)
 		}
 	}
-	return -lowest, joinSlash(parts)
+	return -lowest, pystr.Join('/', parts)
 }
 
 // lastSegment is path[path.rfind("/") + 1:].
@@ -151,10 +139,10 @@ func systemPath(value []rune) string {
 	if len(first2) == 0 || (len(first2) < 2 && !pystr.Contains(first2[0], []rune("."))) {
 		return ""
 	}
-	if !(pySYSTEM_ROOTS[string(first2[0])] || pySYSTEM_ROOTS[string(joinSlash(first2))]) {
+	if !(pySYSTEM_ROOTS[string(first2[0])] || pySYSTEM_ROOTS[string(pystr.Join('/', first2))]) {
 		return ""
 	}
-	if py_SYSTEM_FILE.Rx().Search(pystr.RStrip(joinSlash(segments(value))), 0) != nil {
+	if py_SYSTEM_FILE.Rx().Search(pystr.RStrip(pystr.Join('/', segments(value))), 0) != nil {
 		return "system-file"
 	}
 	return "system-path"

@@ -365,7 +365,7 @@ func hidesName(raw []rune, flags int) bool {
 		bare := py_GLOB_CLASS.Rx().Sub(p, func(*pyre.Match) []rune { return nil }, 0)
 		wild[i] = len(p) > 0 && len(pystr.StripChars(bare, "*?")) == 0
 	}
-	if len(parts) > 2 && wild[len(parts)-1] && holdsSensitiveFile(joinParts(parts[:len(parts)-1])) {
+	if len(parts) > 2 && wild[len(parts)-1] && holdsSensitiveFile(pystr.Join('/', parts[:len(parts)-1])) {
 		return true // /etc/*, /proc/[0-9]: every entry of a sensitive file's folder
 	}
 	for i := range parts {
@@ -373,7 +373,7 @@ func hidesName(raw []rune, flags int) bool {
 			parts[i] = []rune("self")
 		}
 	}
-	named := joinParts(parts)
+	named := pystr.Join('/', parts)
 	for _, alt := range braceNames(named) {
 		path := py_PATH_BRACE.Rx().Sub(named, func(*pyre.Match) []rune { return alt }, 0)
 		if prefixAny(path, pySENSITIVE_FILES) || holdsSensitiveFile(path) {
@@ -389,18 +389,6 @@ func hidesName(raw []rune, flags int) bool {
 		}
 	}
 	return flags&pyGLOB != 0 && globHidesName(plain)
-}
-
-// joinParts is "/".join(parts).
-func joinParts(parts [][]rune) []rune {
-	var out []rune
-	for i, p := range parts {
-		if i > 0 {
-			out = append(out, '/')
-		}
-		out = append(out, p...)
-	}
-	return out
 }
 
 // holdsSensitiveFile is _holds_sensitive_file: a sensitive file lies under folder.
