@@ -133,6 +133,7 @@ def record(patterns: Iterable[tuple[str, int]]) -> bytes:
             return _sre.compile(*args)
 
     entries: dict[tuple[str, int], tuple[Any, ...]] = {}
+    compiled_as: dict[tuple[str, int], str] = {}  # each pattern's searchable form (one parse each)
     real = getattr(compiler_module, "_sre")  # noqa: B009 - the module re's compiler calls
     setattr(compiler_module, "_sre", _Observed())  # noqa: B010
     try:
@@ -140,14 +141,15 @@ def record(patterns: Iterable[tuple[str, int]]) -> bytes:
             if (pattern, flags) in entries:
                 continue
             seen.clear()
-            compiler_module.compile(searchable(pattern, flags), flags)
+            compiled_as[(pattern, flags)] = searchable(pattern, flags)
+            compiler_module.compile(compiled_as[(pattern, flags)], flags)
             if len(seen) != 1:
                 raise ValueError(f"pattern {pattern[:60]!r}: expected one _sre.compile call, saw {len(seen)}")
             entries[(pattern, flags)] = seen[0]
     finally:
         setattr(compiler_module, "_sre", real)  # noqa: B010
     for (pattern, flags), args in entries.items():
-        replayed, compiled = _sre.compile(*args), re.compile(searchable(pattern, flags), flags)
+        replayed, compiled = _sre.compile(*args), re.compile(compiled_as[(pattern, flags)], flags)
         # Pattern equality compares flags and code only: the group tables are compared too
         if (replayed != compiled or replayed.groups != compiled.groups
                 or replayed.groupindex != compiled.groupindex):
