@@ -10,7 +10,7 @@ with an interpreter of the function's Python version on the staged layer:
   mode (valid whatever the files' modification times in the layer zip), with
   the paths they will have in Lambda (``/opt/python/protect_lambda/...``) so
   tracebacks point there and the output does not depend on the staging folder;
-* ``precompiled/rules.<cache tag>.marshal``: the built-in rules' and the detectors' regexes, see
+* ``precompiled/rules.<cache tag>.marshal``: the built-in rules', their trigger groups' and the detectors' regexes, see
   :mod:`protect_lambda.regex_cache`.
 
 The output is deterministic for a given interpreter version (the caller runs it
@@ -63,7 +63,7 @@ def precompile(site_dir: str) -> list[str]:
     for name in engine.DETECTORS:  # importing a detector lists its patterns in detectors.PATTERNS
         importlib.import_module(f"protect_lambda.detectors.{name}")
     data = regex_cache.record([*((rule.pattern, engine.rule_flags(rule)) for rule in rules if rule.pattern),
-                               *detectors.PATTERNS])
+                               *engine.RuleEngine(rules).trigger_patterns(), *detectors.PATTERNS])
     cache_dir = os.path.join(package_dir, "precompiled")
     os.makedirs(cache_dir, exist_ok=True)
     path = regex_cache.cache_path(cache_dir)

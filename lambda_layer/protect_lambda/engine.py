@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 TYPE_CHECKING = False  # typing is not imported at run time (cold start); mypy reads the block
 if TYPE_CHECKING:
     from typing import Any, Final, Literal
@@ -483,6 +483,42 @@ class _Compiled:
 #: Texts shorter than this have their characters intersected with a group's first characters;
 #: longer ones are searched for each first character (measured crossover: about 100 characters).
 _SHORT_TEXT: Final = 96
+#: Texts shorter than this find their triggers with one regex search per trigger occurrence
+#: (:func:`trigger_pattern`); longer ones, which hold more occurrences, test each trigger with
+#: ``in`` (measured crossover: about 300 characters).
+_TRIE_TEXT: Final = 320
+#: Trigger occurrences read per text before the selection falls back to testing each trigger.
+_TRIE_MATCHES: Final = 64
+
+
+def trigger_pattern(triggers: Iterable[str]) -> str:
+    """A regex matching any of ``triggers`` at a position, the longest one there: the triggers as a
+    trie (``etc(?:/)?``), so the search tests each position against the few characters that can
+    follow, not against every trigger. Linear: a position is read at most as deep as the longest
+    trigger.
+
+    Example:
+        >>> trigger_pattern(["etc", "etc/", "union", "select"])
+        '(?:etc(?:/)?|select|union)'
+        >>> re.compile(trigger_pattern(["etc", "etc/"])).search("/etc/passwd").group()
+        'etc/'
+    """
+    trie: dict[str, Any] = {}
+    for trigger in triggers:
+        node = trie
+        for char in trigger:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def alternatives(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + alternatives(node[char]) for char in sorted(node) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    pattern = alternatives(trie)
+    return pattern if pattern.startswith("(?:") else f"(?:{pattern})"
 
 
 class _Group:
@@ -510,8 +546,54 @@ class _Group:
         self.first_chars = frozenset(self.single) | frozenset(self.multi)
         self.first_chars_seq = tuple(sorted(self.first_chars))
         self.folded = tuple((t, tuple(ix)) for (folded, t), ix in sorted(by_trigger.items()) if folded)
+        # the plain triggers as one regex (short texts): a found trigger selects the rules of every
+        # trigger it starts with, since the regex reports the longest trigger at a position
+        plain = sorted(t for folded, t in by_trigger if not folded)
+        self.trigger_pattern = trigger_pattern(plain) if plain else None
+        self.rules_at: dict[str, tuple[int, ...]] = {
+            t: tuple(sorted({i for u in plain if t.startswith(u) for i in by_trigger[(False, u)]}))
+            for t in plain
+        }
+        self._trigger_regex: re.Pattern[str] | None = None
 
-    def scan(self, text: str) -> list[Match]:
+    def compile(self) -> None:
+        """Compile the rules' regexes and the trigger regex now (else on first use)."""
+        for c in self.compiled:
+            c.regex  # noqa: B018 - compiles and keeps the pattern
+        if self.trigger_pattern is not None and self._trigger_regex is None:
+            self._trigger_regex = compile_pattern(self.trigger_pattern, 0)
+
+    def select_by_triggers(self, text: str) -> set[int]:
+        """The indices of the rules whose triggers ``text`` holds, and of those without triggers:
+        a trie search for texts shorter than :data:`_TRIE_TEXT` (a regex search per trigger found,
+        at most :data:`_TRIE_MATCHES`), else :meth:`select_by_pairs`."""
+        pattern = self.trigger_pattern
+        if pattern is None or len(text) >= _TRIE_TEXT:
+            return self.select_by_pairs(text)
+        regex = self._trigger_regex
+        if regex is None:
+            regex = self._trigger_regex = compile_pattern(pattern, 0)
+        selected = set(self.always)
+        rules_at = self.rules_at
+        search = regex.search
+        m = search(text)
+        found = 0
+        while m is not None:
+            selected.update(rules_at[m.group()])
+            found += 1
+            if found == _TRIE_MATCHES:  # a text full of triggers: test each trigger once instead
+                return self.select_by_pairs(text)
+            m = search(text, m.start() + 1)
+        if self.folded:
+            lowered = text.lower()
+            for trigger, ix in self.folded:
+                if trigger in lowered:
+                    selected.update(ix)
+        return selected
+
+    def select_by_pairs(self, text: str) -> set[int]:
+        """Like :meth:`select_by_triggers`, testing each trigger whose first character ``text``
+        holds with ``in`` (a C search each: cheaper than the trie once a text holds many triggers)."""
         selected = set(self.always)
         single = self.single
         multi = self.multi
@@ -534,6 +616,10 @@ class _Group:
             for trigger, ix in self.folded:
                 if trigger in lowered:
                     selected.update(ix)
+        return selected
+
+    def scan(self, text: str) -> list[Match]:
+        selected = self.select_by_triggers(text)
         found: list[Match] = []
         compiled = self.compiled
         for i in sorted(selected):
@@ -697,8 +783,17 @@ class RuleEngine:
         import the detectors."""
         self._detector_functions()
         for group in self._groups.values():
-            for c in group.compiled:
-                c.regex  # noqa: B018 - compiles and keeps the pattern
+            group.compile()
+
+    def trigger_patterns(self) -> list[tuple[str, int]]:
+        """The (pattern, flags) of the groups' trigger regexes (:func:`trigger_pattern`), for the
+        layer's regex recording.
+
+        Example:
+            >>> len(RuleEngine.default().trigger_patterns()) >= 2
+            True
+        """
+        return [(g.trigger_pattern, 0) for g in self._groups.values() if g.trigger_pattern is not None]
 
     @classmethod
     def default(cls) -> "RuleEngine":

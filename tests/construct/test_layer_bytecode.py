@@ -21,7 +21,7 @@ import pytest
 from aws_cdk import App, Stack, cx_api
 from aws_cdk import aws_lambda as lambda_
 from protect_lambda import regex_cache
-from protect_lambda.engine import DETECTORS, load_builtin_rules, rule_flags
+from protect_lambda.engine import DETECTORS, RuleEngine, load_builtin_rules, rule_flags
 
 from protect_lambda_construct import ProtectedFunction
 from protect_lambda_construct import layer as layer_module
@@ -99,8 +99,9 @@ def test_layer_of_the_synth_interpreters_version_carries_its_bytecode(
     import protect_lambda.detectors as detectors  # importing every detector lists its patterns
     for name in DETECTORS:
         importlib.import_module(f"protect_lambda.detectors.{name}")
-    assert set(recorded) == {(rule.pattern, rule_flags(rule)) for rule in load_builtin_rules() if rule.pattern} | set(
-        detectors.PATTERNS)
+    rules = load_builtin_rules()
+    assert set(recorded) == {(rule.pattern, rule_flags(rule)) for rule in rules if rule.pattern} | set(
+        detectors.PATTERNS) | set(RuleEngine(rules).trigger_patterns())
     assert source_files(staged) == source_files(guard_package_dir())  # the guard as it is, no more
     assert {p.name.split(".")[0] for p in (staged / "__pycache__").iterdir()} == {
         p.stem for p in staged.glob("*.py")}  # bytecode of the guard's modules, and of nothing else

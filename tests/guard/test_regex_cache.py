@@ -20,7 +20,7 @@ from tests.detection.rule_examples import EXAMPLES
 LAYER = Path(__file__).resolve().parents[2] / "lambda_layer"
 
 RULES = load_builtin_rules()
-PATTERNS = [(rule.pattern, rule_flags(rule)) for rule in RULES]
+PATTERNS = [*((rule.pattern, rule_flags(rule)) for rule in RULES), *RuleEngine(RULES).trigger_patterns()]
 
 
 @pytest.fixture
@@ -119,11 +119,14 @@ def test_damaged_entry_falls_back_to_re(cache_dir: Path, re_compile_calls: list[
 
 @pytest.mark.skipif(sys.platform == "emscripten", reason="starts a process (Pyodide has none)")
 def test_recording_is_deterministic_across_processes() -> None:
-    """Another process (another hash seed) records the same bytes: the layer's asset hash is stable."""
+    """Another process (another hash seed) records the same bytes, the triggers' trie patterns too:
+    the layer's asset hash is stable."""
     code = ("import sys\n"
             "from protect_lambda import regex_cache\n"
-            "from protect_lambda.engine import load_builtin_rules, rule_flags\n"
-            "data = regex_cache.record((r.pattern, rule_flags(r)) for r in load_builtin_rules())\n"
+            "from protect_lambda.engine import RuleEngine, load_builtin_rules, rule_flags\n"
+            "rules = load_builtin_rules()\n"
+            "data = regex_cache.record([*((r.pattern, rule_flags(r)) for r in rules),\n"
+            "                           *RuleEngine(rules).trigger_patterns()])\n"
             "sys.stdout.buffer.write(data)\n")
     env = {**os.environ, "PYTHONPATH": str(LAYER), "PYTHONHASHSEED": "12345"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
