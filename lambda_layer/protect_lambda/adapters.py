@@ -136,6 +136,10 @@ else:  # the same named tuple, without importing typing
     """
 
 
+#: ``Field(...)`` without the named tuple's ``__new__`` in Python: one per value of every event.
+_new_field: Final = tuple.__new__
+
+
 class Budget:
     """Mutable counters of one inspection.
 
@@ -166,7 +170,7 @@ class Budget:
                 self.truncated = "value too large"
                 self.truncated_location = location
             value = value[: self.limits.max_value_chars]
-        self.out.append(Field(location, value, record_index))
+        self.out.append(_new_field(Field, (location, value, record_index)))
 
     def _skip(self, what: str, location: str) -> None:
         if self.skipped is None:
@@ -206,7 +210,8 @@ def walk(
                 return
         if value and not (skip_keys and _is_arn(value)):
             budget.add(location, value, record_index)
-    elif isinstance(value, _MAPPING):
+    elif isinstance(value, dict) or (not isinstance(value, (list, tuple, int, float)) and value is not None
+                                     and isinstance(value, Mapping)):
         for key, item in value.items():
             skey = str(key)
             if skey.lower() in skip_keys:
@@ -424,43 +429,40 @@ def detect_source(event: Any) -> str:
 # --- per-source collectors ------------------------------------------------------
 
 
-def _header_map(event: Mapping[str, Any]) -> dict[str, str]:
+def _walk_headers(event: Mapping[str, Any], budget: Budget) -> str:
+    """Add the headers' values (not AWS's plumbing); returns the request's content type (the value
+    of the last ``headers`` key that is ``content-type`` in any case, ``""`` when none is a string)."""
+    ctype = ""
     headers = event.get("headers")
-    out: dict[str, str] = {}
-    if isinstance(headers, _MAPPING):
-        for k, v in headers.items():
-            out[str(k).lower()] = v if isinstance(v, str) else ""
-    return out
-
-
-def _walk_headers(event: Mapping[str, Any], budget: Budget) -> None:
+    multi = event.get("multiValueHeaders")
     # API Gateway's REST events hold every header twice (headers, multiValueHeaders): a value
     # already added under the same name is not added again (a value only one map holds still is)
     seen: set[tuple[str, str]] | None = (
-        set() if isinstance(event.get("headers"), _MAPPING) and isinstance(event.get("multiValueHeaders"), _MAPPING)
-        else None)
-    for name in ("headers", "multiValueHeaders"):
-        headers = event.get(name)
-        if not isinstance(headers, _MAPPING):
+        set() if multi is not None and isinstance(headers, _MAPPING) and isinstance(multi, _MAPPING) else None)
+    add = budget.add
+    for name, table in (("headers", headers), ("multiValueHeaders", multi)):
+        if table is None or not isinstance(table, _MAPPING):
             continue
-        for key, value in headers.items():
-            lname = str(key).lower()
+        first = name == "headers"
+        for key, value in table.items():
+            lname = (key if isinstance(key, str) else str(key)).lower()
+            if first and lname == "content-type":
+                ctype = value if isinstance(value, str) else ""
             if lname in PLUMBING_HEADERS or lname.startswith("cloudfront-"):
                 continue
-            loc = f"headers.{lname}"
-            values = value if isinstance(value, list) else [value]
-            for v in values:
+            for v in (value,) if isinstance(value, str) else value if isinstance(value, list) else ():
                 if not isinstance(v, str) or not v:
                     continue
                 if seen is not None:
-                    if name == "headers":
+                    if first:
                         seen.add((lname, v))
                     elif (lname, v) in seen:
                         continue
                 if lname == "cookie":
                     _walk_cookies(v.split(";"), budget)
                 else:
-                    budget.add(loc, v, None)
+                    add(f"headers.{lname}", v, None)
+    return ctype
 
 
 def _walk_cookies(cookies: Iterable[Any], budget: Budget) -> None:
@@ -476,8 +478,10 @@ def _walk_cookies(cookies: Iterable[Any], budget: Budget) -> None:
 
 def _walk_params(event: Mapping[str, Any], single: str, multi: str, budget: Budget) -> bool:
     """Walk query parameters; prefer the multi-value map when present (it holds every value)."""
-    chosen = event.get(multi) if isinstance(event.get(multi), _MAPPING) else event.get(single)
-    if not isinstance(chosen, _MAPPING) or not chosen:
+    chosen = event.get(multi)
+    if chosen is None or not isinstance(chosen, _MAPPING):  # (None first: an ABC check is slow)
+        chosen = event.get(single)
+    if chosen is None or not isinstance(chosen, _MAPPING) or not chosen:
         return False
     for key, value in chosen.items():
         skey = str(key)
@@ -501,14 +505,13 @@ def _collect_http(event: Mapping[str, Any], budget: Budget, v2: bool) -> None:
     if not has_params and isinstance(raw_qs, str) and raw_qs:
         walk_body(raw_qs, "rawQueryString", budget, None, content_type="x-www-form-urlencoded")
     params = event.get("pathParameters")
-    if isinstance(params, _MAPPING):
+    if params is not None and isinstance(params, _MAPPING):
         walk(params, "pathParameters", budget, None, 1)
-    _walk_headers(event, budget)
+    content_type = _walk_headers(event, budget)
     cookies = event.get("cookies")
     if isinstance(cookies, list):
         _walk_cookies(cookies, budget)
-    walk_body(event.get("body"), "body", budget, None, bool(event.get("isBase64Encoded")),
-              _header_map(event).get("content-type", ""))
+    walk_body(event.get("body"), "body", budget, None, bool(event.get("isBase64Encoded")), content_type)
 
 
 def _collect_records(event: Mapping[str, Any], budget: Budget,

@@ -72,6 +72,27 @@ def test_form_body_is_split() -> None:
     assert values["body.name"] == "bob" and values["body.note"] == "a b"
 
 
+def test_content_type_is_read_from_the_headers_in_any_case() -> None:
+    """The body is parsed by the ``headers`` map's content type, whatever its name's case (the last
+    one when two differ in case only); ``multiValueHeaders`` and non-string values do not set it."""
+    form = "name=bob&note=a b"
+    assert "body.name" in _values(events.apigw_http(body=form, headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    last = _values(events.apigw_http(body=form, headers={"content-type": "application/x-www-form-urlencoded",
+                                                         "CONTENT-TYPE": "text/plain"}))
+    assert "body.name" in last  # text/plain: still a form by its shape ("name=...&...")
+    xml = "<a>a=1&b=2</a>"
+    assert _values(events.apigw_http(body=xml, headers={"content-type": "x", "Content-Type": "application/xml"}))[
+        "body.text"] == "a=1&b=2"
+    rest = events.apigw_rest(body=xml)
+    rest["headers"] = {"Content-Type": "application/xml", "content-type": ["application/json"]}
+    assert "body.text" not in _values(rest)  # the last one is no string: no content type
+    rest["headers"] = {"Content-Type": "application/xml"}
+    assert _values(rest)["body.text"] == "a=1&b=2"
+    rest["headers"] = {}
+    rest["multiValueHeaders"] = {"Content-Type": ["application/xml"]}
+    assert "body.text" not in _values(rest)
+
+
 def test_multipart_body_parts() -> None:
     body = ("--XyZ\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.txt\"\r\n\r\nhello\r\n--XyZ--\r\n")
     values = _values(events.apigw_http(body=body, headers={"content-type": "multipart/form-data; boundary=XyZ"}))
