@@ -62,8 +62,11 @@ def precompile(site_dir: str) -> list[str]:
     detectors = importlib.import_module("protect_lambda.detectors")
     for name in engine.DETECTORS:  # importing a detector lists its patterns in detectors.PATTERNS
         importlib.import_module(f"protect_lambda.detectors.{name}")
+    guard = importlib.import_module("protect_lambda.guard")
+    # each sensitivity level keeps other rules, so its pattern groups have other trigger regexes
+    triggers = [p for level in engine.LEVELS for p in guard.Guard(sensitivity=level).engine.trigger_patterns()]
     data = regex_cache.record([*((rule.pattern, engine.rule_flags(rule)) for rule in rules if rule.pattern),
-                               *engine.RuleEngine(rules).trigger_patterns(), *detectors.PATTERNS])
+                               *triggers, *detectors.PATTERNS])
     cache_dir = os.path.join(package_dir, "precompiled")
     os.makedirs(cache_dir, exist_ok=True)
     path = regex_cache.cache_path(cache_dir)

@@ -21,7 +21,8 @@ import pytest
 from aws_cdk import App, Stack, cx_api
 from aws_cdk import aws_lambda as lambda_
 from protect_lambda import regex_cache
-from protect_lambda.engine import DETECTORS, RuleEngine, load_builtin_rules, rule_flags
+from protect_lambda.engine import DETECTORS, LEVELS, RuleEngine, load_builtin_rules, rule_flags
+from protect_lambda.guard import Guard
 
 from protect_lambda_construct import ProtectedFunction
 from protect_lambda_construct import layer as layer_module
@@ -100,8 +101,10 @@ def test_layer_of_the_synth_interpreters_version_carries_its_bytecode(
     for name in DETECTORS:
         importlib.import_module(f"protect_lambda.detectors.{name}")
     rules = load_builtin_rules()
+    triggers = {p for level in LEVELS for p in Guard(sensitivity=level).engine.trigger_patterns()}
+    assert set(RuleEngine(rules).trigger_patterns()) <= triggers  # level 4 keeps every rule
     assert set(recorded) == {(rule.pattern, rule_flags(rule)) for rule in rules if rule.pattern} | set(
-        detectors.PATTERNS) | set(RuleEngine(rules).trigger_patterns())
+        detectors.PATTERNS) | triggers
     assert source_files(staged) == source_files(guard_package_dir())  # the guard as it is, no more
     assert {p.name.split(".")[0] for p in (staged / "__pycache__").iterdir()} == {
         p.stem for p in staged.glob("*.py")}  # bytecode of the guard's modules, and of nothing else
@@ -176,6 +179,8 @@ def test_the_guard_compiles_every_rule_from_the_recording(bytecode_assembly: cx_
         "    return real(pattern, flags)\n"
         "re.compile = refuse\n"
         "from protect_lambda.guard import Guard\n"
+        "for level in engine.LEVELS:  # every level's trigger regexes are recorded too\n"
+        "    assert not recorded or {p for p, _ in Guard(sensitivity=level).engine.trigger_patterns()} <= recorded\n"
         "g = Guard(); g.engine.compile_all()\n"
         "v = g.inspect_event({'queryStringParameters': {'q': \"1' OR '1'='1\"}})\n"
         "print(json.dumps([f.rule_id for f in v.findings]))\n"
