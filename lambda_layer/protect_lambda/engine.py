@@ -585,10 +585,7 @@ class _Group:
                 return self.select_by_pairs(text)
             m = search(text, m.start() + 1)
         if self.folded:
-            lowered = text.lower()
-            for trigger, ix in self.folded:
-                if trigger in lowered:
-                    selected.update(ix)
+            self._select_folded(text, selected)
         return selected
 
     def select_by_pairs(self, text: str) -> set[int]:
@@ -612,11 +609,15 @@ class _Group:
                     if i not in selected and trigger in text:
                         selected.add(i)
         if self.folded:
-            lowered = text.lower()
-            for trigger, ix in self.folded:
-                if trigger in lowered:
-                    selected.update(ix)
+            self._select_folded(text, selected)
         return selected
+
+    def _select_folded(self, text: str, selected: set[int]) -> None:
+        """Add the rules whose case-folded triggers (rules that ignore case) ``text`` holds."""
+        lowered = text.lower()
+        for trigger, ix in self.folded:
+            if trigger in lowered:
+                selected.update(ix)
 
     def scan(self, text: str) -> list[Match]:
         selected = self.select_by_triggers(text)
