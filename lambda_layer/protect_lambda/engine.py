@@ -509,9 +509,11 @@ def trigger_pattern(triggers: Iterable[str]) -> str:
         for char in trigger:
             node = node.setdefault(char, {})
         node[""] = {}
+    escaped: dict[str, str] = {}  # re.escape once per distinct character (cold start)
 
     def alternatives(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + alternatives(node[char]) for char in sorted(node) if char]
+        branches = [(escaped.get(char) or escaped.setdefault(char, re.escape(char))) + alternatives(node[char])
+                    for char in sorted(node) if char]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -546,35 +548,48 @@ class _Group:
         self.first_chars = frozenset(self.single) | frozenset(self.multi)
         self.first_chars_seq = tuple(sorted(self.first_chars))
         self.folded = tuple((t, tuple(ix)) for (folded, t), ix in sorted(by_trigger.items()) if folded)
-        # the plain triggers as one regex (short texts): a found trigger selects the rules of every
-        # trigger it starts with, since the regex reports the longest trigger at a position
-        plain = sorted(t for folded, t in by_trigger if not folded)
-        self.trigger_pattern = trigger_pattern(plain) if plain else None
-        self.rules_at: dict[str, tuple[int, ...]] = {
-            t: tuple(sorted({i for u in plain if t.startswith(u) for i in by_trigger[(False, u)]}))
-            for t in plain
-        }
+        #: plain trigger -> its rules (the trie regex and its table are built on first use)
+        self._plain = {t: ix for (folded, t), ix in by_trigger.items() if not folded}
+        self._trigger_pattern: str | None = None
+        self._rules_at: dict[str, tuple[int, ...]] = {}
         self._trigger_regex: re.Pattern[str] | None = None
+
+    @property
+    def trigger_pattern(self) -> str | None:
+        """The plain triggers as one regex (:func:`trigger_pattern`), ``None`` without any."""
+        if self._trigger_pattern is None and self._plain:
+            self._trigger_pattern = trigger_pattern(sorted(self._plain))
+        return self._trigger_pattern
+
+    def _compile_triggers(self) -> re.Pattern[str]:
+        """The trigger regex, compiled (from the recording when it holds it), and its table:
+        trigger -> the rules of every trigger it starts with (the regex reports the longest
+        trigger at a position, which selects the rules of the shorter ones found there too)."""
+        plain = self._plain
+        self._rules_at = {
+            t: tuple(sorted({i for k in range(1, len(t) + 1) for i in plain.get(t[:k], ())})) for t in plain
+        }
+        pattern = self.trigger_pattern
+        assert pattern is not None  # a group with plain triggers
+        self._trigger_regex = compile_pattern(pattern, 0)
+        return self._trigger_regex
 
     def compile(self) -> None:
         """Compile the rules' regexes and the trigger regex now (else on first use)."""
         for c in self.compiled:
             c.regex  # noqa: B018 - compiles and keeps the pattern
-        if self.trigger_pattern is not None and self._trigger_regex is None:
-            self._trigger_regex = compile_pattern(self.trigger_pattern, 0)
+        if self._plain and self._trigger_regex is None:
+            self._compile_triggers()
 
     def select_by_triggers(self, text: str) -> set[int]:
         """The indices of the rules whose triggers ``text`` holds, and of those without triggers:
         a trie search for texts shorter than :data:`_TRIE_TEXT` (a regex search per trigger found,
         at most :data:`_TRIE_MATCHES`), else :meth:`select_by_pairs`."""
-        pattern = self.trigger_pattern
-        if pattern is None or len(text) >= _TRIE_TEXT:
+        if len(text) >= _TRIE_TEXT or not self._plain:
             return self.select_by_pairs(text)
-        regex = self._trigger_regex
-        if regex is None:
-            regex = self._trigger_regex = compile_pattern(pattern, 0)
+        regex = self._trigger_regex or self._compile_triggers()
         selected = set(self.always)
-        rules_at = self.rules_at
+        rules_at = self._rules_at
         search = regex.search
         m = search(text)
         found = 0
