@@ -75,3 +75,14 @@ def test_trigger_patterns_are_listed_for_the_recording() -> None:
     listed = RuleEngine(RULES).trigger_patterns()
     assert listed == [(g.trigger_pattern, 0) for _, g in GROUPS if g.trigger_pattern is not None]
     assert len(listed) >= 3 and all(re.compile(p) for p, _ in listed)
+
+
+def test_an_engine_writes_its_tries_on_first_use() -> None:
+    """Building an engine (every cold start builds two) neither writes nor compiles a trie: that
+    waits for the first short text, and a long text never needs one."""
+    group = RuleEngine(RULES)._groups[("inbound", "", True)]
+    assert group._trigger_pattern is None and group._trigger_regex is None and not group._rules_at
+    group.select_by_triggers("x" * engine._TRIE_TEXT)
+    assert group._trigger_regex is None
+    assert group.select_by_triggers("1 union select 2") == group.select_by_pairs("1 union select 2")
+    assert group._trigger_regex is not None and group._rules_at
