@@ -14,8 +14,9 @@ a ``score`` (what one finding adds to its request's total; the guard blocks at
 the rule is on from that level of ``GuardOptions(sensitivity=...)``).
 
 Speed: a rule names ``triggers``, plain substrings of which one must occur for
-the rule to be able to match; a string is checked for the triggers once (fast
-``in`` tests in C) and only the rules they select run their regex. Regexes are
+the rule to be able to match; a string is checked for the triggers once (one
+search of a trie regex of them for a short string, ``in`` tests in C for a long
+one) and only the rules they select run their regex. Regexes are
 compiled on first use, and results for short values are cached (bounded).
 
 Example:
