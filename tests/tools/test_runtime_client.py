@@ -89,7 +89,8 @@ def test_the_example_answers_and_logs_alike_on_both_runtimes(
     for results in outcomes:
         lookup, sqli, card, forged = results
         assert lookup.response["statusCode"] == 200 and sqli.response["statusCode"] == 403
-        assert card.response["statusCode"] == 500 and "4111" not in card.payload
+        # the example's test card in any spacing (not "4111" alone: a random request id may hold it)
+        assert card.response["statusCode"] == 500 and not re.search(r"4111\D?1111\D?1111\D?1111", card.payload)
         assert forged.response["statusCode"] == 200
         dropped = level == "ERROR"  # records are WARN: Lambda would drop them (the construct refuses this)
         assert [len(r.violations) for r in results] == ([0, 0, 0, 0] if dropped else [0, 1, 1, 0])
