@@ -10,7 +10,8 @@ with an interpreter of the function's Python version on the staged layer:
   mode (valid whatever the files' modification times in the layer zip), with
   the paths they will have in Lambda (``/opt/python/protect_lambda/...``) so
   tracebacks point there and the output does not depend on the staging folder;
-* ``precompiled/rules.<cache tag>.marshal``: the built-in rules', their trigger groups' and the detectors' regexes, see
+* ``precompiled/rules.<cache tag>.marshal``: the built-in rules' regexes, their pattern groups'
+  trigger regexes at each sensitivity level and the detectors' regexes, see
   :mod:`protect_lambda.regex_cache`.
 
 The output is deterministic for a given interpreter version (the caller runs it
