@@ -50,7 +50,7 @@ from protect_lambda_tools.local_template import (
 EVENTS_DIR = Path(__file__).parent / "events"
 #: The test card the export function returns, in any spacing: a withheld response must not hold it
 #: ("4111" alone is no proof of a leak: a random request id in the payload may hold those digits).
-_TEST_CARD = re.compile(r"4111\D?1111\D?1111\D?1111")
+TEST_CARD = re.compile(r"4111\D?1111\D?1111\D?1111")
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def outcome(scenario: Scenario, result: Invocation, run: FunctionRun) -> tuple[s
     if scenario.expect == "blocked":
         return f"{status} blocked before the handler ({found})", status == 403 and bool(found)
     return (f"{status} response withheld ({found})",
-            status == 500 and bool(found) and _TEST_CARD.search(result.payload) is None)
+            status == 500 and bool(found) and TEST_CARD.search(result.payload) is None)
 
 
 def how_it_runs(runtime: str = "auto") -> str:
